@@ -1,0 +1,103 @@
+"""Local verification of the access tokens issued by identity, for every service.
+
+The JWKS is fetched from identity and cached; a token signed with an unknown ``kid`` causes
+one refetch (rate-limited), so a key rotation needs no restart. The algorithm is pinned
+(never taken from the token header), and issuer, audience and expiry are checked. Any
+failure is a 401 problem with ``WWW-Authenticate: Bearer``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import jwt
+from jwt import PyJWK
+
+from cpf_runtime.problems import Problem
+
+ALGORITHMS = ["ES256"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the account id (``sub``), its kind, and the verified claims."""
+
+    account_id: str
+    kind: str
+    claims: dict[str, Any]
+
+
+def unauthorized(detail: str) -> Problem:
+    return Problem(
+        401,
+        "Authentification requise.",
+        detail,
+        code="unauthorized",
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
+class TokenVerifier:
+    def __init__(
+        self, jwks_url: str, *, issuer: str, audience: str, cache_seconds: float = 300.0
+    ) -> None:
+        self._jwks_url = jwks_url
+        self._issuer = issuer
+        self._audience = audience
+        self._cache_seconds = cache_seconds
+        self._keys: dict[str, PyJWK] = {}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _refresh(self, *, force: bool) -> None:
+        async with self._lock:
+            age = time.monotonic() - self._fetched_at
+            if not force and age < self._cache_seconds and self._keys:
+                return
+            if force and age < 5:
+                return  # an unknown kid must not turn into a JWKS request per call
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                response = await client.get(self._jwks_url)
+                response.raise_for_status()
+            keys = {}
+            for jwk in response.json().get("keys", []):
+                if jwk.get("kid"):
+                    keys[jwk["kid"]] = PyJWK.from_dict(jwk)
+            self._keys = keys
+            self._fetched_at = time.monotonic()
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise unauthorized("Le jeton d'accès est illisible.") from exc
+        kid = header.get("kid")
+        if header.get("alg") not in ALGORITHMS or not kid:
+            raise unauthorized("Le jeton d'accès n'est pas signé comme attendu.")
+        try:
+            await self._refresh(force=False)
+            if kid not in self._keys:
+                await self._refresh(force=True)
+        except httpx.HTTPError as exc:
+            raise Problem(503, "Service d'identité indisponible.", code="jwks-unavailable") from exc
+        key = self._keys.get(kid)
+        if key is None:
+            raise unauthorized("La clé de signature du jeton est inconnue.")
+        try:
+            claims = jwt.decode(
+                token,
+                key=key.key,
+                algorithms=ALGORITHMS,
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise unauthorized("Le jeton d'accès a expiré.") from exc
+        except jwt.PyJWTError as exc:
+            raise unauthorized("Le jeton d'accès est invalide.") from exc
+        return Principal(account_id=claims["sub"], kind=claims.get("kind", ""), claims=claims)

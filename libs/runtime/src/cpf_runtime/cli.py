@@ -1,0 +1,108 @@
+"""The command line of every service: `python -m <service> serve|migrate|replay|dlq-replay`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import uvicorn
+from aiokafka import AIOKafkaConsumer
+from cpf_contracts.base import dlq_topic
+
+from cpf_runtime.db import create_engine, replay_outbox
+from cpf_runtime.kafka import make_producer
+from cpf_runtime.logs import configure_logging
+from cpf_runtime.migrations import upgrade_head
+from cpf_runtime.service import Runtime
+
+
+def _when(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def run(build: Callable[[], Runtime], migrations: Path, argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m {migrations.parent.name}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the HTTP API, the outbox relay, consumers and jobs")
+    sub.add_parser("migrate", help="apply the database migrations (alembic upgrade head)")
+    replay = sub.add_parser("replay", help="publish again the outbox events of a time range")
+    replay.add_argument("--since", type=_when, required=True, help="ISO time, inclusive")
+    replay.add_argument("--until", type=_when, help="ISO time, exclusive (default: now)")
+    replay.add_argument("--topic", action="append", default=[], help="only these topics")
+    dlq = sub.add_parser("dlq-replay", help="send this service's dead letters back to their topic")
+    dlq.add_argument("--topic", required=True, help="the original topic (its .dlq is read)")
+    args = parser.parse_args(argv)
+
+    runtime = build()
+    settings = runtime.settings
+    configure_logging(runtime.service, level=settings.log_level, fmt=settings.log_format)
+    if args.command == "serve":
+        app = runtime.create_app(title=runtime.service)
+        uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
+        return 0
+    if args.command == "migrate":
+        upgrade_head(migrations, settings.database_url)
+        print(f"{runtime.service}: migrations applied")
+        return 0
+    if args.command == "replay":
+        count = asyncio.run(_replay(runtime, args.since, args.until, args.topic))
+        print(f"{runtime.service}: {count} events will be published again")
+        return 0
+    if args.command == "dlq-replay":
+        count = asyncio.run(_dlq_replay(runtime, args.topic))
+        print(f"{runtime.service}: {count} dead letters sent back to {args.topic}")
+        return 0
+    return 2
+
+
+async def _replay(
+    runtime: Runtime, since: datetime, until: datetime | None, topics: list[str]
+) -> int:
+    engine = create_engine(runtime.settings.database_url, pool_size=1)
+    try:
+        return await replay_outbox(engine, since=since, until=until, topics=topics)
+    finally:
+        await engine.dispose()
+
+
+async def _dlq_replay(runtime: Runtime, topic: str) -> int:
+    """Re-publish this service's dead letters of ``topic``; other consumers skip them (inbox)."""
+    settings = runtime.settings
+    consumer = AIOKafkaConsumer(
+        dlq_topic(topic),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=f"{runtime.service}.dlq-replay",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    producer = make_producer(settings)
+    await consumer.start()
+    await producer.start()
+    count = 0
+    try:
+        while True:
+            batches = await consumer.getmany(timeout_ms=2000)
+            if not batches:
+                return count
+            for records in batches.values():
+                for record in records:
+                    headers = dict(record.headers or [])
+                    owner = headers.get("x-consumer", b"").decode()
+                    if not owner.startswith(f"{runtime.service}."):
+                        continue
+                    kept = [(k, v) for k, v in (record.headers or []) if not k.startswith("x-")]
+                    await producer.send_and_wait(topic, record.value, key=record.key, headers=kept)
+                    count += 1
+            await consumer.commit()
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+def main_for(build: Callable[[], Runtime], migrations: Path) -> None:
+    sys.exit(run(build, migrations))

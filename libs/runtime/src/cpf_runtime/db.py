@@ -1,0 +1,211 @@
+"""Database plumbing: the metadata convention, the engine, and the unit of work.
+
+The unit of work is the one transaction boundary of an entrypoint (an HTTP request, a
+consumed message, a scheduled job): it commits when the block ends without an exception and
+rolls back otherwise. Use cases receive it, add rows and events, and may flush, never commit.
+Events published through it go to the outbox in the same transaction as the change, so a
+change is never committed without its events, nor an event published without its change.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from cpf_contracts.base import Event
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from cpf_runtime.tracing import child_of, current_traceparent
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+OUTBOX_CHANNEL = "outbox"
+
+
+def make_metadata() -> MetaData:
+    """A service's metadata: stable constraint names, plus the runtime's outbox and inbox."""
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger, primary_key=True, autoincrement=True),
+        Column("event_id", Uuid, nullable=False),
+        Column("topic", String(200), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("type", String(200), nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True)),
+        # The relay's claim query reads only unpublished rows, in id order.
+        UniqueConstraint("event_id", name="uq_outbox_event_id"),
+        Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+        Index("ix_outbox_created_at", "created_at"),
+    )
+    Table(
+        "inbox",
+        metadata,
+        Column("consumer", String(200), nullable=False),
+        Column("event_id", Uuid, nullable=False),
+        Column("event_type", String(200), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
+    )
+    return metadata
+
+
+# Wakes the relay as soon as a transaction that wrote events commits (NOTIFY is delivered
+# at commit, once per statement), so a relay never sleeps on work that is ready.
+OUTBOX_NOTIFY_DDL = (
+    """
+    CREATE OR REPLACE FUNCTION outbox_notify() RETURNS trigger AS $$
+    BEGIN
+        PERFORM pg_notify('outbox', '');
+        RETURN NULL;
+    END $$ LANGUAGE plpgsql
+    """,
+    """
+    CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
+    FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()
+    """,
+)
+
+
+def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(
+        database_url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True
+    )
+
+
+def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+class UnitOfWork:
+    """One transaction: rows, outbox events and inbox marks committed together."""
+
+    session: AsyncSession
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+        self._pending: list[Event] = []
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        self._pending = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                await self._write_outbox()
+                await self.session.commit()
+            else:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    def publish(self, *events: Event) -> None:
+        """Queue events; they are written to the outbox in this transaction, at commit."""
+        self._pending.extend(events)
+
+    async def mark_processed(self, consumer: str, event_id: uuid.UUID, event_type: str) -> bool:
+        """Record a consumed event; ``False`` when this consumer already processed it."""
+        result = await self.session.execute(
+            text(
+                "INSERT INTO inbox (consumer, event_id, event_type) VALUES (:c, :e, :t) "
+                "ON CONFLICT DO NOTHING RETURNING 1"
+            ),
+            {"c": consumer, "e": event_id, "t": event_type},
+        )
+        return result.first() is not None
+
+    async def _write_outbox(self) -> None:
+        if not self._pending:
+            return
+        rows = [outbox_row(event) for event in self._pending]
+        self._pending = []
+        await self.session.execute(
+            text(
+                "INSERT INTO outbox (event_id, topic, key, type, payload) "
+                "VALUES (:event_id, :topic, :key, :type, :payload)"
+            ),
+            rows,
+        )
+
+
+def outbox_row(event: Event) -> dict[str, Any]:
+    envelope = event.to_cloudevent(traceparent=child_of(current_traceparent.get()))
+    return {
+        "event_id": envelope.id,
+        "topic": event.topic(),
+        "key": envelope.subject,
+        "type": envelope.type,
+        "payload": envelope.to_bytes().decode(),
+    }
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=str)
+
+
+async def replay_outbox(
+    engine: AsyncEngine,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    topics: Sequence[str] = (),
+) -> int:
+    """Mark published rows of a time range unpublished, so the relay publishes them again.
+
+    Used when a broker lost its log (the local broker keeps it in memory): consumers are
+    idempotent, so re-published events cause no duplicate effect.
+    """
+    clauses = ["published_at IS NOT NULL", "created_at >= :since"]
+    params: dict[str, Any] = {"since": since}
+    if until is not None:
+        clauses.append("created_at < :until")
+        params["until"] = until
+    if topics:
+        clauses.append("topic = ANY(:topics)")
+        params["topics"] = list(topics)
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            text(f"UPDATE outbox SET published_at = NULL WHERE {' AND '.join(clauses)}"),  # noqa: S608
+            params,
+        )
+        await conn.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
+    return int(result.rowcount or 0)

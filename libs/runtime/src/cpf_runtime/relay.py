@@ -1,0 +1,158 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, then marks them published.
+
+- Woken by ``LISTEN outbox`` (a trigger NOTIFYs at each commit that wrote events), with a
+  polling fallback in case a notification is missed (a dropped listening connection).
+- Claims a batch by status, ``FOR UPDATE SKIP LOCKED``, in id order; never "the highest id
+  seen", because ids are assigned at insert but become visible at commit, out of order.
+- One relay publishes at a time per database (a transaction-level advisory lock): two relays
+  publishing two events of one aggregate concurrently could swap their order on the bus.
+- Publishes a whole batch and waits for every acknowledgement (``acks=all``) before marking
+  the rows; a failure rolls the claim back and the batch is retried: delivery is at least
+  once, and consumers are idempotent.
+- Keeps published rows for a retention period (for ``replay``), then purges them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import timedelta
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from prometheus_client import Counter, Histogram
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from cpf_runtime.db import OUTBOX_CHANNEL
+
+log = logging.getLogger(__name__)
+
+RELAY_LOCK_ID = 0x0CF0_0B0C  # one relay at a time per service database
+PUBLISHED = Counter("outbox_published_total", "Events published from the outbox", ["topic"])
+BATCH_SECONDS = Histogram("outbox_batch_seconds", "Time to publish one claimed batch")
+
+CLAIM = text(
+    """
+    SELECT id, topic, key, payload FROM outbox
+    WHERE published_at IS NULL
+    ORDER BY id
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+    """
+)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        producer: AIOKafkaProducer,
+        *,
+        listen_dsn: str,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+        retention: timedelta = timedelta(days=7),
+    ) -> None:
+        self._engine = engine
+        self._producer = producer
+        self._listen_dsn = listen_dsn
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._retention = retention
+        self._wake = asyncio.Event()
+        self._last_purge = 0.0
+
+    async def run(self) -> None:
+        listener = asyncio.create_task(self._listen(), name="outbox-listen")
+        backoff = 0.1
+        try:
+            while True:
+                try:
+                    published = await self.publish_batch()
+                    if published < self._batch_size:
+                        await self._purge_if_due()
+                    backoff = 0.1
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("outbox relay: publishing failed, will retry")
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10.0)
+                    continue
+                if published >= self._batch_size:
+                    continue  # more may be waiting: do not sleep on ready work
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+
+    async def publish_batch(self) -> int:
+        """Publish one claimed batch; the number of events published."""
+        async with self._engine.connect() as conn, conn.begin():
+            locked = await conn.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": RELAY_LOCK_ID}
+            )
+            if not locked:
+                return 0
+            rows = (await conn.execute(CLAIM, {"limit": self._batch_size})).all()
+            if not rows:
+                return 0
+            started = time.perf_counter()
+            futures = [
+                await self._producer.send(
+                    row.topic,
+                    value=row.payload.encode(),
+                    key=row.key.encode(),
+                    headers=[("content-type", b"application/cloudevents+json")],
+                )
+                for row in rows
+            ]
+            await asyncio.gather(*futures)
+            await conn.execute(
+                text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)"),
+                {"ids": [row.id for row in rows]},
+            )
+            BATCH_SECONDS.observe(time.perf_counter() - started)
+            for row in rows:
+                PUBLISHED.labels(row.topic).inc()
+            return len(rows)
+
+    async def _listen(self) -> None:
+        """Keep a LISTEN connection open; reconnect when it drops (polling covers the gap)."""
+        while True:
+            try:
+                conn = await asyncpg.connect(self._listen_dsn)
+            except (OSError, asyncpg.PostgresError):
+                await asyncio.sleep(self._poll_interval)
+                continue
+            try:
+                await conn.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
+                while not conn.is_closed():  # noqa: ASYNC110  (asyncpg offers no close event)
+                    await asyncio.sleep(self._poll_interval)
+            finally:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+
+    async def _purge_if_due(self) -> None:
+        now = time.monotonic()
+        if now - self._last_purge < 60:
+            return
+        self._last_purge = now
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => :keep)"
+                ),
+                {"keep": self._retention.total_seconds()},
+            )
+
+
+def asyncpg_dsn(sqlalchemy_url: str) -> str:
+    """The plain libpq URL asyncpg wants, from a SQLAlchemy ``postgresql+asyncpg`` URL."""
+    return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)

@@ -1,0 +1,256 @@
+"""The composition of a service: one FastAPI app, its relay, consumers and jobs, one process.
+
+A service's ``main.py`` builds a :class:`Runtime`, adds its routers, consumers and
+background jobs, and exposes the app. The lifespan starts the Kafka producer, the outbox
+relay, each consumer and each job as tasks of the same event loop, and stops them in
+reverse order. A dependency that is down at start-up (the broker) does not stop the
+process: the parts that need it retry until it answers, and ``/readyz`` says not ready
+meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from cpf_contracts.base import Event, dlq_topic
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from cpf_runtime.auth import TokenVerifier
+from cpf_runtime.consumer import EventConsumer, RetryPolicy, Subscription
+from cpf_runtime.db import UnitOfWork, create_engine, make_session_factory
+from cpf_runtime.kafka import ensure_topics, make_consumer, make_producer
+from cpf_runtime.logs import configure_logging
+from cpf_runtime.problems import Problem, install_problem_handlers, problem_response
+from cpf_runtime.relay import OutboxRelay, asyncpg_dsn
+from cpf_runtime.settings import ServiceSettings
+from cpf_runtime.tracing import child_of, current_traceparent
+
+log = logging.getLogger(__name__)
+
+REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram("http_request_seconds", "HTTP request latency", ["method", "route"])
+
+Job = Callable[["Runtime"], Awaitable[None]]
+
+
+@dataclass
+class Runtime:
+    """Everything a service's entrypoints share: database, broker, relay, consumers, jobs."""
+
+    service: str
+    settings: ServiceSettings
+    publishes: list[type[Event]] = field(default_factory=list)
+    engine: AsyncEngine = field(init=False)
+    session_factory: async_sessionmaker[AsyncSession] = field(init=False)
+    producer: AIOKafkaProducer | None = field(init=False, default=None)
+    verifier: TokenVerifier = field(init=False)
+    consumers: list[EventConsumer] = field(init=False, default_factory=list)
+    jobs: list[tuple[str, Job]] = field(init=False, default_factory=list)
+    routers: list[APIRouter] = field(init=False, default_factory=list)
+    _broker_ready: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.engine = create_engine(self.settings.database_url)
+        self.session_factory = make_session_factory(self.engine)
+        self.verifier = TokenVerifier(
+            self.settings.auth_jwks_url,
+            issuer=self.settings.auth_issuer,
+            audience=self.settings.auth_audience,
+        )
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    def consume(self, name: str, *subscriptions: Subscription) -> None:
+        s = self.settings
+        self.consumers.append(
+            EventConsumer(
+                service=self.service,
+                name=name,
+                subscriptions=list(subscriptions),
+                uow_factory=self.uow,
+                retry=RetryPolicy(
+                    s.consumer_max_attempts,
+                    s.consumer_backoff_initial_seconds,
+                    s.consumer_backoff_max_seconds,
+                ),
+            )
+        )
+
+    def job(self, name: str, job: Job) -> None:
+        self.jobs.append((name, job))
+
+    def topics(self) -> list[str]:
+        own = {e.topic() for e in self.publishes}
+        for consumer in self.consumers:
+            own.update(consumer.topics)
+        return sorted(own | {dlq_topic(t) for t in own})
+
+    async def start_broker(self) -> AIOKafkaProducer:
+        """Start the producer, retrying while the broker is unreachable."""
+        delay = 0.2
+        while True:
+            producer = make_producer(self.settings)
+            try:
+                await ensure_topics(
+                    self.settings.kafka_bootstrap_servers,
+                    self.topics(),
+                    partitions=self.settings.kafka_topic_partitions,
+                )
+                await producer.start()
+            except Exception as exc:  # noqa: BLE001  (any start failure means "retry")
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+                log.warning("broker not reachable yet", extra={"error": repr(exc)})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            self.producer = producer
+            self._broker_ready.set()
+            return producer
+
+    async def _run_parts(self) -> None:
+        producer = await self.start_broker()
+        s = self.settings
+        relay = OutboxRelay(
+            self.engine,
+            producer,
+            listen_dsn=asyncpg_dsn(s.database_url),
+            batch_size=s.outbox_batch_size,
+            poll_interval=s.outbox_poll_interval_seconds,
+            retention=timedelta(hours=s.outbox_retention_hours),
+        )
+        tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+        for consumer in self.consumers:
+            # A fresh Kafka consumer on every (re)start: a stopped one cannot be started again.
+            def run_consumer(c: EventConsumer = consumer) -> Awaitable[None]:
+                return c.run(make_consumer(s, c.group_id, c.topics), producer)
+
+            tasks.append(asyncio.create_task(_forever(consumer.group_id, run_consumer)))
+        for name, job in self.jobs:
+            tasks.append(asyncio.create_task(_forever(name, lambda j=job: j(self)), name=name))
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        configure_logging(self.service, level=self.settings.log_level, fmt=self.settings.log_format)
+        parts = asyncio.create_task(self._run_parts(), name=f"{self.service}-parts")
+        log.info("service started", extra={"port": self.settings.http_port})
+        try:
+            yield
+        finally:
+            parts.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await parts
+            if self.producer is not None:
+                await self.producer.stop()
+            await self.engine.dispose()
+            log.info("service stopped")
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            async with self.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), 2.0)
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["database"] = f"indisponible: {exc.__class__.__name__}"
+        if self.producer is None:
+            checks["broker"] = "indisponible: connexion en cours"
+        else:
+            try:
+                await asyncio.wait_for(self.producer.client.fetch_all_metadata(), 2.0)
+                checks["broker"] = "ok"
+            except Exception as exc:  # noqa: BLE001
+                checks["broker"] = f"indisponible: {exc.__class__.__name__}"
+        return checks
+
+    def create_app(self, *, title: str, description: str = "") -> FastAPI:
+        app = FastAPI(title=title, description=description, lifespan=self.lifespan, version="1.0")
+        app.state.runtime = self
+        install_problem_handlers(app)
+        app.middleware("http")(_observe)
+        app.include_router(self._ops_router())
+        for router in self.routers:
+            app.include_router(router)
+        return app
+
+    def _ops_router(self) -> APIRouter:
+        router = APIRouter(tags=["ops"])
+
+        @router.get("/healthz")
+        async def healthz() -> dict[str, str]:
+            """The process answers."""
+            return {"status": "ok", "service": self.service}
+
+        @router.get("/readyz")
+        async def readyz() -> Response:
+            """The database and the broker answer."""
+            checks = await self.readiness()
+            if all(v == "ok" for v in checks.values()):
+                return JSONResponse({"status": "ok", "checks": checks})
+            problem = Problem(503, "Service pas encore prêt.", code="not-ready")
+            response = problem_response(problem)
+            body = problem.body() | {"checks": checks}
+            return JSONResponse(body, status_code=503, media_type=response.media_type)
+
+        @router.get("/metrics")
+        async def metrics() -> Response:
+            """Prometheus metrics."""
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+        return router
+
+
+async def _observe(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    token = current_traceparent.set(child_of(request.headers.get("traceparent")))
+    started = time.perf_counter()
+    try:
+        response = await call_next(request)
+    finally:
+        current_traceparent.reset(token)
+    route = request.scope.get("route")
+    path = getattr(route, "path", "unmatched")
+    REQUESTS.labels(request.method, path, response.status_code).inc()
+    LATENCY.labels(request.method, path).observe(time.perf_counter() - started)
+    return response
+
+
+async def _forever(name: str, run: Callable[[], Awaitable[Any]]) -> None:
+    """Keep a background part alive: a crash is logged and the part restarts after a pause."""
+    delay = 0.5
+    while True:
+        try:
+            await run()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background part crashed, restarting", extra={"part": name})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+
+def migrations_of(package_file: str) -> Path:
+    """The ``migrations`` folder next to a service package's ``__init__``."""
+    return Path(package_file).resolve().parent / "migrations"

@@ -1,0 +1,68 @@
+"""Settings shared by every service, read from the environment only (pydantic-settings).
+
+A service subclasses :class:`ServiceSettings` with its own ``env_prefix`` (``IDENTITY_``…).
+What every service of the platform shares (the broker, the sealing key, the token issuer)
+is read from unprefixed variables, so that one value serves all five.
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "xxx", ""}
+
+
+def shared(name: str) -> AliasChoices:
+    """Read a field from the platform-wide variable ``name`` (no service prefix)."""
+    return AliasChoices(name)
+
+
+class ServiceSettings(BaseSettings):
+    """What the shared runtime needs from every service."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    database_url: str
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", validation_alias=shared("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    # Apache Kafka: on. Tansu (the local broker) refuses InitProducerId, so the local runner
+    # turns it off; acks=all stays on regardless.
+    kafka_enable_idempotence: bool = Field(
+        True, validation_alias=shared("KAFKA_ENABLE_IDEMPOTENCE")
+    )
+    kafka_topic_partitions: int = Field(4, validation_alias=shared("KAFKA_TOPIC_PARTITIONS"))
+
+    log_format: str = Field("json", validation_alias=shared("LOG_FORMAT"))
+    log_level: str = Field("INFO", validation_alias=shared("LOG_LEVEL"))
+
+    outbox_retention_hours: int = 24 * 7
+    outbox_batch_size: int = 500
+    outbox_poll_interval_seconds: float = 1.0
+    consumer_max_attempts: int = 5
+    consumer_backoff_initial_seconds: float = 0.1
+    consumer_backoff_max_seconds: float = 5.0
+
+    auth_jwks_url: str = Field(
+        "http://127.0.0.1:8001/.well-known/jwks.json", validation_alias=shared("AUTH_JWKS_URL")
+    )
+    auth_issuer: str = Field("http://127.0.0.1:8001", validation_alias=shared("AUTH_ISSUER"))
+    auth_audience: str = Field("cpf-platform", validation_alias=shared("AUTH_AUDIENCE"))
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith("postgresql://"):
+            return "postgresql+asyncpg://" + value.removeprefix("postgresql://")
+        return value
+
+
+def require_secret(value: str, name: str) -> str:
+    """Refuse a missing or placeholder secret at start-up rather than at first use."""
+    if value.strip().lower() in PLACEHOLDERS:
+        raise ValueError(f"{name} must be set to a real secret")
+    return value

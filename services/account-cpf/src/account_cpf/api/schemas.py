@@ -1,0 +1,12 @@
+from pydantic import BaseModel
+
+
+class SummaryOut(BaseModel):
+    """Synthèse du compte: heures CPF, DIF, dossiers."""
+
+    heures_cpf: int
+    heures_cpf_disponibles: int
+    heures_dif: int | None
+    dif: str
+    dossiers_en_cours: int
+    dossiers_clos: int

@@ -1,0 +1,68 @@
+"""The few HTML pages a person reaches from an e-mail (French, no JavaScript)."""
+
+from html import escape
+
+from fastapi.responses import HTMLResponse
+
+# The page carries the token: never cached, never sent on as a Referer, never framed.
+HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+}
+
+_LAYOUT = """<!doctype html>
+<html lang="fr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{title} – Mon Compte Formation</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 36rem; margin: 3rem auto;
+       padding: 0 1rem; line-height: 1.5; color: #1e1e1e; }}
+button {{ font-size: 1rem; padding: .6rem 1.2rem; cursor: pointer; }}
+</style>
+</head>
+<body>
+<h1>{title}</h1>
+{body}
+</body>
+</html>
+"""
+
+
+def page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(
+        _LAYOUT.format(title=escape(title), body=body), status_code=status, headers=HEADERS
+    )
+
+
+def activation_form(token: str) -> HTMLResponse:
+    # A GET must not activate: mail scanners open every link of an e-mail. The person
+    # confirms with a button, which POSTs the token.
+    return page(
+        "Activer votre compte",
+        '<p>Pour finaliser votre inscription, cliquez sur le bouton ci-dessous.</p>\n'
+        '<form method="post" action="activation">\n'
+        f'<input type="hidden" name="token" value="{escape(token, quote=True)}">\n'
+        '<button type="submit">Activer mon compte</button>\n'
+        "</form>\n"
+        "<p>Le lien d'activation est valable pour une seule activation.</p>",
+    )
+
+
+def activation_done() -> HTMLResponse:
+    return page(
+        "Votre compte est activé",
+        "<p>Votre compte a bien été activé : vous pouvez vous connecter avec votre "
+        "numéro de sécurité sociale et le mot de passe choisi lors de votre inscription.</p>",
+    )
+
+
+def activation_refused(title: str, detail: str, status: int) -> HTMLResponse:
+    return page(title.rstrip("."), f"<p>{escape(detail)}</p>", status)

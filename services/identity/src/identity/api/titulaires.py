@@ -1,0 +1,38 @@
+"""Sign-up of a titulaire."""
+
+from cpf_runtime.deps import UowDep
+from fastapi import APIRouter
+
+from identity.api.schemas import MessageOut, TitulaireSignupIn
+from identity.app.services import Services
+from identity.app.signup import SIGNUP_ACCEPTED, sign_up_titulaire
+from identity.domain.signup import TitulaireSignup
+from identity.store.repository import SqlAccounts
+
+PROBLEM = {"content": {"application/problem+json": {}}}
+
+
+def router(services: Services) -> APIRouter:
+    api = APIRouter(tags=["titulaires"])
+
+    @api.post(
+        "/v1/titulaires",
+        status_code=202,
+        response_model=MessageOut,
+        responses={422: {"description": "Champs invalides (champ et règle nommés)", **PROBLEM}},
+    )
+    async def sign_up(body: TitulaireSignupIn, uow: UowDep) -> MessageOut:
+        """Inscription d'un titulaire : même réponse que le compte existe ou non, e-mail d'activation."""
+        async with uow:
+            await sign_up_titulaire(
+                TitulaireSignup(**body.model_dump()),
+                accounts=SqlAccounts(uow.session),
+                outbox=uow,
+                hasher=services.hasher,
+                sealer=services.sealer,
+                clock=services.clock,
+                rules=services.signup,
+            )
+        return MessageOut(message=SIGNUP_ACCEPTED)
+
+    return api

@@ -1,0 +1,1 @@
+"""Use cases: one async function per command, its dependencies passed explicitly."""

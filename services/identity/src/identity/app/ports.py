@@ -1,0 +1,89 @@
+"""What the use cases need from the world, as protocols: the store, crypto, the clock.
+
+Production wires the SQL repositories and the argon2 / ES256 adapters (``main.py``); unit
+tests wire in-memory fakes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from cpf_contracts.base import Event
+
+from identity.domain.account import Account, AccountKind, CguAcceptance, ExistingAccount
+from identity.domain.signing_keys import SigningKey
+from identity.domain.tokens import OneTimeToken
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Outbox(Protocol):
+    """Where events go, in the transaction of the change (the runtime's unit of work)."""
+
+    def publish(self, *events: Event) -> None: ...
+
+
+class Sealer(Protocol):
+    def seal(self, secret: str) -> str: ...
+
+
+class Hasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+    async def verify(self, password_hash: str, password: str) -> bool: ...
+    async def verify_dummy(self, password: str) -> None: ...
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class Signer(Protocol):
+    kid: str
+
+    def sign(self, claims: dict[str, object]) -> str: ...
+
+
+class KeySource(Protocol):
+    async def signer(self) -> Signer:
+        """The signer of new tokens (its key created on first need)."""
+        ...
+
+
+class Accounts(Protocol):
+    """Accounts with their activation tokens and CGU acceptances."""
+
+    async def matching(self, kind: AccountKind, login: str, email: str) -> list[ExistingAccount]:
+        """Accounts of this kind whose login is ``login`` or whose e-mail is ``email``."""
+        ...
+
+    async def add(self, account: Account) -> bool:
+        """Insert; ``False`` (and nothing written) when the login or e-mail is taken, even
+        by a sign-up committed meanwhile."""
+        ...
+
+    async def remove(self, account_id: uuid.UUID) -> None: ...
+    async def get(self, account_id: uuid.UUID) -> Account | None: ...
+    async def by_login(self, kind: AccountKind, login: str) -> Account | None: ...
+    async def save(self, account: Account) -> None: ...
+    async def add_activation_token(self, token: OneTimeToken) -> None: ...
+
+    async def activation_token(self, token_hash: str) -> OneTimeToken | None:
+        """The token, locked until the transaction ends, so it is redeemed once only."""
+        ...
+
+    async def save_activation_token(self, token: OneTimeToken) -> None: ...
+    async def add_cgu_acceptance(self, acceptance: CguAcceptance) -> None: ...
+
+
+class SigningKeys(Protocol):
+    async def all(self) -> list[SigningKey]: ...
+
+    async def lock(self) -> None:
+        """Serialize key creation across processes until the transaction ends."""
+        ...
+
+    async def add(self, key: SigningKey) -> None: ...

@@ -1,0 +1,117 @@
+"""Sign-up of a titulaire (guide 003): a pending account and a 15-day activation link.
+
+The answer never tells whether the NIR or the e-mail is already registered: a valid form
+always gets the same answer after the same work (the password is hashed either way), and
+the owner of an existing account is told by e-mail instead.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cpf_contracts.events.identity import AccountRegistered, SignupAttemptedOnExistingAccount
+
+from identity.app.errors import invalid_input
+from identity.app.ports import Accounts, Clock, Hasher, Outbox, Sealer
+from identity.domain.account import (
+    Account,
+    AccountKind,
+    AccountStatus,
+    CguAcceptance,
+    ExistingAccount,
+)
+from identity.domain.password_policy import PasswordPolicy
+from identity.domain.rules import InvalidInput
+from identity.domain.signup import TitulaireSignup, validate_titulaire_signup
+from identity.domain.tokens import OneTimeToken
+
+SIGNUP_ACCEPTED = (
+    "Si ces informations sont valides, un e-mail d'activation a été envoyé à l'adresse indiquée."
+)
+
+
+@dataclass(frozen=True)
+class SignupRules:
+    policy: PasswordPolicy
+    activation_validity: timedelta
+    cgu_version: str
+    public_url: str
+    """Base of the activation link: ``{public_url}/activation?token=…``."""
+
+
+async def sign_up_titulaire(
+    form: TitulaireSignup,
+    *,
+    accounts: Accounts,
+    outbox: Outbox,
+    hasher: Hasher,
+    sealer: Sealer,
+    clock: Clock,
+    rules: SignupRules,
+) -> None:
+    """Open a pending titulaire account, or tell the owner of the existing one."""
+    try:
+        form = validate_titulaire_signup(form, rules.policy)
+    except InvalidInput as exc:
+        raise invalid_input(exc) from exc
+
+    password_hash = await hasher.hash(form.mot_de_passe)
+    now = clock()
+    kind = AccountKind.TITULAIRE
+
+    existing = await accounts.matching(kind, form.nir, form.email)
+    if any(e.blocks_signup(now) for e in existing):
+        _tell_owners(existing, outbox, now)
+        return
+    for stale in existing:  # pending, link expired: this sign-up replaces it
+        await accounts.remove(stale.account.id)
+
+    account = Account(
+        id=uuid.uuid4(),
+        kind=kind,
+        login=form.nir,
+        email=form.email,
+        civilite=form.civilite,
+        prenom=form.prenom,
+        nom=form.nom_naissance,
+        telephone_fixe=form.telephone_fixe,
+        telephone_mobile=form.telephone_mobile,
+        password_hash=password_hash,
+        status=AccountStatus.PENDING,
+        created_at=now,
+    )
+    if not await accounts.add(account):
+        # A concurrent sign-up with the same NIR or e-mail committed first.
+        _tell_owners(await accounts.matching(kind, form.nir, form.email), outbox, now)
+        return
+
+    secret, token = OneTimeToken.issue(account.id, now, rules.activation_validity)
+    await accounts.add_activation_token(token)
+    await accounts.add_cgu_acceptance(CguAcceptance(account.id, rules.cgu_version, now))
+    outbox.publish(
+        AccountRegistered(
+            account_id=account.id,
+            kind=kind.value,
+            login=account.login,
+            email=account.email,
+            civilite=account.civilite,
+            prenom=account.prenom,
+            nom=account.nom,
+            activation_link_sealed=sealer.seal(f"{rules.public_url}/activation?token={secret}"),
+            activation_expires_at=token.expires_at,
+        )
+    )
+
+
+def _tell_owners(existing: list[ExistingAccount], outbox: Outbox, now: datetime) -> None:
+    for match in existing:
+        if not match.blocks_signup(now):
+            continue
+        a = match.account
+        outbox.publish(
+            SignupAttemptedOnExistingAccount(
+                account_id=a.id, kind=a.kind.value, email=a.email, prenom=a.prenom, nom=a.nom
+            )
+        )

@@ -1,0 +1,94 @@
+"""An account: who logs in, with which identifier, and whether it may log in yet."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from identity.domain.nir import normalize_nir
+
+Civilite = Literal["M", "MME"]
+"""*Civilité*: Monsieur or Madame."""
+
+
+class AccountKind(StrEnum):
+    """titulaire (login: NIR), gestionnaire (login: generated identifiant), portail (e-mail)."""
+
+    TITULAIRE = "titulaire"
+    GESTIONNAIRE = "gestionnaire"
+    PORTAIL = "portail"
+
+
+class AccountStatus(StrEnum):
+    PENDING = "pending"
+    """Signed up; waits for its owner to follow the activation link. Cannot log in."""
+    ACTIVE = "active"
+
+
+def normalize_login(kind: AccountKind, raw: str) -> str:
+    """The login as stored: a NIR without spaces, an identifiant in upper case, an e-mail
+    address in lower case."""
+    if kind is AccountKind.TITULAIRE:
+        return normalize_nir(raw)
+    if kind is AccountKind.GESTIONNAIRE:
+        return raw.strip().upper()
+    return raw.strip().lower()
+
+
+class AccountNotPending(Exception):
+    """Only a pending account can be activated."""
+
+
+@dataclass
+class Account:
+    id: uuid.UUID
+    kind: AccountKind
+    login: str
+    email: str
+    civilite: Civilite
+    prenom: str
+    nom: str
+    """For a titulaire: the *nom de naissance* (birth name)."""
+    password_hash: str
+    status: AccountStatus
+    created_at: datetime
+    telephone_fixe: str | None = None
+    telephone_mobile: str | None = None
+    activated_at: datetime | None = None
+
+    @property
+    def can_log_in(self) -> bool:
+        return self.status is AccountStatus.ACTIVE
+
+    def activate(self, now: datetime) -> None:
+        if self.status is not AccountStatus.PENDING:
+            raise AccountNotPending(str(self.id))
+        self.status = AccountStatus.ACTIVE
+        self.activated_at = now
+
+
+@dataclass(frozen=True)
+class CguAcceptance:
+    """The account's owner accepted this version of the CGU (terms of use) at this time."""
+
+    account_id: uuid.UUID
+    cgu_version: str
+    accepted_at: datetime
+
+
+@dataclass(frozen=True)
+class ExistingAccount:
+    """An account that shares a sign-up's login or e-mail, with its activation deadline."""
+
+    account: Account
+    activation_expires_at: datetime | None
+
+    def blocks_signup(self, now: datetime) -> bool:
+        """Guide 003: after the link's validity the sign-up must be redone, so a pending
+        account whose link expired gives way to a new sign-up; any other account stays."""
+        if self.account.status is not AccountStatus.PENDING:
+            return True
+        return self.activation_expires_at is not None and now < self.activation_expires_at

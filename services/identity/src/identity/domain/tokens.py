@@ -1,0 +1,54 @@
+"""Single-use tokens sent by e-mail (activation now, password reset later).
+
+The clear token exists only in the link sealed for the notifier; the database keeps its
+SHA-256 digest, so a read of the database cannot activate an account. A token has enough
+entropy (256 bits) that an unsalted digest is safe and can be looked up by index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+class TokenUsed(Exception):
+    pass
+
+
+class TokenExpired(Exception):
+    pass
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass
+class OneTimeToken:
+    token_hash: str
+    account_id: uuid.UUID
+    expires_at: datetime
+    used_at: datetime | None = None
+
+    @classmethod
+    def issue(
+        cls, account_id: uuid.UUID, now: datetime, validity: timedelta
+    ) -> tuple[str, OneTimeToken]:
+        """A new token: the clear secret (for the e-mail only) and what is stored."""
+        secret = new_secret()
+        return secret, cls(digest(secret), account_id, now + validity)
+
+    def redeem(self, now: datetime) -> None:
+        """Use the token once; ``TokenUsed`` or ``TokenExpired`` otherwise."""
+        if self.used_at is not None:
+            raise TokenUsed
+        if now >= self.expires_at:
+            raise TokenExpired
+        self.used_at = now

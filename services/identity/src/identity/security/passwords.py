@@ -1,0 +1,55 @@
+"""Password hashing with argon2id, off the event loop.
+
+A hash costs tens of milliseconds of CPU: run on the event loop it would stall every other
+request. Hashes run on a small dedicated thread pool (argon2-cffi releases the GIL), whose
+size bounds the CPU and memory that a burst of logins can take.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import TypeVar
+
+from argon2 import PasswordHasher as Argon2
+from argon2 import Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+T = TypeVar("T")
+
+
+class PasswordHasher:
+    def __init__(
+        self, *, memory_kib: int, time_cost: int, parallelism: int, threads: int = 2
+    ) -> None:
+        self._argon2 = Argon2(
+            time_cost=time_cost,
+            memory_cost=memory_kib,
+            parallelism=parallelism,
+            type=Type.ID,
+        )
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="argon2")
+        self._dummy: str | None = None
+
+    async def _run(self, fn: partial[T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    async def hash(self, password: str) -> str:
+        return await self._run(partial(self._argon2.hash, password))
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return await self._run(partial(self._argon2.verify, password_hash, password))
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    async def verify_dummy(self, password: str) -> None:
+        """Spend what a real verification spends, for a login that matches no account, so
+        that timing does not tell whether an account exists."""
+        if self._dummy is None:
+            self._dummy = await self.hash("pas-un-compte")
+        await self.verify(self._dummy, password)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self._argon2.check_needs_rehash(password_hash)

@@ -1,0 +1,96 @@
+"""The identity database: accounts, activation tokens, CGU acceptances, signing keys."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from cpf_runtime.db import make_metadata
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+metadata = make_metadata()
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class AccountRow(Base):
+    """One login. Its (kind, login) is unique: two concurrent sign-ups of one NIR cannot both
+    commit. A titulaire's e-mail is unique among titulaires (case-insensitively)."""
+
+    __tablename__ = "account"
+    __table_args__ = (
+        UniqueConstraint("kind", "login", name="uq_account_kind_login"),
+        CheckConstraint("civilite IN ('M', 'MME')", name="civilite"),
+        CheckConstraint("kind IN ('titulaire', 'gestionnaire', 'portail')", name="kind"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    login: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str] = mapped_column(String(254))
+    civilite: Mapped[str] = mapped_column(String(3))
+    prenom: Mapped[str] = mapped_column(String(100))
+    nom: Mapped[str] = mapped_column(String(100))
+    telephone_fixe: Mapped[str | None] = mapped_column(String(20))
+    telephone_mobile: Mapped[str | None] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ActivationTokenRow(Base):
+    """An activation link's token, as its SHA-256 digest only."""
+
+    __tablename__ = "activation_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[UUID] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CguAcceptanceRow(Base):
+    """Who accepted which version of the CGU (terms of use), and when."""
+
+    __tablename__ = "cgu_acceptance"
+
+    account_id: Mapped[UUID] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
+    )
+    cgu_version: Mapped[str] = mapped_column(String(50), primary_key=True)
+    accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SigningKeyRow(Base):
+    """A key that signs access tokens; the public half is published as a JWK."""
+
+    __tablename__ = "signing_key"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    private_key_pem: Mapped[str] = mapped_column(Text)
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+Index(
+    "uq_account_titulaire_email",
+    func.lower(AccountRow.email),
+    unique=True,
+    postgresql_where=AccountRow.kind == "titulaire",
+)

@@ -1,0 +1,129 @@
+"""Which e-mail an event calls for, and the delivery rules: retry, backoff, dead.
+
+A *message* is one e-mail caused by one event. Its context is what the template needs, with
+secrets still sealed as they came (keys ending in ``_sealed``); they are opened only when
+the message is rendered, just before it is sent, and never stored in clear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from cpf_contracts.events.identity import AccountRegistered, SignupAttemptedOnExistingAccount
+
+from notifier.domain.templates import (
+    INSCRIPTION_COMPTE_EXISTANT,
+    PORTAIL_ACTIVATION,
+    TITULAIRE_ACTIVATION,
+)
+
+SEALED_SUFFIX = "_sealed"
+
+
+class MessageStatus(StrEnum):
+    QUEUED = "queued"  # waiting for its (next) attempt
+    SENT = "sent"  # the mail server accepted it
+    DEAD = "dead"  # the mail server refused it for good; it will not be retried
+
+
+@dataclass(frozen=True)
+class Email:
+    """What to send: a template, a recipient and the template's context (secrets sealed)."""
+
+    template: str
+    recipient: str
+    context: dict[str, Any]
+
+
+class UnsupportedEvent(Exception):
+    """An event this notifier has no e-mail for yet (it goes to the DLQ, replayable later)."""
+
+
+_ACTIVATION_TEMPLATES = {"titulaire": TITULAIRE_ACTIVATION, "portail": PORTAIL_ACTIVATION}
+
+
+def email_for_registration(event: AccountRegistered) -> Email:
+    """The activation e-mail: titulaire (15 days, Mon Compte Formation) or portail (24 h)."""
+    template = _ACTIVATION_TEMPLATES.get(event.kind)
+    if template is None:
+        # A gestionnaire is created by an administrator and receives a temporary password,
+        # never an activation link: such an event is a contract bug, not an e-mail to guess.
+        raise UnsupportedEvent(f"aucun e-mail d'activation pour un compte {event.kind}")
+    context: dict[str, Any] = {
+        "civilite": event.civilite,
+        "prenom": event.prenom,
+        "nom": event.nom,
+        "activation_link_sealed": event.activation_link_sealed,
+        "activation_expires_at": event.activation_expires_at.isoformat(),
+    }
+    if event.kind == "portail":
+        context["login"] = event.login  # the portal's login is the e-mail address
+    # A titulaire's login is the NIR: it is not needed in the e-mail, so it is not kept.
+    return Email(template, event.email, context)
+
+
+def email_for_signup_attempt(event: SignupAttemptedOnExistingAccount) -> Email:
+    """Tell the owner that someone tried to sign up with their NIR or e-mail."""
+    return Email(
+        INSCRIPTION_COMPTE_EXISTANT,
+        event.email,
+        {"kind": event.kind, "prenom": event.prenom, "nom": event.nom},
+    )
+
+
+def unseal_context(context: Mapping[str, Any], unseal: Callable[[str], str]) -> dict[str, Any]:
+    """The context with every ``<name>_sealed`` value opened into ``<name>`` (render time)."""
+    opened: dict[str, Any] = {}
+    for key, value in context.items():
+        if key.endswith(SEALED_SUFFIX):
+            opened[key.removesuffix(SEALED_SUFFIX)] = unseal(value)
+        else:
+            opened[key] = value
+    return opened
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff between attempts, and how many refusals make a message dead."""
+
+    initial_seconds: float = 1.0
+    max_seconds: float = 30.0
+    max_rejections: int = 3
+
+    def delay(self, attempts: int) -> timedelta:
+        """The wait after the ``attempts``-th failed attempt: initial × 2^(n-1), capped."""
+        # Attempts grow without bound while the server is down: cap the exponent, not only
+        # the result, or 2**n overflows a float after a few days of outage.
+        exponent = min(max(attempts - 1, 0), 32)
+        return timedelta(seconds=min(self.initial_seconds * 2**exponent, self.max_seconds))
+
+
+@dataclass(frozen=True)
+class Retry:
+    next_attempt_at: datetime
+    rejections: int
+
+
+@dataclass(frozen=True)
+class Dead:
+    rejections: int
+
+
+def after_failure(
+    *, attempts: int, rejections: int, permanent: bool, now: datetime, policy: RetryPolicy
+) -> Retry | Dead:
+    """What becomes of a message whose ``attempts``-th attempt just failed.
+
+    A server that is down, busy or answers 4xx never makes a message dead: it is retried
+    until the server is back, so no e-mail is lost to an outage. Only a permanent refusal
+    (5xx) counts, and ``max_rejections`` of them make the message dead.
+    """
+    if permanent:
+        rejections += 1
+        if rejections >= policy.max_rejections:
+            return Dead(rejections)
+    return Retry(now + policy.delay(attempts), rejections)

@@ -1,0 +1,164 @@
+"""The delivery job: workers that send queued messages until none is due, then wait.
+
+- **Waking.** A trigger NOTIFYs channel ``message`` when a transaction that queued a message
+  commits; one LISTEN connection wakes every worker at once. Each worker also polls every
+  ``delivery_poll_seconds``, which catches retries whose backoff has expired (nothing
+  notifies those) and covers a dropped LISTEN connection.
+- **Concurrency.** ``delivery_workers`` workers per process, any number of processes: each
+  message is claimed with ``FOR UPDATE SKIP LOCKED``, one message per transaction, so two
+  workers never hold the same message and a crash can duplicate at most the one message a
+  worker had in hand.
+- **Outage.** When the mail server cannot be reached, the message is rescheduled with its
+  own backoff and every worker of the process pauses (same backoff, from the count of
+  consecutive outages) instead of knocking on a closed door once per queued message.
+- **Shutdown.** A worker cancelled while sending finishes the message in hand (bounded by
+  the SMTP timeout) so that a message the server accepted is also recorded as sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+import asyncpg
+from cpf_runtime.db import UnitOfWork
+
+from notifier.app.delivery import Attempt, Clock, DeliveryConfig, Mailer, deliver_next, utcnow
+from notifier.domain.messages import RetryPolicy
+from notifier.store.tables import MESSAGE_CHANNEL
+
+log = logging.getLogger(__name__)
+
+
+class _Outage:
+    """Shared by a process's workers: how long to leave an unreachable server alone."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._policy = policy
+        self._failures = 0
+        self._until = 0.0
+
+    def failed(self) -> None:
+        self._failures += 1
+        self._until = time.monotonic() + self._policy.delay(self._failures).total_seconds()
+
+    def recovered(self) -> None:
+        self._failures = 0
+        self._until = 0.0
+
+    async def wait(self) -> None:
+        delay = self._until - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class DeliveryJob:
+    def __init__(
+        self,
+        *,
+        uow_factory: Callable[[], UnitOfWork],
+        mailer_factory: Callable[[], Mailer],
+        unseal: Callable[[str], str],
+        config: DeliveryConfig,
+        listen_dsn: str | None,
+        workers: int = 2,
+        poll_seconds: float = 1.0,
+        clock: Clock = utcnow,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._mailer_factory = mailer_factory
+        self._unseal = unseal
+        self._config = config
+        self._listen_dsn = listen_dsn
+        self._workers = workers
+        self._poll_seconds = poll_seconds
+        self._clock = clock
+        self._outage = _Outage(config.policy)
+        self._wakes: list[asyncio.Event] = []
+
+    def wake(self) -> None:
+        for event in self._wakes:
+            event.set()
+
+    async def run(self) -> None:
+        tasks = [asyncio.create_task(self._work(i), name=f"delivery-{i}") for i in range(self._workers)]
+        if self._listen_dsn is not None:
+            tasks.append(asyncio.create_task(self._listen(self._listen_dsn), name="delivery-listen"))
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _work(self, index: int) -> None:
+        wake = asyncio.Event()
+        self._wakes.append(wake)
+        mailer = self._mailer_factory()
+        backoff = 0.1
+        try:
+            while True:
+                await self._outage.wait()
+                # Cleared before looking, so a NOTIFY that arrives while we look is kept.
+                wake.clear()
+                try:
+                    attempt = await self._attempt(mailer)
+                    backoff = 0.1
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # The database is unreachable, most likely: nothing was sent or marked.
+                    log.exception("delivery worker: attempt failed", extra={"worker": index})
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10.0)
+                    continue
+                if attempt is None:
+                    await mailer.close()  # idle: leave no connection for the server to drop
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(wake.wait(), self._poll_seconds)
+                elif attempt.server_down:
+                    self._outage.failed()
+                else:
+                    self._outage.recovered()
+        finally:
+            self._wakes.remove(wake)
+            with contextlib.suppress(Exception):
+                await mailer.close()
+
+    async def _attempt(self, mailer: Mailer) -> Attempt | None:
+        task = asyncio.ensure_future(
+            deliver_next(
+                self._uow_factory(),
+                mailer,
+                unseal=self._unseal,
+                config=self._config,
+                clock=self._clock,
+            )
+        )
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            # Finish the message in hand: sent and recorded, or not sent at all.
+            with contextlib.suppress(Exception):
+                await task
+            raise
+
+    async def _listen(self, dsn: str) -> None:
+        """Keep a LISTEN connection open; reconnect when it drops (polling covers the gap)."""
+        while True:
+            try:
+                conn = await asyncpg.connect(dsn)
+            except (OSError, asyncpg.PostgresError):
+                await asyncio.sleep(self._poll_seconds)
+                continue
+            try:
+                await conn.add_listener(MESSAGE_CHANNEL, lambda *_: self.wake())
+                self.wake()  # anything queued while we were not listening
+                while not conn.is_closed():  # noqa: ASYNC110  (asyncpg offers no close event)
+                    await asyncio.sleep(max(self._poll_seconds, 1.0))
+            finally:
+                with contextlib.suppress(Exception):
+                    await conn.close()
