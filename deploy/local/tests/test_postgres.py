@@ -6,7 +6,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from cpf_local.errors import LocalRunnerError, MissingBinaryError, PortBusyError
-from cpf_local.postgres import PostgresCluster
+from cpf_local.postgres import ExternalPostgres, PostgresCluster
 from cpf_local.proc import free_ports, is_alive, processes_mentioning
 
 
@@ -33,6 +33,14 @@ async def test_cluster_starts_creates_a_database_and_stops_cleanly(state_dir: Pa
         # TCP needs the password.
         with pytest.raises(asyncpg.InvalidPasswordError):
             await asyncpg.connect(f"postgresql://svc:wrong@127.0.0.1:{port}/svc")
+
+        # The same steps through an admin URL, as with an external server.
+        cluster.psql("CREATE ROLE admin LOGIN CREATEROLE CREATEDB PASSWORD 'admin-pw';")
+        external = ExternalPostgres(f"postgresql://admin:admin-pw@127.0.0.1:{port}/postgres")
+        external.ensure_database("ext", "ext", "ext-pw")
+        external.ensure_database("ext", "ext", "ext-pw")
+        conn = await asyncpg.connect(external.url("ext", "ext", "ext-pw", driver="postgresql"))
+        await conn.close()
 
         pid, running_port = cluster.running_pid_and_port() or (0, 0)
         assert running_port == port

@@ -89,7 +89,8 @@ class CaughtMessage:
             content = part.get_content()
         except (LookupError, ValueError, KeyError):  # malformed MIME: keep the catcher up
             return None
-        return content if isinstance(content, str) else None
+        # Bodies travel with SMTP's CRLF line ends; readers want plain newlines.
+        return content.replace("\r\n", "\n") if isinstance(content, str) else None
 
     def date(self) -> datetime:
         header = self.parsed.get("Date")

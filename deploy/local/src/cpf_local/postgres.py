@@ -102,6 +102,12 @@ def ensure_database_sql(name: str, role: str, password: str) -> str:
         f"SELECT format('CREATE ROLE %I LOGIN', {role_lit}) "  # noqa: S608
         f"WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {role_lit})\\gexec"
     )
+    # Only a superuser may create a database owned by a role it is not a member of: the
+    # admin role of an external server (CREATEROLE, CREATEDB) joins the service's role.
+    join_role = (
+        f"SELECT format('GRANT %I TO %I', {role_lit}, current_user) "  # noqa: S608
+        "WHERE NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)\\gexec"
+    )
     create_db = (
         f"SELECT format('CREATE DATABASE %I OWNER %I', {name_lit}, {role_lit}) "  # noqa: S608
         f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = {name_lit})\\gexec"
@@ -111,6 +117,7 @@ def ensure_database_sql(name: str, role: str, password: str) -> str:
             create_role,
             # Always reset the password so a state folder and its cluster never disagree.
             f"ALTER ROLE {role_id} WITH LOGIN PASSWORD {_literal(password)};",
+            join_role,
             create_db,
             f"REVOKE ALL ON DATABASE {name_id} FROM PUBLIC;",
             f"GRANT ALL ON DATABASE {name_id} TO {role_id};",

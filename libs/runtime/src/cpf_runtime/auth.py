@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,30 +42,49 @@ def unauthorized(detail: str) -> Problem:
     )
 
 
+JwksFetcher = Callable[[str], Awaitable[dict[str, Any]]]
+
+
+async def fetch_jwks(url: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        response = await client.get(url)
+        response.raise_for_status()
+        document: dict[str, Any] = response.json()
+        return document
+
+
 class TokenVerifier:
     def __init__(
-        self, jwks_url: str, *, issuer: str, audience: str, cache_seconds: float = 300.0
+        self,
+        jwks_url: str,
+        *,
+        issuer: str,
+        audience: str,
+        cache_seconds: float = 300.0,
+        fetch: JwksFetcher = fetch_jwks,
     ) -> None:
         self._jwks_url = jwks_url
+        self._fetch = fetch
         self._issuer = issuer
         self._audience = audience
         self._cache_seconds = cache_seconds
         self._keys: dict[str, PyJWK] = {}
         self._fetched_at = 0.0
+        self._forced_at = -1e9
         self._lock = asyncio.Lock()
 
     async def _refresh(self, *, force: bool) -> None:
         async with self._lock:
-            age = time.monotonic() - self._fetched_at
-            if not force and age < self._cache_seconds and self._keys:
+            now = time.monotonic()
+            if not force and now - self._fetched_at < self._cache_seconds and self._keys:
                 return
-            if force and age < 5:
-                return  # an unknown kid must not turn into a JWKS request per call
-            async with httpx.AsyncClient(timeout=5.0) as client:
-                response = await client.get(self._jwks_url)
-                response.raise_for_status()
+            if force:
+                if now - self._forced_at < 5:
+                    return  # tokens with an unknown kid must not each cost a JWKS request
+                self._forced_at = now
+            document = await self._fetch(self._jwks_url)
             keys = {}
-            for jwk in response.json().get("keys", []):
+            for jwk in document.get("keys", []):
                 if jwk.get("kid"):
                     keys[jwk["kid"]] = PyJWK.from_dict(jwk)
             self._keys = keys

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ import uvicorn
 from aiokafka import AIOKafkaConsumer
 from cpf_contracts.base import dlq_topic
 
+from cpf_runtime.asyncapi import asyncapi_document
 from cpf_runtime.db import create_engine, replay_outbox
 from cpf_runtime.kafka import make_producer
 from cpf_runtime.logs import configure_logging
@@ -36,13 +38,15 @@ def run(build: Callable[[], Runtime], migrations: Path, argv: list[str] | None =
     replay.add_argument("--topic", action="append", default=[], help="only these topics")
     dlq = sub.add_parser("dlq-replay", help="send this service's dead letters back to their topic")
     dlq.add_argument("--topic", required=True, help="the original topic (its .dlq is read)")
+    asyncapi = sub.add_parser("asyncapi", help="print the AsyncAPI document of the service")
+    asyncapi.add_argument("--output", type=Path, help="write it to this file instead")
     args = parser.parse_args(argv)
 
     runtime = build()
     settings = runtime.settings
     configure_logging(runtime.service, level=settings.log_level, fmt=settings.log_format)
     if args.command == "serve":
-        app = runtime.create_app(title=runtime.service)
+        app = runtime.create_app()
         uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
         return 0
     if args.command == "migrate":
@@ -52,6 +56,13 @@ def run(build: Callable[[], Runtime], migrations: Path, argv: list[str] | None =
     if args.command == "replay":
         count = asyncio.run(_replay(runtime, args.since, args.until, args.topic))
         print(f"{runtime.service}: {count} events will be published again")
+        return 0
+    if args.command == "asyncapi":
+        document = json.dumps(asyncapi_document(runtime), indent=2, sort_keys=True) + "\n"
+        if args.output:
+            args.output.write_text(document)
+        else:
+            sys.stdout.write(document)
         return 0
     if args.command == "dlq-replay":
         count = asyncio.run(_dlq_replay(runtime, args.topic))

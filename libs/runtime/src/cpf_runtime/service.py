@@ -53,6 +53,7 @@ class Runtime:
     service: str
     settings: ServiceSettings
     publishes: list[type[Event]] = field(default_factory=list)
+    description: str = ""
     engine: AsyncEngine = field(init=False)
     session_factory: async_sessionmaker[AsyncSession] = field(init=False)
     producer: AIOKafkaProducer | None = field(init=False, default=None)
@@ -105,11 +106,12 @@ class Runtime:
         while True:
             producer = make_producer(self.settings)
             try:
-                await ensure_topics(
-                    self.settings.kafka_bootstrap_servers,
-                    self.topics(),
-                    partitions=self.settings.kafka_topic_partitions,
-                )
+                if self.settings.kafka_create_topics:
+                    await ensure_topics(
+                        self.settings.kafka_bootstrap_servers,
+                        self.topics(),
+                        partitions=self.settings.kafka_topic_partitions,
+                    )
                 await producer.start()
             except Exception as exc:  # noqa: BLE001  (any start failure means "retry")
                 with contextlib.suppress(Exception):
@@ -183,8 +185,13 @@ class Runtime:
                 checks["broker"] = f"indisponible: {exc.__class__.__name__}"
         return checks
 
-    def create_app(self, *, title: str, description: str = "") -> FastAPI:
-        app = FastAPI(title=title, description=description, lifespan=self.lifespan, version="1.0")
+    def create_app(self) -> FastAPI:
+        app = FastAPI(
+            title=self.service,
+            description=self.description,
+            lifespan=self.lifespan,
+            version="1.0",
+        )
         app.state.runtime = self
         install_problem_handlers(app)
         app.middleware("http")(_observe)

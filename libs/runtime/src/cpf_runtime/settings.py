@@ -36,6 +36,8 @@ class ServiceSettings(BaseSettings):
         True, validation_alias=shared("KAFKA_ENABLE_IDEMPOTENCE")
     )
     kafka_topic_partitions: int = Field(4, validation_alias=shared("KAFKA_TOPIC_PARTITIONS"))
+    # Off where topics are provisioned by ops (deploy/topics.json) and clients may not create.
+    kafka_create_topics: bool = Field(True, validation_alias=shared("KAFKA_CREATE_TOPICS"))
 
     log_format: str = Field("json", validation_alias=shared("LOG_FORMAT"))
     log_level: str = Field("INFO", validation_alias=shared("LOG_LEVEL"))

@@ -13,18 +13,23 @@ from typing import Any, ClassVar
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from sqlalchemy import Column, Integer, String, Table, Uuid, func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from cpf_contracts import base
 from cpf_contracts.base import Event, dlq_topic
 from cpf_local.testing import fresh_database
 from cpf_runtime.consumer import EventConsumer, RetryPolicy, Subscription
-from cpf_runtime.db import OUTBOX_NOTIFY_DDL, UnitOfWork, create_engine, make_metadata
-from cpf_runtime.db import make_session_factory, replay_outbox
+from cpf_runtime.db import (
+    OUTBOX_NOTIFY_DDL,
+    UnitOfWork,
+    create_engine,
+    make_metadata,
+    make_session_factory,
+    replay_outbox,
+)
 from cpf_runtime.kafka import ensure_topics
 from cpf_runtime.relay import OutboxRelay, asyncpg_dsn
 from cpf_runtime.settings import ServiceSettings
+from sqlalchemy import Column, Integer, String, Table, Uuid, func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 metadata = make_metadata()
 effect = Table(

@@ -12,11 +12,16 @@ from account_cpf.settings import AccountCpfSettings
 
 
 def build(settings: AccountCpfSettings | None = None) -> Runtime:
-    runtime = Runtime("account-cpf", settings or AccountCpfSettings(), publishes=[TitulaireCreated])
+    runtime = Runtime(
+        "account-cpf",
+        settings or AccountCpfSettings(),
+        publishes=[TitulaireCreated],
+        description=__doc__ or "",
+    )
     runtime.routers.append(router)
     runtime.consume("accounts", Subscription(AccountActivated, open_titulaire_account))
     return runtime
 
 
 def create_app() -> FastAPI:
-    return build().create_app(title="account-cpf", description=__doc__ or "")
+    return build().create_app()

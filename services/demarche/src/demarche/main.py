@@ -14,10 +14,10 @@ from demarche.settings import DemarcheSettings
 
 
 def build(settings: DemarcheSettings | None = None) -> Runtime:
-    runtime = Runtime("demarche", settings or DemarcheSettings())
+    runtime = Runtime("demarche", settings or DemarcheSettings(), description=__doc__ or "")
     runtime.consume("organisations", Subscription(OrganisationCreated, record_organisation))
     return runtime
 
 
 def create_app() -> FastAPI:
-    return build().create_app(title="demarche", description=__doc__ or "")
+    return build().create_app()

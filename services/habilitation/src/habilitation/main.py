@@ -13,11 +13,14 @@ from habilitation.settings import HabilitationSettings
 
 def build(settings: HabilitationSettings | None = None) -> Runtime:
     runtime = Runtime(
-        "habilitation", settings or HabilitationSettings(), publishes=[OrganisationCreated]
+        "habilitation",
+        settings or HabilitationSettings(),
+        publishes=[OrganisationCreated],
+        description=__doc__ or "",
     )
     runtime.consume("accounts", Subscription(AccountActivated, record_account))
     return runtime
 
 
 def create_app() -> FastAPI:
-    return build().create_app(title="habilitation", description=__doc__ or "")
+    return build().create_app()

@@ -84,9 +84,13 @@ class DeliveryJob:
             event.set()
 
     async def run(self) -> None:
-        tasks = [asyncio.create_task(self._work(i), name=f"delivery-{i}") for i in range(self._workers)]
+        tasks = [
+            asyncio.create_task(self._work(i), name=f"delivery-{i}") for i in range(self._workers)
+        ]
         if self._listen_dsn is not None:
-            tasks.append(asyncio.create_task(self._listen(self._listen_dsn), name="delivery-listen"))
+            tasks.append(
+                asyncio.create_task(self._listen(self._listen_dsn), name="delivery-listen")
+            )
         try:
             await asyncio.gather(*tasks)
         finally:
@@ -110,7 +114,9 @@ class DeliveryJob:
                 except asyncio.CancelledError:
                     raise
                 except Exception:
-                    # The database is unreachable, most likely: nothing was sent or marked.
+                    # Most likely the database: the attempt was rolled back, the row is still
+                    # queued (if the server had already accepted the message, it goes again:
+                    # the window described in app/delivery.py).
                     log.exception("delivery worker: attempt failed", extra={"worker": index})
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 10.0)

@@ -1,7 +1,9 @@
 """Activation of an account: the page behind the e-mail's link, and the activation itself."""
 
+from typing import Any
 from urllib.parse import parse_qs
 
+from cpf_runtime.db import UnitOfWork
 from cpf_runtime.deps import UowDep
 from cpf_runtime.problems import Problem
 from fastapi import APIRouter, Request
@@ -15,7 +17,19 @@ from identity.store.repository import SqlAccounts
 
 MAX_FORM_BYTES = 4096
 ACTIVATED = "Votre compte a bien été activé : vous pouvez vous connecter."
-PROBLEM = {"content": {"application/problem+json": {}}}
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+FORM_BODY = {
+    "required": True,
+    "content": {
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "properties": {"token": {"type": "string"}},
+                "required": ["token"],
+            }
+        }
+    },
+}
 
 
 async def _form_token(request: Request) -> str:
@@ -32,7 +46,7 @@ async def _form_token(request: Request) -> str:
 def router(services: Services) -> APIRouter:
     api = APIRouter(tags=["activation"])
 
-    async def activate(token: str, uow: UowDep) -> None:
+    async def activate(token: str, uow: UnitOfWork) -> None:
         async with uow:
             await activate_account(
                 token, accounts=SqlAccounts(uow.session), outbox=uow, clock=services.clock
@@ -49,7 +63,11 @@ def router(services: Services) -> APIRouter:
             )
         return pages.activation_form(token)
 
-    @api.post("/activation", response_class=HTMLResponse)
+    @api.post(
+        "/activation",
+        response_class=HTMLResponse,
+        openapi_extra={"requestBody": FORM_BODY},
+    )
     async def activation_form(request: Request, uow: UowDep) -> HTMLResponse:
         """Activation depuis la page du lien (formulaire) ; répond par une page HTML."""
         try:

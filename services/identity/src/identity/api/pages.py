@@ -10,8 +10,7 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-        "frame-ancestors 'none'"
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
     ),
 }
 
@@ -47,7 +46,7 @@ def activation_form(token: str) -> HTMLResponse:
     # confirms with a button, which POSTs the token.
     return page(
         "Activer votre compte",
-        '<p>Pour finaliser votre inscription, cliquez sur le bouton ci-dessous.</p>\n'
+        "<p>Pour finaliser votre inscription, cliquez sur le bouton ci-dessous.</p>\n"
         '<form method="post" action="activation">\n'
         f'<input type="hidden" name="token" value="{escape(token, quote=True)}">\n'
         '<button type="submit">Activer mon compte</button>\n'

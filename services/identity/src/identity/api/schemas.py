@@ -61,7 +61,7 @@ class TokenIn(_In):
 
 class TokenOut(BaseModel):
     access_token: str
-    token_type: Literal["Bearer"] = "Bearer"
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105  (a scheme name, not a secret)
     expires_in: int = Field(description="Durée de validité du jeton, en secondes.")
 
 

@@ -1,5 +1,7 @@
 """Sign-up of a titulaire."""
 
+from typing import Any
+
 from cpf_runtime.deps import UowDep
 from fastapi import APIRouter
 
@@ -9,7 +11,7 @@ from identity.app.signup import SIGNUP_ACCEPTED, sign_up_titulaire
 from identity.domain.signup import TitulaireSignup
 from identity.store.repository import SqlAccounts
 
-PROBLEM = {"content": {"application/problem+json": {}}}
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def router(services: Services) -> APIRouter:
@@ -22,7 +24,7 @@ def router(services: Services) -> APIRouter:
         responses={422: {"description": "Champs invalides (champ et règle nommés)", **PROBLEM}},
     )
     async def sign_up(body: TitulaireSignupIn, uow: UowDep) -> MessageOut:
-        """Inscription d'un titulaire : même réponse que le compte existe ou non, e-mail d'activation."""
+        """Inscription d'un titulaire ; même réponse que le compte existe ou non (e-mail envoyé)."""
         async with uow:
             await sign_up_titulaire(
                 TitulaireSignup(**body.model_dump()),

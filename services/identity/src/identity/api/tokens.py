@@ -1,5 +1,7 @@
 """Login (access tokens) and the public keys that verify them."""
 
+from typing import Any
+
 from cpf_runtime.deps import RuntimeDep, UowDep
 from fastapi import APIRouter, Response
 
@@ -10,7 +12,7 @@ from identity.app.services import Services
 from identity.domain.account import AccountKind
 from identity.store.repository import SqlAccounts, SqlSigningKeys
 
-PROBLEM = {"content": {"application/problem+json": {}}}
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def router(services: Services) -> APIRouter:
@@ -22,7 +24,7 @@ def router(services: Services) -> APIRouter:
         responses={401: {"description": "Identifiant ou mot de passe incorrect", **PROBLEM}},
     )
     async def token(body: TokenIn, uow: UowDep, response: Response) -> TokenOut:
-        """Connexion : un jeton d'accès (JWT ES256, courte durée) contre identifiant et mot de passe."""
+        """Connexion : identifiant et mot de passe contre un jeton d'accès (JWT ES256)."""
         async with uow:
             issued = await log_in(
                 AccountKind(body.type_compte),

@@ -28,7 +28,9 @@ async def ensure_signing_key(keys: SigningKeys, clock: Clock) -> SigningKey:
     return key
 
 
-async def published_keys(keys: SigningKeys, clock: Clock, token_ttl: timedelta) -> list[dict[str, Any]]:
+async def published_keys(
+    keys: SigningKeys, clock: Clock, token_ttl: timedelta
+) -> list[dict[str, Any]]:
     """The public JWKs verifiers need: the active key, and retired keys whose tokens may live."""
     now = clock()
     found = sorted(await keys.all(), key=lambda k: k.created_at, reverse=True)

@@ -81,7 +81,8 @@ class PasswordPolicy:
             found.append(
                 Violation(
                     "password_min_digits",
-                    f"Le mot de passe doit comporter au moins {_count(self.min_digits, 'chiffre')}.",
+                    "Le mot de passe doit comporter au moins "
+                    f"{_count(self.min_digits, 'chiffre')}.",
                 )
             )
         if special < self.min_special:

@@ -13,7 +13,7 @@ from identity.domain.contact import (
     phone_violation,
     same_email,
 )
-from identity.domain.nir import normalize_nir, nir_violation
+from identity.domain.nir import nir_violation, normalize_nir
 from identity.domain.password_policy import PasswordPolicy
 from identity.domain.rules import FieldViolation, InvalidInput, Violation
 

@@ -8,6 +8,7 @@ size bounds the CPU and memory that a burst of logins can take.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TypeVar
@@ -30,7 +31,9 @@ class PasswordHasher:
             type=Type.ID,
         )
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="argon2")
-        self._dummy: str | None = None
+        # Made now (at start-up, before the event loop runs), so that the first unknown
+        # login costs what every other one costs.
+        self._dummy = self._argon2.hash(secrets.token_urlsafe(16))
 
     async def _run(self, fn: partial[T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
@@ -47,8 +50,6 @@ class PasswordHasher:
     async def verify_dummy(self, password: str) -> None:
         """Spend what a real verification spends, for a login that matches no account, so
         that timing does not tell whether an account exists."""
-        if self._dummy is None:
-            self._dummy = await self.hash("pas-un-compte")
         await self.verify(self._dummy, password)
 
     def needs_rehash(self, password_hash: str) -> bool:

@@ -32,6 +32,7 @@ from notifier.domain.messages import (
     RetryPolicy,
     after_failure,
     unseal_context,
+    without_secrets,
 )
 from notifier.domain.templates import Rendered, RenderError, Sites, render
 from notifier.smtp import DeliveryFailure
@@ -87,13 +88,14 @@ def compose(
     )
     email["To"] = message.recipient
     email["Subject"] = rendered.subject
-    email["Content-Language"] = "fr"
     # RFC 3834: an automatic message; out-of-office replies are not to answer it.
     email["Auto-Submitted"] = "auto-generated"
     email["X-Auto-Response-Suppress"] = "All"
     email["X-CPF-Template"] = message.template
     email.set_content(rendered.text, charset="utf-8")
     email.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    # After the parts: set_content() clears every Content-* header set before it.
+    email["Content-Language"] = "fr"
     return email
 
 
@@ -125,7 +127,9 @@ async def deliver_next(
         message.last_attempt_at = clock()
         try:
             rendered = _render(message, unseal, config.sites)
-            await mailer.send(compose(message=message, rendered=rendered, config=config, now=clock()))
+            await mailer.send(
+                compose(message=message, rendered=rendered, config=config, now=clock())
+            )
         except RenderError as exc:
             # Not the recipient's fault and fixable (a key, a deploy): kept and retried,
             # never dead; the error is visible to ops through the API.
@@ -134,8 +138,11 @@ async def deliver_next(
         except DeliveryFailure as exc:
             failure = exc
         except Exception as exc:  # noqa: BLE001  (an unexpected failure must not loop hot)
-            failure = DeliveryFailure(f"erreur inattendue : {exc.__class__.__name__}", permanent=False)
-            log.exception("unexpected failure while sending", extra=_log(message, ""))
+            failure = DeliveryFailure(
+                f"erreur inattendue : {exc.__class__.__name__}", permanent=False
+            )
+            # No traceback: an exception's text may quote what it choked on (the body).
+            log.error("unexpected failure while sending", extra=_log(message, failure.reason))
         else:
             return _sent(uow, message, clock())
         return _failed(uow, message, failure, config.policy, clock())
@@ -145,6 +152,7 @@ def _sent(uow: UnitOfWork, message: Message, now: datetime) -> Attempt:
     message.status = MessageStatus.SENT.value
     message.sent_at = now
     message.last_error = None
+    message.context = without_secrets(message.context)
     uow.publish(
         MessageSent(
             message_id=message.id,
@@ -173,6 +181,7 @@ def _failed(
     message.rejections = decision.rejections
     if isinstance(decision, Dead):
         message.status = MessageStatus.DEAD.value
+        message.context = without_secrets(message.context)
         uow.publish(
             MessageFailed(
                 message_id=message.id,

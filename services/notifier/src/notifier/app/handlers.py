@@ -19,7 +19,9 @@ async def queue_email(
     uow: UnitOfWork, *, cause_event_id: uuid.UUID, email: Email, clock: Clock = utcnow
 ) -> bool:
     """Queue ``email``; ``False`` when the event already has its message (a replay)."""
-    return await messages.queue(uow.session, cause_event_id=cause_event_id, email=email, now=clock())
+    return await messages.queue(
+        uow.session, cause_event_id=cause_event_id, email=email, now=clock()
+    )
 
 
 async def account_registered(

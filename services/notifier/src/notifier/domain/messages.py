@@ -86,6 +86,15 @@ def unseal_context(context: Mapping[str, Any], unseal: Callable[[str], str]) -> 
     return opened
 
 
+def without_secrets(context: Mapping[str, Any]) -> dict[str, Any]:
+    """The context once the message is settled (sent or dead): sealed values dropped.
+
+    A sealed link has no use after its e-mail left, and a ciphertext kept is one that a
+    stolen key would open later.
+    """
+    return {k: v for k, v in context.items() if not k.endswith(SEALED_SUFFIX)}
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff between attempts, and how many refusals make a message dead."""

@@ -66,7 +66,9 @@ class Portal:
 def mon_compte_formation(sites: Sites) -> Portal:
     """Mon Compte Formation: the titulaires' portal, run by the Caisse des Dépôts."""
     url = sites.moncompteformation
-    return Portal("Mon Compte Formation", url, ("Votre correspondant CPF", "Caisse des Dépôts", url))
+    return Portal(
+        "Mon Compte Formation", url, ("Votre correspondant CPF", "Caisse des Dépôts", url)
+    )
 
 
 def mes_demarches(sites: Sites) -> Portal:
@@ -159,7 +161,7 @@ def _html(subject: str, greeting: str, blocks: list[Block], portal: Portal) -> s
         if isinstance(block, Action):
             body.append(
                 f'<p><a href="{e(block.url)}" style="{_BUTTON}">{e(block.label)}</a></p>'
-                "<p style=\"font-size:13px;color:#555555\">Si le bouton ne fonctionne pas, "
+                '<p style="font-size:13px;color:#555555">Si le bouton ne fonctionne pas, '
                 "copiez ce lien dans la barre d'adresse de votre navigateur :<br>"
                 f'<a href="{e(block.url)}">{e(block.url)}</a></p>'
             )

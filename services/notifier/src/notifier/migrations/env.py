@@ -1,4 +1,4 @@
-from notifier.store.tables import metadata
 from cpf_runtime.migrations import run_env
+from notifier.store.tables import metadata
 
 run_env(metadata)

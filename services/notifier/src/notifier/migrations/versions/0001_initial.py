@@ -8,9 +8,8 @@ Create Date: 2026-11-23
 import sqlalchemy as sa
 from alembic import op
 from cpf_runtime.migrations import create_runtime_tables
-from sqlalchemy.dialects.postgresql import JSONB
-
 from notifier.store.tables import MESSAGE_NOTIFY_DDL
+from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0001"
 down_revision = None
@@ -44,10 +43,13 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True)),
         sa.PrimaryKeyConstraint("id", name="pk_message"),
         sa.UniqueConstraint("cause_event_id", name="uq_message_cause_event_id"),
-        sa.CheckConstraint("status IN ('queued', 'sent', 'dead')", name="ck_message_status"),
+        sa.CheckConstraint("status IN ('queued', 'sent', 'dead')", name=op.f("ck_message_status")),
     )
     op.create_index(
-        "ix_message_queued", "message", ["created_at"], postgresql_where=sa.text("status = 'queued'")
+        "ix_message_queued",
+        "message",
+        ["created_at"],
+        postgresql_where=sa.text("status = 'queued'"),
     )
     op.create_index("ix_message_created_at", "message", ["created_at"])
     op.create_index("ix_message_recipient_lower", "message", [sa.text("lower(recipient)")])

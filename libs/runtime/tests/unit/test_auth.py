@@ -1,0 +1,113 @@
+"""Token verification: pinned algorithm, issuer, audience, expiry, unknown keys, rotation."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import jwt
+import pytest
+from cpf_runtime.auth import TokenVerifier
+from cpf_runtime.problems import Problem
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
+
+ISSUER = "https://identity.test"
+AUDIENCE = "cpf-platform"
+
+
+class FakeJwks:
+    """An identity service's JWKS endpoint, in memory; counts the fetches."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, ec.EllipticCurvePrivateKey] = {}
+        self.fetches = 0
+
+    def add_key(self, kid: str) -> ec.EllipticCurvePrivateKey:
+        self.keys[kid] = ec.generate_private_key(ec.SECP256R1())
+        return self.keys[kid]
+
+    async def __call__(self, url: str) -> dict[str, Any]:
+        self.fetches += 1
+        keys = []
+        for kid, key in self.keys.items():
+            jwk = json.loads(ECAlgorithm.to_jwk(key.public_key()))
+            keys.append(jwk | {"kid": kid, "alg": "ES256", "use": "sig"})
+        return {"keys": keys}
+
+
+def token(key: Any, kid: str, **overrides: Any) -> str:
+    now = int(time.time())
+    claims = {
+        "sub": "acc-1",
+        "kind": "titulaire",
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + 60,
+    } | overrides
+    return jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid})
+
+
+@pytest.fixture
+def jwks() -> FakeJwks:
+    return FakeJwks()
+
+
+@pytest.fixture
+def verifier(jwks: FakeJwks) -> TokenVerifier:
+    return TokenVerifier("https://identity.test/jwks", issuer=ISSUER, audience=AUDIENCE, fetch=jwks)
+
+
+async def test_a_valid_token_gives_the_principal(jwks: FakeJwks, verifier: TokenVerifier) -> None:
+    key = jwks.add_key("k1")
+    principal = await verifier.verify(token(key, "k1"))
+    assert (principal.account_id, principal.kind) == ("acc-1", "titulaire")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "detail"),
+    [
+        ({"exp": int(time.time()) - 10}, "expiré"),
+        ({"aud": "another-platform"}, "invalide"),
+        ({"iss": "https://evil.test"}, "invalide"),
+    ],
+)
+async def test_expired_foreign_or_misaddressed_tokens_are_refused(
+    jwks: FakeJwks, verifier: TokenVerifier, overrides: dict[str, Any], detail: str
+) -> None:
+    key = jwks.add_key("k1")
+    with pytest.raises(Problem) as refused:
+        await verifier.verify(token(key, "k1", **overrides))
+    assert refused.value.status == 401
+    assert detail in refused.value.detail
+
+
+async def test_a_token_signed_by_an_unknown_key_is_refused(
+    jwks: FakeJwks, verifier: TokenVerifier
+) -> None:
+    jwks.add_key("k1")
+    stranger = ec.generate_private_key(ec.SECP256R1())
+    with pytest.raises(Problem) as refused:
+        await verifier.verify(token(stranger, "k1"))
+    assert refused.value.status == 401
+
+
+async def test_the_algorithm_is_pinned(jwks: FakeJwks, verifier: TokenVerifier) -> None:
+    jwks.add_key("k1")
+    forged = jwt.encode({"sub": "x"}, "shared-secret", algorithm="HS256", headers={"kid": "k1"})
+    with pytest.raises(Problem) as refused:
+        await verifier.verify(forged)
+    assert refused.value.status == 401
+
+
+async def test_a_new_key_is_fetched_once_without_restart(
+    jwks: FakeJwks, verifier: TokenVerifier
+) -> None:
+    old = jwks.add_key("k1")
+    await verifier.verify(token(old, "k1"))
+    new = jwks.add_key("k2")  # identity rotated its key
+    await verifier.verify(token(new, "k2"))
+    await verifier.verify(token(old, "k1"))  # tokens in flight still verify
+    assert jwks.fetches == 2

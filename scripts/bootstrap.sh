@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Install what `make up` and `make test` need and is missing: uv, Debian's PostgreSQL, and the
+# uv workspace (every package plus the dev group, exactly as locked). Idempotent: when
+# everything is present it prints nothing and takes a fraction of a second.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# `pip install --user` puts uv here, and the Makefile looks here too.
+export PATH="$HOME/.local/bin:$PATH"
+
+say() { printf '[bootstrap] %s\n' "$*" >&2; }
+
+SUDO=""
+apt_updated=""
+apt_install() {
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      SUDO="sudo"
+    else
+      say "need to install Debian packages ($*) but not running as root and no password-less sudo:"
+      say "  run as root:  apt-get update && apt-get install -y $*"
+      exit 1
+    fi
+  fi
+  if [ -z "$apt_updated" ]; then
+    $SUDO apt-get update -qq
+    apt_updated=1
+  fi
+  say "installing $* (apt)"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# 1. uv
+if ! command -v uv >/dev/null 2>&1; then
+  python=$(command -v python3.11 || command -v python3 || true)
+  if [ -z "$python" ]; then
+    say "no python3 found: install Python 3.11 (apt-get install -y python3)"
+    exit 1
+  fi
+  if ! "$python" -m pip --version >/dev/null 2>&1; then
+    apt_install python3-pip
+  fi
+  say "installing uv (pip)"
+  # Debian marks its Python "externally managed" (PEP 668). uv is a self-contained binary
+  # that touches no system package, so a per-user install is harmless; older pips lack the
+  # flag, and inside a virtualenv --user is refused: try each form in turn.
+  "$python" -m pip install --quiet --user --break-system-packages uv 2>/dev/null \
+    || "$python" -m pip install --quiet --user uv 2>/dev/null \
+    || "$python" -m pip install --quiet uv
+  if ! command -v uv >/dev/null 2>&1; then
+    say "uv was installed but is not on PATH (looked in $HOME/.local/bin)"
+    exit 1
+  fi
+fi
+
+# 2. PostgreSQL server programs (initdb, pg_ctl), unless PG_BIN_DIR points at some.
+if [ -n "${PG_BIN_DIR:-}" ] && [ -x "$PG_BIN_DIR/initdb" ]; then
+  :
+elif ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  apt_install postgresql
+fi
+
+# 3. The workspace, exactly as locked (all members and the dev group).
+uv sync --frozen --all-packages --quiet

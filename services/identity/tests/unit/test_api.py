@@ -1,0 +1,103 @@
+"""The HTTP edge, without database or broker: pages, refusals made before any I/O, OpenAPI.
+
+The app is driven in-process without its lifespan, so nothing connects anywhere; the
+routes exercised here answer before their unit of work touches the database.
+"""
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from identity.main import build
+from identity.settings import IdentitySettings
+
+VALID = {
+    "cgu_acceptees": True,
+    "nir": "255081416802538",
+    "civilite": "MME",
+    "prenom": "Jeanne",
+    "nom_naissance": "Martin",
+    "email": "jeanne.martin@example.org",
+    "email_confirmation": "jeanne.martin@example.org",
+    "mot_de_passe": "Abcde123",
+    "mot_de_passe_confirmation": "Abcde123",
+}
+
+
+@pytest.fixture(scope="module")
+def app(sealing_keypair) -> FastAPI:
+    settings = IdentitySettings(
+        database_url="postgresql+asyncpg://nobody:nothing@127.0.0.1:1/none",
+        sealing_public_key=sealing_keypair[1],
+        public_url="https://identite.example/",
+    )
+    return build(settings).create_app(title="identity")
+
+
+@pytest.fixture
+async def client(app: FastAPI):
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+async def test_the_link_shows_a_form_that_posts_the_token(client) -> None:
+    response = await client.get("/activation", params={"token": 'abc"><script>'})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert '<html lang="fr">' in html
+    assert '<form method="post" action="activation">' in html
+    assert 'name="token" value="abc&quot;&gt;&lt;script&gt;"' in html
+    assert "<script>" not in html
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_a_link_without_token_says_so(client) -> None:
+    response = await client.get("/activation")
+    assert response.status_code == 400
+    assert "incomplet" in response.text
+
+
+async def test_a_bad_sign_up_is_a_422_problem_naming_field_and_rule(client) -> None:
+    body = VALID | {"cgu_acceptees": False, "email_confirmation": "autre@example.org"}
+    response = await client.post("/v1/titulaires", json=body)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    errors = {(e["field"], e["rule"]) for e in response.json()["errors"]}
+    assert errors == {("cgu_acceptees", "cgu_required"), ("email_confirmation", "emails_match")}
+
+
+async def test_missing_and_unknown_fields_are_named(client) -> None:
+    body = {k: v for k, v in VALID.items() if k != "nir"} | {"surnom": "x"}
+    response = await client.post("/v1/titulaires", json=body)
+    assert response.status_code == 422
+    errors = {(e["field"], e["rule"]) for e in response.json()["errors"]}
+    assert errors == {("nir", "missing"), ("surnom", "extra_forbidden")}
+
+
+async def test_cgu_must_be_a_real_boolean(client) -> None:
+    response = await client.post("/v1/titulaires", json=VALID | {"cgu_acceptees": "oui"})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["cgu_acceptees"]
+
+
+def test_every_route_is_documented_in_french(app: FastAPI) -> None:
+    paths = app.openapi()["paths"]
+    assert set(paths) >= {
+        "/v1/titulaires",
+        "/activation",
+        "/v1/activations",
+        "/v1/token",
+        "/.well-known/jwks.json",
+    }
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            assert operation.get("description"), f"{method} {path}"
+    form = paths["/activation"]["post"]["requestBody"]["content"]
+    assert "application/x-www-form-urlencoded" in form
+
+
+def test_the_runtime_ensures_the_identity_topics(app: FastAPI) -> None:
+    runtime = app.state.runtime
+    assert runtime.topics() == ["identity.account", "identity.account.dlq"]

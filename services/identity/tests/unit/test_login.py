@@ -1,0 +1,175 @@
+"""Login: access tokens a verifier of cpf_runtime.auth accepts, and no enumeration."""
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from cpf_runtime.auth import ALGORITHMS
+from cpf_runtime.problems import Problem
+from identity.app.keys import ensure_signing_key, published_keys
+from identity.app.login import log_in
+from identity.domain.account import Account, AccountKind, AccountStatus
+from identity.domain.signing_keys import SigningKey
+from identity.security.passwords import PasswordHasher
+from identity.security.signing import generate_signing_key, thumbprint
+
+NIR = "255081416802538"
+
+
+def account(status: AccountStatus = AccountStatus.ACTIVE) -> Account:
+    return Account(
+        id=uuid.uuid4(),
+        kind=AccountKind.TITULAIRE,
+        login=NIR,
+        email="jean.dupont@example.org",
+        civilite="M",
+        prenom="Jean",
+        nom="Dupont",
+        password_hash="hash:Abcde123",  # noqa: S106  (the fake hasher's format)
+        status=status,
+        created_at=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+
+
+@pytest.fixture
+def login(accounts, hasher, keyring, clock, token_rules):
+    async def run(identifiant: str, password: str):
+        return await log_in(
+            AccountKind.TITULAIRE,
+            identifiant,
+            password,
+            accounts=accounts,
+            hasher=hasher,
+            keys=keyring,
+            clock=clock,
+            rules=token_rules,
+        )
+
+    return run
+
+
+async def test_a_token_verifies_against_the_jwks(
+    login, accounts, signing_keys, clock, token_rules
+) -> None:
+    owner = account()
+    accounts.accounts[owner.id] = owner
+
+    issued = await login("2 55 08 14 168 025 38", "Abcde123")
+
+    assert issued.expires_in == 900
+    header = jwt.get_unverified_header(issued.token)
+    assert header["alg"] == "ES256" and header["kid"]
+    jwks = await published_keys(signing_keys, clock, token_rules.ttl)
+    [jwk] = [k for k in jwks if k["kid"] == header["kid"]]
+    assert (jwk["kty"], jwk["crv"], jwk["alg"], jwk["use"]) == ("EC", "P-256", "ES256", "sig")
+    assert "d" not in jwk  # public half only
+    # What cpf_runtime.auth.TokenVerifier does, with the clock of the test.
+    claims = jwt.decode(
+        issued.token,
+        key=jwt.PyJWK.from_dict(jwk).key,
+        algorithms=ALGORITHMS,
+        audience="cpf-platform",
+        issuer="https://identite.example",
+        options={"require": ["exp", "iat", "sub", "iss", "aud"], "verify_exp": False},
+    )
+    assert claims["sub"] == str(owner.id)
+    assert claims["kind"] == "titulaire"
+    assert claims["iat"] == int(clock.now.timestamp())
+    assert claims["exp"] - claims["iat"] == 900
+    assert uuid.UUID(claims["jti"])
+
+
+async def test_every_refusal_is_the_same_after_the_same_work(login, accounts, hasher) -> None:
+    pending = account(AccountStatus.PENDING)
+    accounts.accounts[pending.id] = pending
+    active = account()
+    active.login = "180032A12345652"
+    accounts.accounts[active.id] = active
+
+    bodies = []
+    for identifiant, password in [
+        (NIR, "Abcde123"),  # right password, account not activated yet
+        ("180032A12345652", "Mauvais999"),  # wrong password
+        ("199999999999999", "Abcde123"),  # no such account
+        ("pas un NIR", "Abcde123"),  # not even a NIR
+    ]:
+        work = hasher.work
+        with pytest.raises(Problem) as refused:
+            await login(identifiant, password)
+        assert hasher.work - work == 1  # one argon2 verification, real or dummy
+        bodies.append(refused.value.body())
+    assert all(b == bodies[0] for b in bodies)
+    assert bodies[0]["status"] == 401
+
+
+async def test_an_outdated_hash_is_replaced_at_login(login, accounts, hasher) -> None:
+    owner = account()
+    accounts.accounts[owner.id] = owner
+    hasher.outdated.add(owner.password_hash)
+    hasher.hashed = 0
+
+    await login(NIR, "Abcde123")
+
+    assert hasher.hashed == 1
+    assert accounts.accounts[owner.id].password_hash == "hash:Abcde123"  # noqa: S105
+
+
+async def test_one_signing_key_is_created_then_reused(keyring, signing_keys, clock) -> None:
+    first = await keyring.signer()
+    second = await keyring.signer()
+    clock.advance(timedelta(minutes=5))  # past the cache: reloaded, same key
+    third = await keyring.signer()
+    assert first is second is third
+    assert len(signing_keys.keys) == 1
+    assert signing_keys.keys[0].kid == thumbprint(signing_keys.keys[0].public_jwk)
+    assert (await ensure_signing_key(signing_keys, clock)).kid == first.kid
+
+
+async def test_a_retired_key_stays_published_while_its_tokens_live(
+    signing_keys, clock, token_rules
+) -> None:
+    old = generate_signing_key(clock.now - timedelta(days=30))
+    retired = SigningKey(
+        old.kid, old.private_key_pem, old.public_jwk, old.created_at, retired_at=clock.now
+    )
+    signing_keys.keys.append(retired)
+    new = await ensure_signing_key(signing_keys, clock)
+    assert new.kid != retired.kid
+
+    kids = [k["kid"] for k in await published_keys(signing_keys, clock, token_rules.ttl)]
+    assert kids == [new.kid, retired.kid]
+    clock.advance(token_rules.ttl)
+    kids = [k["kid"] for k in await published_keys(signing_keys, clock, token_rules.ttl)]
+    assert kids == [new.kid]
+
+
+async def test_argon2id_hashes_off_the_event_loop() -> None:
+    # Small parameters keep the test fast; production uses OWASP's (settings).
+    hasher = PasswordHasher(memory_kib=64, time_cost=1, parallelism=1, threads=1)
+    argon2, threads = hasher._argon2, []
+
+    class Spy:
+        def __getattr__(self, name: str):
+            method = getattr(argon2, name)
+
+            def called(*args, **kwargs):
+                threads.append((name, threading.current_thread()))
+                return method(*args, **kwargs)
+
+            return called
+
+    hasher._argon2 = Spy()  # type: ignore[assignment]
+    hashed = await hasher.hash("Abcde123")
+    assert hashed.startswith("$argon2id$v=19$m=64,t=1,p=1$")
+    assert await hasher.verify(hashed, "Abcde123")
+    assert not await hasher.verify(hashed, "Abcde124")
+    assert not await hasher.verify("pas un hash", "Abcde123")
+    assert not hasher.needs_rehash(hashed)
+    stronger = PasswordHasher(memory_kib=128, time_cost=1, parallelism=1, threads=1)
+    assert stronger.needs_rehash(hashed)
+    await hasher.verify_dummy("Abcde123")
+    costly = [(name, t) for name, t in threads if name in ("hash", "verify")]
+    assert len(costly) == 5  # a hash, 3 verifications, the dummy verification
+    assert all(t.name.startswith("argon2") for _, t in costly)

@@ -1,0 +1,215 @@
+"""Sign-up of a titulaire: validation, the pending account, no enumeration."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from cpf_contracts.events.identity import AccountRegistered, SignupAttemptedOnExistingAccount
+from cpf_runtime.problems import Problem
+from identity.app.signup import sign_up_titulaire
+from identity.domain.account import Account, AccountKind, AccountStatus
+from identity.domain.signup import TitulaireSignup
+from identity.domain.tokens import OneTimeToken, digest
+
+NIR = "255081416802538"
+OTHER_NIR = "180032A12345652"
+
+
+def form(**changes: Any) -> TitulaireSignup:
+    base = TitulaireSignup(
+        cgu_acceptees=True,
+        nir="2 55 08 14 168 025 38",
+        civilite="MME",
+        prenom=" Jeanne ",
+        nom_naissance="Martin",
+        telephone_fixe="",
+        telephone_mobile="0612345678",
+        email="Jeanne.Martin@Example.ORG",
+        email_confirmation="jeanne.martin@example.org",
+        mot_de_passe="Abcde123",
+        mot_de_passe_confirmation="Abcde123",
+    )
+    return dataclasses.replace(base, **changes)
+
+
+@pytest.fixture
+def sign_up(accounts, outbox, hasher, sealer, clock, signup_rules):
+    async def run(f: TitulaireSignup) -> None:
+        await sign_up_titulaire(
+            f,
+            accounts=accounts,
+            outbox=outbox,
+            hasher=hasher,
+            sealer=sealer,
+            clock=clock,
+            rules=signup_rules,
+        )
+
+    return run
+
+
+def the_link(event: AccountRegistered, unsealer) -> str:
+    return unsealer.unseal(event.activation_link_sealed)
+
+
+async def test_a_valid_form_opens_a_pending_account(
+    sign_up, accounts, outbox, hasher, clock, unsealer
+) -> None:
+    await sign_up(form())
+
+    [account] = accounts.accounts.values()
+    assert account.kind is AccountKind.TITULAIRE
+    assert account.status is AccountStatus.PENDING
+    assert account.login == NIR
+    assert account.email == "Jeanne.Martin@example.org"  # domain in lower case
+    assert (account.prenom, account.nom, account.civilite) == ("Jeanne", "Martin", "MME")
+    assert (account.telephone_fixe, account.telephone_mobile) == (None, "0612345678")
+    assert account.password_hash == "hash:Abcde123"  # noqa: S105
+    assert hasher.hashed == 1
+    assert [(c.account_id, c.cgu_version) for c in accounts.cgu] == [(account.id, "2025-01")]
+
+    [event] = outbox.events
+    assert isinstance(event, AccountRegistered)
+    assert (event.account_id, event.kind, event.login) == (account.id, "titulaire", NIR)
+    assert event.activation_expires_at == clock.now + timedelta(days=15)
+
+    link = the_link(event, unsealer)
+    assert link.startswith("https://identite.example/activation?token=")
+    assert "token" not in event.model_dump_json().replace("activation_link_sealed", "")
+    secret = parse_qs(urlsplit(link).query)["token"][0]
+    [(stored_hash, token)] = accounts.tokens.items()
+    assert stored_hash == digest(secret) != secret
+    assert len(secret) >= 43  # 32 random bytes
+    assert token.account_id == account.id
+    assert token.expires_at == clock.now + timedelta(days=15)
+    assert secret not in event.activation_link_sealed
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "rule"),
+    [
+        ({"cgu_acceptees": False}, "cgu_acceptees", "cgu_required"),
+        ({"nir": "255081416802539"}, "nir", "nir_key"),
+        ({"nir": "12345"}, "nir", "nir_format"),
+        ({"prenom": "  "}, "prenom", "required"),
+        ({"nom_naissance": ""}, "nom_naissance", "required"),
+        ({"telephone_fixe": "01 23 45 67 89"}, "telephone_fixe", "phone_digits"),
+        ({"telephone_mobile": "06.12.34.56.78"}, "telephone_mobile", "phone_digits"),
+        ({"telephone_mobile": "+33612345678"}, "telephone_mobile", "phone_digits"),
+        ({"telephone_mobile": "0612"}, "telephone_mobile", "phone_length"),
+        ({"email": "pas-une-adresse"}, "email", "email_format"),
+        ({"email_confirmation": "autre@example.org"}, "email_confirmation", "emails_match"),
+        ({"mot_de_passe_confirmation": "Abcde124"}, "mot_de_passe_confirmation", "passwords_match"),
+        (
+            {"mot_de_passe": "abcdefgh", "mot_de_passe_confirmation": "abcdefgh"},
+            "mot_de_passe",
+            "password_min_digits",
+        ),
+    ],
+)
+async def test_bad_input_is_refused_naming_field_and_rule(
+    sign_up, accounts, outbox, hasher, changes, field, rule
+) -> None:
+    with pytest.raises(Problem) as caught:
+        await sign_up(form(**changes))
+    problem = caught.value
+    assert problem.status == 422
+    assert (field, rule) in {(e.field, e.rule) for e in problem.errors}
+    assert all(e.message for e in problem.errors)
+    assert accounts.accounts == {} and outbox.events == [] and hasher.hashed == 0
+
+
+async def test_every_broken_rule_is_reported_at_once(sign_up) -> None:
+    with pytest.raises(Problem) as caught:
+        await sign_up(form(cgu_acceptees=False, nir="1", email_confirmation="x@example.org"))
+    assert {e.rule for e in caught.value.errors} == {"cgu_required", "nir_format", "emails_match"}
+
+
+def registered_account(**changes: Any) -> Account:
+    base = Account(
+        id=uuid.uuid4(),
+        kind=AccountKind.TITULAIRE,
+        login=NIR,
+        email="owner@example.org",
+        civilite="MME",
+        prenom="Jeanne",
+        nom="Martin",
+        password_hash="hash:Owner123",  # noqa: S106
+        status=AccountStatus.ACTIVE,
+        created_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
+    return dataclasses.replace(base, **changes)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},  # same NIR
+        {"login": OTHER_NIR, "email": "jeanne.martin@EXAMPLE.org"},  # same e-mail
+    ],
+)
+async def test_an_existing_account_is_told_and_nothing_is_created(
+    sign_up, accounts, outbox, hasher, changes
+) -> None:
+    existing = registered_account(**changes)
+    accounts.accounts[existing.id] = existing
+
+    await sign_up(form())  # no error: the answer is the same as for a new account
+
+    assert list(accounts.accounts) == [existing.id]
+    assert hasher.hashed == 1  # the same work as a real sign-up
+    [event] = outbox.events
+    assert isinstance(event, SignupAttemptedOnExistingAccount)
+    assert (event.account_id, event.email) == (existing.id, existing.email)
+
+
+async def test_a_pending_account_with_a_live_link_is_kept(sign_up, accounts, outbox, clock) -> None:
+    await sign_up(form())
+    [first] = accounts.accounts
+    clock.advance(timedelta(days=14))
+    await sign_up(form(prenom="Autre"))
+
+    assert list(accounts.accounts) == [first]
+    assert [type(e) for e in outbox.events] == [
+        AccountRegistered,
+        SignupAttemptedOnExistingAccount,
+    ]
+
+
+async def test_after_15_days_the_sign_up_is_redone(sign_up, accounts, outbox, clock) -> None:
+    await sign_up(form())
+    [first] = accounts.accounts
+    old_tokens = set(accounts.tokens)
+    clock.advance(timedelta(days=15))
+    await sign_up(form(prenom="Jeanne-Marie"))
+
+    [second] = accounts.accounts.values()
+    assert second.id != first and second.prenom == "Jeanne-Marie"
+    assert not old_tokens & set(accounts.tokens)
+    assert [c.account_id for c in accounts.cgu] == [second.id]
+    assert [type(e) for e in outbox.events] == [AccountRegistered, AccountRegistered]
+
+
+async def test_a_concurrent_sign_up_that_commits_first_wins(
+    sign_up, accounts, outbox, clock
+) -> None:
+    winner = registered_account(status=AccountStatus.PENDING)
+    _, winner_token = OneTimeToken.issue(winner.id, clock.now, timedelta(days=15))
+
+    def commit_winner() -> None:
+        accounts.accounts[winner.id] = winner
+        accounts.tokens[winner_token.token_hash] = winner_token
+
+    accounts.before_add = commit_winner
+    await sign_up(form())
+
+    assert list(accounts.accounts) == [winner.id]
+    assert list(accounts.tokens) == [winner_token.token_hash] and accounts.cgu == []
+    [event] = outbox.events
+    assert isinstance(event, SignupAttemptedOnExistingAccount)
+    assert event.account_id == winner.id

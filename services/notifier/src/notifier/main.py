@@ -1,0 +1,89 @@
+"""Composition root of the notifier: every e-mail a person receives.
+
+Events that must reach a person (a sign-up's activation link, a warning about a sign-up on
+an existing account…) are turned into queued messages by the ``emails`` consumer; the
+``delivery`` job renders and sends them over SMTP, retrying until the mail server takes
+them, and publishes ``MessageSent`` / ``MessageFailed``. Secrets arrive sealed to this
+service's key and are opened only to render the e-mail, just before it is sent.
+"""
+
+from collections.abc import Awaitable, Callable
+
+from cpf_contracts.events.notifier import MessageFailed, MessageSent
+from cpf_runtime.relay import asyncpg_dsn
+from cpf_runtime.sealing import Unsealer
+from cpf_runtime.service import Runtime
+from fastapi import FastAPI
+
+from notifier.api.messages import router as messages_router
+from notifier.app.delivery import DeliveryConfig
+from notifier.consumers import subscribe
+from notifier.domain.messages import RetryPolicy
+from notifier.domain.templates import Sites
+from notifier.jobs import DeliveryJob
+from notifier.settings import NotifierSettings
+from notifier.smtp import SmtpMailer
+
+
+def delivery_config(settings: NotifierSettings) -> DeliveryConfig:
+    return DeliveryConfig(
+        sites=Sites(
+            moncompteformation=settings.site_moncompteformation_url,
+            mesdemarches=settings.site_mesdemarches_url,
+        ),
+        mail_from=settings.mail_from,
+        mail_from_name=settings.mail_from_name,
+        message_id_domain=settings.message_id_domain,
+        policy=RetryPolicy(
+            initial_seconds=settings.retry_backoff_initial_seconds,
+            max_seconds=settings.retry_backoff_max_seconds,
+            max_rejections=settings.max_rejections,
+        ),
+    )
+
+
+def smtp_mailer(settings: NotifierSettings) -> Callable[[], SmtpMailer]:
+    def make() -> SmtpMailer:
+        return SmtpMailer(
+            settings.smtp_host,
+            settings.smtp_port,
+            user=settings.smtp_user,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            starttls=settings.smtp_starttls,
+            timeout=settings.smtp_timeout_seconds,
+            local_hostname=settings.message_id_domain,
+        )
+
+    return make
+
+
+def delivery_job(settings: NotifierSettings) -> Callable[[Runtime], Awaitable[None]]:
+    unsealer = Unsealer(settings.sealing_private_key.get_secret_value())
+
+    async def run(runtime: Runtime) -> None:
+        await DeliveryJob(
+            uow_factory=runtime.uow,
+            mailer_factory=smtp_mailer(settings),
+            unseal=unsealer.unseal,
+            config=delivery_config(settings),
+            listen_dsn=asyncpg_dsn(settings.database_url),
+            workers=settings.delivery_workers,
+            poll_seconds=settings.delivery_poll_seconds,
+        ).run()
+
+    return run
+
+
+def build(settings: NotifierSettings | None = None) -> Runtime:
+    settings = settings or NotifierSettings()
+    runtime = Runtime(
+        "notifier", settings, publishes=[MessageSent, MessageFailed], description=__doc__ or ""
+    )
+    subscribe(runtime)
+    runtime.job("delivery", delivery_job(settings))
+    runtime.routers.append(messages_router)
+    return runtime
+
+
+def create_app() -> FastAPI:
+    return build().create_app()

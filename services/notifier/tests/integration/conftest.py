@@ -1,0 +1,106 @@
+"""Fixtures on real infrastructure: a PostgreSQL database and an aiosmtpd server per test.
+
+``notifier_db_url`` is the one place that says which PostgreSQL the tests use; for now it
+reads ``NOTIFIER_TEST_DATABASE_URL`` (an empty database the tests may migrate and wipe), and
+the tests that need it are skipped, with the reason, when it is unset.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import notifier
+import pytest
+from cpf_runtime.db import UnitOfWork, create_engine, make_session_factory
+from cpf_runtime.migrations import upgrade_head
+from cpf_runtime.sealing import generate_keypair
+from cpf_runtime.service import Runtime, migrations_of
+from notifier.main import build
+from notifier.settings import NotifierSettings
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from .support import Clock, SmtpServer, free_port
+
+
+@pytest.fixture(scope="session")
+def notifier_db_url() -> str:
+    url = os.environ.get("NOTIFIER_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip(
+            "NOTIFIER_TEST_DATABASE_URL is not set (an empty PostgreSQL database, "
+            "e.g. postgresql+asyncpg://notifier:notifier@127.0.0.1:56000/notifier_test)"
+        )
+    return url
+
+
+@pytest.fixture(scope="session")
+async def migrated_url(notifier_db_url: str) -> str:
+    # Alembic's env runs its own event loop: keep it off the test's loop.
+    await asyncio.to_thread(upgrade_head, migrations_of(notifier.__file__), notifier_db_url)
+    return notifier_db_url
+
+
+@pytest.fixture
+async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(migrated_url, pool_size=5)
+    # Delivery commits its own transactions, so tests cannot run inside a rolled-back one:
+    # each starts from empty tables instead.
+    async with engine.begin() as conn:
+        await conn.execute(text("TRUNCATE message, outbox, inbox"))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def uow_factory(engine: AsyncEngine) -> Callable[[], UnitOfWork]:
+    factory = make_session_factory(engine)
+    return lambda: UnitOfWork(factory)
+
+
+@pytest.fixture(scope="session")
+def keypair() -> tuple[str, str]:
+    return generate_keypair()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stopped_smtp_server() -> Iterator[SmtpServer]:
+    """A port where nothing answers yet; the test starts the server when it wants."""
+    server = SmtpServer(free_port())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(migrated_url: str, keypair: tuple[str, str]) -> NotifierSettings:
+    return NotifierSettings(
+        database_url=migrated_url,
+        sealing_private_key=keypair[0],
+        retry_backoff_initial_seconds=1.0,
+        retry_backoff_max_seconds=30.0,
+        max_rejections=3,
+        message_id_domain="notifier.cpf",
+    )
+
+
+@pytest.fixture
+async def runtime(settings: NotifierSettings, engine: AsyncEngine) -> AsyncIterator[Runtime]:
+    """The service as main.py wires it (its engine is not started: no broker, no jobs)."""
+    runtime = build(settings)
+    yield runtime
+    await runtime.engine.dispose()

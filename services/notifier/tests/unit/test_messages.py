@@ -1,0 +1,113 @@
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from cpf_contracts.events.identity import AccountRegistered, SignupAttemptedOnExistingAccount
+from cpf_runtime.sealing import Sealer, Unsealer, generate_keypair
+from notifier.domain.messages import (
+    Dead,
+    Retry,
+    RetryPolicy,
+    UnsupportedEvent,
+    after_failure,
+    email_for_registration,
+    email_for_signup_attempt,
+    unseal_context,
+    without_secrets,
+)
+from notifier.domain.templates import TITULAIRE_ACTIVATION, Sites, render
+
+PRIVATE, PUBLIC = generate_keypair()
+LINK = "https://mcf.test/activation?c=secret-token"
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def registered(kind: str = "titulaire") -> AccountRegistered:
+    return AccountRegistered(
+        account_id=uuid.uuid4(),
+        kind=kind,  # type: ignore[arg-type]
+        login="1850799123456 42" if kind == "titulaire" else "jean@of.test",
+        email="marie@example.test",
+        civilite="MME",
+        prenom="Marie",
+        nom="Curie",
+        activation_link_sealed=Sealer(PUBLIC).seal(LINK),
+        activation_expires_at=NOW + timedelta(days=15),
+    )
+
+
+def test_a_titulaire_gets_the_titulaire_activation_with_the_link_still_sealed() -> None:
+    event = registered("titulaire")
+    email = email_for_registration(event)
+
+    assert email.template == TITULAIRE_ACTIVATION
+    assert email.recipient == "marie@example.test"
+    assert email.context["activation_link_sealed"] == event.activation_link_sealed
+    assert LINK not in str(email.context)
+    assert "login" not in email.context  # the NIR is not needed in the e-mail: not kept
+
+
+def test_a_portal_user_gets_the_portail_activation_with_the_login() -> None:
+    email = email_for_registration(registered("portail"))
+
+    assert email.template == "portail_activation"
+    assert email.context["login"] == "jean@of.test"
+
+
+def test_a_gestionnaire_registration_has_no_email_yet() -> None:
+    with pytest.raises(UnsupportedEvent):
+        email_for_registration(registered("gestionnaire"))
+
+
+def test_a_signup_on_an_existing_account_warns_its_owner() -> None:
+    event = SignupAttemptedOnExistingAccount(
+        account_id=uuid.uuid4(), kind="portail", email="o@x.test", prenom="O", nom="X"
+    )
+    email = email_for_signup_attempt(event)
+
+    assert email.template == "inscription_compte_existant"
+    assert email.recipient == "o@x.test"
+    assert email.context == {"kind": "portail", "prenom": "O", "nom": "X"}
+
+
+def test_the_link_is_opened_only_to_render() -> None:
+    email = email_for_registration(registered("titulaire"))
+    opened = unseal_context(email.context, Unsealer(PRIVATE).unseal)
+
+    assert opened["activation_link"] == LINK
+    assert "activation_link_sealed" not in opened
+    assert LINK in render(email.template, opened, Sites()).text
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    policy = RetryPolicy(initial_seconds=1.0, max_seconds=30.0)
+    delays = [policy.delay(n).total_seconds() for n in range(1, 8)]
+    assert delays == [1, 2, 4, 8, 16, 30, 30]
+    # Weeks of outage: the exponent is capped too, no float overflow.
+    assert policy.delay(1_000_000).total_seconds() == 30
+
+
+def test_an_unreachable_server_never_kills_a_message() -> None:
+    policy = RetryPolicy(initial_seconds=1.0, max_seconds=30.0, max_rejections=3)
+    decision = after_failure(
+        attempts=100_000, rejections=0, permanent=False, now=NOW, policy=policy
+    )
+    assert decision == Retry(NOW + timedelta(seconds=30), 0)
+
+
+def test_permanent_refusals_kill_a_message_after_max_rejections() -> None:
+    policy = RetryPolicy(initial_seconds=1.0, max_seconds=30.0, max_rejections=3)
+    first = after_failure(attempts=1, rejections=0, permanent=True, now=NOW, policy=policy)
+    assert first == Retry(NOW + timedelta(seconds=1), 1)
+    second = after_failure(attempts=2, rejections=1, permanent=True, now=NOW, policy=policy)
+    assert second == Retry(NOW + timedelta(seconds=2), 2)
+    # Outages in between do not count as refusals.
+    third = after_failure(attempts=50, rejections=2, permanent=True, now=NOW, policy=policy)
+    assert third == Dead(3)
+
+
+def test_a_settled_message_keeps_no_ciphertext() -> None:
+    email = email_for_registration(registered("titulaire"))
+    kept = without_secrets(email.context)
+    assert "activation_link_sealed" not in kept
+    assert kept["nom"] == "Curie"

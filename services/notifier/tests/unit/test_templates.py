@@ -1,0 +1,165 @@
+from datetime import UTC, datetime
+
+import pytest
+from notifier.domain.templates import (
+    INSCRIPTION_COMPTE_EXISTANT,
+    PORTAIL_ACTIVATION,
+    TEMPLATES,
+    TITULAIRE_ACTIVATION,
+    RenderError,
+    Sites,
+    french_datetime,
+    greeting,
+    render,
+)
+
+SITES = Sites(moncompteformation="https://mcf.test", mesdemarches="https://md.test")
+LINK = "https://mcf.test/activation?c=56f3a7c2-dd92-43d8-bcc3-b5e8a0c7c7"
+# 2026-12-08 13:30 UTC is 14:30 in Paris (winter time).
+EXPIRES = "2026-12-08T13:30:00+00:00"
+
+
+def titulaire(**overrides: object) -> dict[str, object]:
+    return {
+        "civilite": "MME",
+        "prenom": "Marie",
+        "nom": "Curie",
+        "activation_link": LINK,
+        "activation_expires_at": EXPIRES,
+    } | overrides
+
+
+def portail(**overrides: object) -> dict[str, object]:
+    return titulaire(civilite="M", prenom="Jean", nom="Dupont", login="jean@of.test") | overrides
+
+
+def both_parts(name: str, context: dict[str, object]) -> tuple[str, str, str]:
+    rendered = render(name, context, SITES)
+    return rendered.subject, rendered.text, rendered.html
+
+
+def test_titulaire_activation_says_what_the_guide_requires() -> None:
+    subject, text, html = both_parts(TITULAIRE_ACTIVATION, titulaire())
+
+    assert subject == "Activez votre compte Mon Compte Formation"
+    assert text.startswith("Bonjour Madame Marie Curie,\n")
+    assert f"\n{LINK}\n" in text  # alone on its line: copy-paste friendly, never wrapped
+    assert f'href="{LINK}"' in html
+    assert "qu'une seule fois" in text
+    assert "valable 15 jours, jusqu'au mardi 8 décembre 2026 à 14 h 30 (heure de Paris)" in text
+    assert "recommencer votre inscription" in text
+    assert "numéro de sécurité sociale" in text
+    # If you did not sign up: ignore it, no account is created.
+    assert "pas à l'origine de cette inscription" in text
+    assert "ignorez ce courriel" in text
+    assert "aucun compte ne sera créé" in text
+    assert "https://mcf.test/contact" in text
+    # The portal's signature, and the no-reply notice.
+    assert "Votre correspondant CPF\nCaisse des Dépôts\nhttps://mcf.test" in text
+    assert "merci de ne pas y répondre" in text
+    assert "merci de ne pas y répondre" in html
+
+
+def test_portail_activation_is_valid_24_hours_and_the_login_is_the_email() -> None:
+    subject, text, html = both_parts(PORTAIL_ACTIVATION, portail())
+
+    assert subject == "Activez votre compte Mes Démarches"
+    assert text.startswith("Bonjour Monsieur Jean Dupont,\n")
+    assert f"\n{LINK}\n" in text
+    assert "qu'une seule fois" in text
+    assert "valable 24 heures, jusqu'au mardi 8 décembre 2026 à 14 h 30" in text
+    assert "identifiant de connexion est votre adresse électronique : jean@of.test" in text
+    assert "L'équipe Mes Démarches Emploi et Formation Professionnelle" in text
+    assert "aucun compte ne sera créé" in text
+    assert "merci de ne pas y répondre" in text
+    assert "15 jours" not in text
+    assert f'href="{LINK}"' in html
+
+
+@pytest.mark.parametrize(
+    ("kind", "identifier", "signature"),
+    [
+        ("titulaire", "votre numéro de sécurité sociale", "Caisse des Dépôts"),
+        ("portail", "votre adresse électronique", "L'équipe Mes Démarches"),
+    ],
+)
+def test_inscription_compte_existant_tells_what_to_do(
+    kind: str, identifier: str, signature: str
+) -> None:
+    subject, text, _ = both_parts(
+        INSCRIPTION_COMPTE_EXISTANT, {"kind": kind, "prenom": "Marie", "nom": "Curie"}
+    )
+
+    assert subject.startswith("Tentative d'inscription")
+    assert text.startswith("Bonjour Marie Curie,\n")
+    assert "Un compte existe déjà à votre nom : aucun nouveau compte n'a été créé." in text
+    assert f"connectez-vous avec {identifier}" in text
+    assert "« Mot de passe oublié »" in text
+    assert "S'il ne s'agit pas de vous, vous n'avez rien à faire" in text
+    assert signature in text
+    assert "merci de ne pas y répondre" in text
+
+
+def test_titulaire_warning_names_the_nir_and_the_email() -> None:
+    _, text, _ = both_parts(
+        INSCRIPTION_COMPTE_EXISTANT, {"kind": "titulaire", "prenom": "M", "nom": "C"}
+    )
+    assert "numéro de sécurité sociale ou votre adresse électronique" in text
+
+
+def test_html_escapes_what_people_typed() -> None:
+    _, text, html = both_parts(TITULAIRE_ACTIVATION, titulaire(nom="<b>Curie</b> & fils"))
+
+    assert "&lt;b&gt;Curie&lt;/b&gt; &amp; fils" in html
+    assert "<b>Curie</b>" not in html
+    assert "<b>Curie</b> & fils" in text  # plain text stays as typed
+    assert html.startswith('<!DOCTYPE html>\n<html lang="fr">')
+
+
+def test_every_template_renders_both_parts() -> None:
+    contexts = {
+        TITULAIRE_ACTIVATION: titulaire(),
+        PORTAIL_ACTIVATION: portail(),
+        INSCRIPTION_COMPTE_EXISTANT: {"kind": "portail", "prenom": "A", "nom": "B"},
+    }
+    assert set(contexts) == set(TEMPLATES)
+    for name, context in contexts.items():
+        rendered = render(name, context, SITES)
+        assert rendered.subject and rendered.text.strip() and "</html>" in rendered.html
+
+
+def test_a_context_error_never_quotes_a_value() -> None:
+    with pytest.raises(RenderError) as raised:
+        render(TITULAIRE_ACTIVATION, titulaire(activation_expires_at="S3CRET-" + LINK), SITES)
+    assert "activation_expires_at" in str(raised.value)
+    assert "S3CRET" not in str(raised.value)
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+
+
+def test_unknown_template() -> None:
+    with pytest.raises(RenderError, match="modèle inconnu"):
+        render("nope", {}, SITES)
+
+
+def test_unknown_context_keys_are_ignored() -> None:
+    # A message queued by an older version may carry keys a newer template no longer reads.
+    render(TITULAIRE_ACTIVATION, titulaire(legacy="x"), SITES)
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime(2026, 12, 1, 8, 5, tzinfo=UTC), "mardi 1er décembre 2026 à 9 h 05"),
+        (datetime(2026, 7, 14, 22, 0, tzinfo=UTC), "mercredi 15 juillet 2026 à 0 h 00"),  # UTC+2
+        (datetime(2027, 2, 28, 12, 0), "dimanche 28 février 2027 à 13 h 00"),  # naive = UTC
+    ],
+)
+def test_french_datetime(moment: datetime, expected: str) -> None:
+    assert french_datetime(moment) == f"{expected} (heure de Paris)"
+
+
+def test_greeting() -> None:
+    assert greeting("Marie", "Curie", "MME") == "Bonjour Madame Marie Curie,"
+    assert greeting("", "Curie", "M") == "Bonjour Monsieur Curie,"  # the prénom is optional
+    assert greeting("Marie", "Curie") == "Bonjour Marie Curie,"
+    assert greeting("", "") == "Bonjour,"

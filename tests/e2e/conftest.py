@@ -1,0 +1,31 @@
+"""The whole platform for end-to-end tests: started once per session by the local runner
+(real PostgreSQL, Tansu broker, SMTP catcher, the five services as processes), driven only
+through public HTTP APIs and the e-mails it sends."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from cpf_local.platform import Platform, PlatformConfig
+
+
+@pytest.fixture(scope="session")
+async def platform() -> AsyncIterator[Platform]:
+    state = Path(tempfile.mkdtemp(prefix="cpf-e2e-", dir="/tmp"))
+    state.chmod(0o755)  # the postgres user must reach the cluster's folder
+    config = PlatformConfig.for_tests(
+        state,
+        # Short retry pauses so that an SMTP outage test waits seconds, not minutes.
+        extra_env={"NOTIFIER_RETRY_INITIAL_SECONDS": "0.2", "NOTIFIER_RETRY_MAX_SECONDS": "1"},
+    )
+    running = Platform(config)
+    await running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+        shutil.rmtree(state, ignore_errors=True)
