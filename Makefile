@@ -5,10 +5,10 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 
 UV_RUN := uv run --frozen
 # Only the folders that exist: a service without tests yet must not break the run.
-TEST_PATHS = $(wildcard libs/*/tests services/*/tests deploy/local/tests tests/e2e)
+TEST_PATHS = $(wildcard libs/*/tests services/*/tests deploy/local/tests tests/platform tests/e2e)
 PYTEST_ARGS ?=
 
-.PHONY: bootstrap up down status reset test lint
+.PHONY: bootstrap up down status reset test lint docs
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -35,3 +35,8 @@ test: bootstrap
 
 lint: bootstrap
 	$(UV_RUN) ruff check .
+
+# Regenerate what is generated from code: event JSON Schemas, AsyncAPI documents, topics.
+docs: bootstrap
+	$(UV_RUN) python -m cpf_contracts.schemas export
+	$(UV_RUN) python scripts/export_docs.py

@@ -12,12 +12,14 @@ from pathlib import Path
 
 from cpf_contracts.base import dlq_topic
 from cpf_runtime.asyncapi import asyncapi_document
+from cpf_runtime.sealing import generate_keypair
 
 SERVICES = ["identity", "habilitation", "demarche", "account_cpf", "notifier"]
 ROOT = Path(__file__).resolve().parent.parent
 PARTITIONS = 4
-# The document depends on code only; building a runtime needs a URL but opens no connection.
+# The documents depend on code only; building a runtime needs settings but opens no connection.
 PLACEHOLDER_URL = "postgresql+asyncpg://docs@localhost/docs"
+KEYPAIR = generate_keypair()
 
 
 def render(document: object) -> str:
@@ -35,7 +37,14 @@ def documents() -> dict[Path, str]:
             for name, value in vars(settings_module).items()
             if name.endswith("Settings") and value.__module__ == settings_module.__name__
         )
-        runtime = main.build(settings_class.model_construct(database_url=PLACEHOLDER_URL))
+        placeholders = {"database_url": PLACEHOLDER_URL} | {
+            name: key
+            for name, key in zip(
+                ("sealing_private_key", "sealing_public_key"), KEYPAIR, strict=True
+            )
+            if name in settings_class.model_fields
+        }
+        runtime = main.build(settings_class(**placeholders))
         rendered[ROOT / "docs" / "asyncapi" / f"{package}.json"] = render(
             asyncapi_document(runtime)
         )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,17 @@ PROCESSED = Counter(
 )
 
 Handler = Callable[[Any, UnitOfWork], Awaitable[None]]
+
+_current_envelope: ContextVar[CloudEvent | None] = ContextVar("current_envelope", default=None)
+
+
+def current_envelope() -> CloudEvent:
+    """The envelope of the event being handled (its id, time, source), for handlers that key
+    their effects on the event itself, as the notifier keys one e-mail per event."""
+    envelope = _current_envelope.get()
+    if envelope is None:
+        raise RuntimeError("no event is being handled here")
+    return envelope
 
 
 def read_tolerantly(model: type[Event], data: dict[str, Any]) -> Event:
@@ -99,7 +111,8 @@ class EventConsumer:
             return "ignored"  # another fact of a topic we read; not ours to handle
         event = next(s.event for s in self.subscriptions if s.event.event_type() == envelope.type)
         decoded = read_tolerantly(event, envelope.data)
-        token = current_traceparent.set(envelope.traceparent)
+        trace_token = current_traceparent.set(envelope.traceparent)
+        envelope_token = _current_envelope.set(envelope)
         try:
             async with self.uow_factory() as uow:
                 if not await uow.mark_processed(self.group_id, envelope.id, envelope.type):
@@ -107,7 +120,8 @@ class EventConsumer:
                 await handler(decoded, uow)
             return "processed"
         finally:
-            current_traceparent.reset(token)
+            _current_envelope.reset(envelope_token)
+            current_traceparent.reset(trace_token)
 
     async def handle_with_retries(self, record: ConsumerRecord, producer: AIOKafkaProducer) -> None:
         attempt = 0

@@ -125,26 +125,30 @@ class Runtime:
             return producer
 
     async def _run_parts(self) -> None:
-        producer = await self.start_broker()
-        s = self.settings
-        relay = OutboxRelay(
-            self.engine,
-            producer,
-            listen_dsn=asyncpg_dsn(s.database_url),
-            batch_size=s.outbox_batch_size,
-            poll_interval=s.outbox_poll_interval_seconds,
-            retention=timedelta(hours=s.outbox_retention_hours),
-        )
-        tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
-        for consumer in self.consumers:
-            # A fresh Kafka consumer on every (re)start: a stopped one cannot be started again.
-            def run_consumer(c: EventConsumer = consumer) -> Awaitable[None]:
-                return c.run(make_consumer(s, c.group_id, c.topics), producer)
-
-            tasks.append(asyncio.create_task(_forever(consumer.group_id, run_consumer)))
-        for name, job in self.jobs:
-            tasks.append(asyncio.create_task(_forever(name, lambda j=job: j(self)), name=name))
+        # Jobs need only the database (what they publish goes through the outbox): they
+        # run while the broker is still unreachable. The relay and consumers wait for it.
+        tasks = [
+            asyncio.create_task(_forever(name, lambda j=job: j(self)), name=name)
+            for name, job in self.jobs
+        ]
         try:
+            producer = await self.start_broker()
+            s = self.settings
+            relay = OutboxRelay(
+                self.engine,
+                producer,
+                listen_dsn=asyncpg_dsn(s.database_url),
+                batch_size=s.outbox_batch_size,
+                poll_interval=s.outbox_poll_interval_seconds,
+                retention=timedelta(hours=s.outbox_retention_hours),
+            )
+            tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+            for consumer in self.consumers:
+                # A fresh Kafka consumer on every (re)start: a stopped one cannot start again.
+                def run_consumer(c: EventConsumer = consumer) -> Awaitable[None]:
+                    return c.run(make_consumer(s, c.group_id, c.topics), producer)
+
+                tasks.append(asyncio.create_task(_forever(consumer.group_id, run_consumer)))
             await asyncio.gather(*tasks)
         finally:
             for task in tasks:

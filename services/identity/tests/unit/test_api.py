@@ -30,7 +30,7 @@ def app(sealing_keypair) -> FastAPI:
         sealing_public_key=sealing_keypair[1],
         public_url="https://identite.example/",
     )
-    return build(settings).create_app(title="identity")
+    return build(settings).create_app()
 
 
 @pytest.fixture

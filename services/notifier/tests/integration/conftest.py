@@ -1,18 +1,18 @@
 """Fixtures on real infrastructure: a PostgreSQL database and an aiosmtpd server per test.
 
-``notifier_db_url`` is the one place that says which PostgreSQL the tests use; for now it
-reads ``NOTIFIER_TEST_DATABASE_URL`` (an empty database the tests may migrate and wipe), and
-the tests that need it are skipped, with the reason, when it is unset.
+``notifier_db_url`` is a fresh database on the session's PostgreSQL cluster
+(``cpf_local.testing``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import notifier
 import pytest
+from cpf_local.postgres import PostgresCluster
+from cpf_local.testing import fresh_database
 from cpf_runtime.db import UnitOfWork, create_engine, make_session_factory
 from cpf_runtime.migrations import upgrade_head
 from cpf_runtime.sealing import generate_keypair
@@ -26,14 +26,8 @@ from .support import Clock, SmtpServer, free_port
 
 
 @pytest.fixture(scope="session")
-def notifier_db_url() -> str:
-    url = os.environ.get("NOTIFIER_TEST_DATABASE_URL")
-    if not url:
-        pytest.skip(
-            "NOTIFIER_TEST_DATABASE_URL is not set (an empty PostgreSQL database, "
-            "e.g. postgresql+asyncpg://notifier:notifier@127.0.0.1:56000/notifier_test)"
-        )
-    return url
+def notifier_db_url(postgres: PostgresCluster) -> str:
+    return fresh_database(postgres, "notifier")
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from .support import account_registered
 
 @pytest.fixture
 async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    app = runtime.create_app(title="notifier")
+    app = runtime.create_app()
     # ASGITransport does not run the lifespan: no broker, no jobs, only the routes.
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as client:
