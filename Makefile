@@ -8,7 +8,7 @@ UV_RUN := uv run --frozen
 TEST_PATHS = $(wildcard libs/*/tests services/*/tests deploy/local/tests tests/platform tests/e2e)
 PYTEST_ARGS ?=
 
-.PHONY: bootstrap up down status reset test lint docs
+.PHONY: bootstrap up down status reset test lint docs typecheck
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -28,6 +28,8 @@ reset:
 
 # pytest exits 5 when it collected nothing: that is a failure here, never a silent pass.
 test: bootstrap
+	$(UV_RUN) ruff check .
+	$(UV_RUN) mypy libs/runtime/src libs/contracts/src deploy/local/src services/*/src
 	@if [ -z "$(strip $(TEST_PATHS))" ]; then echo "make test: no test folder found" >&2; exit 1; fi
 	@set +e; $(UV_RUN) pytest $(TEST_PATHS) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no test" >&2; exit 1; fi; \
@@ -40,3 +42,7 @@ lint: bootstrap
 docs: bootstrap
 	$(UV_RUN) python -m cpf_contracts.schemas export
 	$(UV_RUN) python scripts/export_docs.py
+
+# ruff and mypy over the sources (mypy's settings live in the root pyproject.toml).
+typecheck: bootstrap
+	$(UV_RUN) mypy libs/runtime/src libs/contracts/src deploy/local/src services/*/src

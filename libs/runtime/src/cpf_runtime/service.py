@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -128,7 +129,7 @@ class Runtime:
         # Jobs need only the database (what they publish goes through the outbox): they
         # run while the broker is still unreachable. The relay and consumers wait for it.
         tasks = [
-            asyncio.create_task(_forever(name, lambda j=job: j(self)), name=name)
+            asyncio.create_task(_forever(name, functools.partial(job, self)), name=name)
             for name, job in self.jobs
         ]
         try:

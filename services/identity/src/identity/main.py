@@ -30,7 +30,7 @@ from identity.store.repository import SqlSigningKeys
 
 
 def build(settings: IdentitySettings | None = None, *, clock: Clock = utcnow) -> Runtime:
-    settings = settings or IdentitySettings()  # type: ignore[call-arg]  # read from the environment
+    settings = settings or IdentitySettings()
     runtime = Runtime(
         "identity",
         settings,

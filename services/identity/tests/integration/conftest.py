@@ -5,18 +5,15 @@ The database is a fresh one on the session's PostgreSQL cluster (``cpf_local.tes
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import identity
 import pytest
 from cpf_local.postgres import PostgresCluster
-from cpf_local.testing import fresh_database
+from cpf_local.testing import migrated_database
 from cpf_runtime.db import UnitOfWork, create_engine, make_session_factory
-from cpf_runtime.migrations import upgrade_head
 from cpf_runtime.sealing import generate_keypair
-from cpf_runtime.service import migrations_of
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -33,15 +30,8 @@ class Clock:
 
 
 @pytest.fixture(scope="session")
-def identity_db_url(postgres: PostgresCluster) -> str:
-    return fresh_database(postgres, "identity")
-
-
-@pytest.fixture(scope="session")
-async def migrated_url(identity_db_url: str) -> str:
-    # Alembic's env runs its own event loop: keep it off the test's loop.
-    await asyncio.to_thread(upgrade_head, migrations_of(identity.__file__), identity_db_url)
-    return identity_db_url
+async def migrated_url(postgres: PostgresCluster) -> str:
+    return await migrated_database(postgres, identity.__file__, "identity")
 
 
 @pytest.fixture

@@ -6,17 +6,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import notifier
 import pytest
 from cpf_local.postgres import PostgresCluster
-from cpf_local.testing import fresh_database
+from cpf_local.testing import migrated_database
 from cpf_runtime.db import UnitOfWork, create_engine, make_session_factory
-from cpf_runtime.migrations import upgrade_head
 from cpf_runtime.sealing import generate_keypair
-from cpf_runtime.service import Runtime, migrations_of
+from cpf_runtime.service import Runtime
 from notifier.main import build
 from notifier.settings import NotifierSettings
 from sqlalchemy import text
@@ -26,15 +24,8 @@ from .support import Clock, SmtpServer, free_port
 
 
 @pytest.fixture(scope="session")
-def notifier_db_url(postgres: PostgresCluster) -> str:
-    return fresh_database(postgres, "notifier")
-
-
-@pytest.fixture(scope="session")
-async def migrated_url(notifier_db_url: str) -> str:
-    # Alembic's env runs its own event loop: keep it off the test's loop.
-    await asyncio.to_thread(upgrade_head, migrations_of(notifier.__file__), notifier_db_url)
-    return notifier_db_url
+async def migrated_url(postgres: PostgresCluster) -> str:
+    return await migrated_database(postgres, notifier.__file__, "notifier")
 
 
 @pytest.fixture
