@@ -374,6 +374,8 @@ class Platform:
             }
         if spec.name == "identity":
             env["IDENTITY_PUBLIC_URL"] = self.identity_url
+            # The company register (SIRET look-up) that pre-fills a portal sign-up.
+            env["IDENTITY_COMPANY_REGISTER_URL"] = self.url("habilitation")
         return env | dict(self.config.extra_env)
 
     def _process_env(self, service: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ from cpf_runtime.db import create_engine, replay_outbox
 from cpf_runtime.kafka import make_producer
 from cpf_runtime.logs import configure_logging
 from cpf_runtime.migrations import upgrade_head
-from cpf_runtime.service import Runtime
+from cpf_runtime.service import Command, Runtime
 
 
 def _when(value: str) -> datetime:
@@ -40,11 +40,16 @@ def run(build: Callable[[], Runtime], migrations: Path, argv: list[str] | None =
     dlq.add_argument("--topic", required=True, help="the original topic (its .dlq is read)")
     asyncapi = sub.add_parser("asyncapi", help="print the AsyncAPI document of the service")
     asyncapi.add_argument("--output", type=Path, help="write it to this file instead")
+    runtime = build()
+    for command in runtime.commands:
+        command.configure(sub.add_parser(command.name, help=command.help))
     args = parser.parse_args(argv)
 
-    runtime = build()
     settings = runtime.settings
     configure_logging(runtime.service, level=settings.log_level, fmt=settings.log_format)
+    own = {command.name: command for command in runtime.commands}
+    if args.command in own:
+        return asyncio.run(_run_own(runtime, own[args.command], args))
     if args.command == "serve":
         app = runtime.create_app()
         uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
@@ -69,6 +74,13 @@ def run(build: Callable[[], Runtime], migrations: Path, argv: list[str] | None =
         print(f"{runtime.service}: {count} dead letters sent back to {args.topic}")
         return 0
     return 2
+
+
+async def _run_own(runtime: Runtime, command: Command, args: argparse.Namespace) -> int:
+    try:
+        return await command.run(runtime, args)
+    finally:
+        await runtime.engine.dispose()
 
 
 async def _replay(

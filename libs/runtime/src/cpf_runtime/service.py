@@ -47,6 +47,16 @@ LATENCY = Histogram("http_request_seconds", "HTTP request latency", ["method", "
 Job = Callable[["Runtime"], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class Command:
+    """A service-specific command of ``python -m <service>`` (e.g. identity's key rotation)."""
+
+    name: str
+    help: str
+    configure: Callable[[Any], None]  # adds arguments to an argparse sub-parser
+    run: Callable[[Runtime, Any], Awaitable[int]]  # (runtime, parsed args) -> exit code
+
+
 @dataclass
 class Runtime:
     """Everything a service's entrypoints share: database, broker, relay, consumers, jobs."""
@@ -62,6 +72,7 @@ class Runtime:
     consumers: list[EventConsumer] = field(init=False, default_factory=list)
     jobs: list[tuple[str, Job]] = field(init=False, default_factory=list)
     routers: list[APIRouter] = field(init=False, default_factory=list)
+    commands: list[Command] = field(init=False, default_factory=list)
     _broker_ready: asyncio.Event = field(init=False, default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:

@@ -8,9 +8,10 @@ from typing import ClassVar, Literal
 
 from cpf_contracts.base import Event
 
-AccountKind = Literal["titulaire", "gestionnaire", "portail"]
+AccountKind = Literal["titulaire", "gestionnaire", "portail", "operateur"]
 """titulaire: a worker holding a CPF account; gestionnaire: an employer-side user of the
-CPF space; portail: a user of the Mes Demarches portal (demarches such as Ceres)."""
+CPF space; portail: a user of the Mes Demarches portal (demarches such as Ceres);
+operateur: a back-office agent of the operator (Caisse des Depots)."""
 
 
 class _AccountEvent(Event):
@@ -63,3 +64,123 @@ class AccountActivated(_AccountEvent):
     prenom: str
     nom: str
     activated_at: datetime
+
+
+class TemporaryPasswordIssued(_AccountEvent):
+    """A gestionnaire got a temporary password (account created, or password regenerated);
+    it travels sealed for the notifier and must be changed at first login."""
+
+    fact: ClassVar[str] = "temporary_password_issued"
+
+    account_id: uuid.UUID
+    kind: AccountKind
+    identifiant: str
+    email: str
+    civilite: Literal["M", "MME"]
+    prenom: str
+    nom: str
+    temporary_password_sealed: str
+    reason: Literal["creation", "regeneration"]
+    delete_if_unused_by: datetime | None = None
+
+
+class CguAccepted(_AccountEvent):
+    """The account's owner accepted a version of the terms of use (CGU)."""
+
+    fact: ClassVar[str] = "cgu_accepted"
+
+    account_id: uuid.UUID
+    cgu_version: str
+    accepted_at: datetime
+
+
+class PasswordChanged(_AccountEvent):
+    """The password was changed (from the profile, at first login, or through a reset)."""
+
+    fact: ClassVar[str] = "password_changed"
+
+    account_id: uuid.UUID
+    kind: AccountKind
+    reason: Literal["profile", "first_login", "reset"]
+    changed_at: datetime
+
+
+class PasswordResetRequested(_AccountEvent):
+    """Someone asked for a reset link for an existing account; the link travels sealed."""
+
+    fact: ClassVar[str] = "password_reset_requested"
+
+    account_id: uuid.UUID
+    kind: AccountKind
+    email: str
+    prenom: str
+    nom: str
+    reset_link_sealed: str
+    expires_at: datetime
+
+
+class AccountLocked(_AccountEvent):
+    """Too many failed logins: the account is locked until ``locked_until``."""
+
+    fact: ClassVar[str] = "locked"
+
+    account_id: uuid.UUID
+    kind: AccountKind
+    failed_attempts: int
+    locked_at: datetime
+    locked_until: datetime
+
+
+class AccountUnlocked(_AccountEvent):
+    """The lock ended (its time ran out, or a password reset lifted it)."""
+
+    fact: ClassVar[str] = "unlocked"
+
+    account_id: uuid.UUID
+    unlocked_at: datetime
+
+
+class AccountDeleted(_AccountEvent):
+    """The login no longer exists."""
+
+    fact: ClassVar[str] = "deleted"
+
+    account_id: uuid.UUID
+    kind: AccountKind
+    reason: Literal["never_logged_in", "deactivated", "user_request"]
+    deleted_at: datetime
+
+
+class EmailChangeRequested(_AccountEvent):
+    """The owner asked to use a new address; the confirmation link, sealed, goes to it."""
+
+    fact: ClassVar[str] = "email_change_requested"
+
+    account_id: uuid.UUID
+    kind: AccountKind
+    new_email: str
+    prenom: str
+    nom: str
+    confirmation_link_sealed: str
+    expires_at: datetime
+
+
+class EmailChanged(_AccountEvent):
+    """The new address was confirmed and is now the account's."""
+
+    fact: ClassVar[str] = "email_changed"
+
+    account_id: uuid.UUID
+    email: str
+    changed_at: datetime
+
+
+class PhoneChanged(_AccountEvent):
+    """The owner changed their phone number(s)."""
+
+    fact: ClassVar[str] = "phone_changed"
+
+    account_id: uuid.UUID
+    telephone_fixe: str | None = None
+    telephone_mobile: str | None = None
+    changed_at: datetime
