@@ -375,7 +375,9 @@ class Platform:
         if spec.name == "identity":
             env["IDENTITY_PUBLIC_URL"] = self.identity_url
             # The company register (SIRET look-up) that pre-fills a portal sign-up.
-            env["IDENTITY_COMPANY_REGISTER_URL"] = self.url("habilitation")
+            env["IDENTITY_COMPANY_REGISTER_URL"] = (
+                f"http://{LOCALHOST}:{self.ports.services['habilitation']}"
+            )
         return env | dict(self.config.extra_env)
 
     def _process_env(self, service: str) -> dict[str, str]:
