@@ -305,3 +305,28 @@ async def test_replay_publishes_again_and_consumers_ignore_what_they_did(
     )
     await eventually(lambda: effects_of(bench, marker_id))
     assert await effects_of(bench, thing_id) == ["replayed"]
+
+
+async def test_published_rows_are_purged_after_the_retention_period(
+    bench: Bench, thing_event: Any, running: Any
+) -> None:
+    thing_id = uuid.uuid4()
+    async with bench.uow() as uow:
+        uow.publish(thing_event(thing_id=thing_id, note="old news"))
+    relay = OutboxRelay(
+        bench.engine,
+        bench.producer,
+        listen_dsn=asyncpg_dsn(bench.database_url),
+        poll_interval=0.2,
+        retention=timedelta(seconds=0),
+    )
+    running(relay.run())
+
+    async def purged() -> bool:
+        async with bench.engine.connect() as conn:
+            left = await conn.scalar(
+                text("SELECT count(*) FROM outbox WHERE key = :k"), {"k": str(thing_id)}
+            )
+        return left == 0
+
+    assert await eventually(purged)
