@@ -9,7 +9,9 @@ For each message of a subscribed topic:
    inbox makes the redelivery a no-op.
 
 A failure is retried with exponential backoff; after ``max_attempts`` the message goes to
-``<topic>.dlq`` with the error in its headers, and the consumer moves on. A message is never
+``<topic>.dlq`` with the error in its headers, and the consumer moves on. A dependency that
+is down (the database, the network) is not the message's fault: such errors are retried
+until the dependency is back, and never send a message to the DLQ. A message is never
 skipped silently: if even the DLQ cannot be written, the consumer keeps trying and does not
 commit past it.
 """
@@ -23,6 +25,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
+import sqlalchemy.exc
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from cpf_contracts.base import Event, dlq_topic
@@ -60,6 +64,23 @@ def read_tolerantly(model: type[Event], data: dict[str, Any]) -> Event:
     still run the previous model.
     """
     return model.model_validate({k: v for k, v in data.items() if k in model.model_fields})
+
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,  # ConnectionError and socket errors included
+    TimeoutError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """An error of the infrastructure rather than of the message: worth waiting out."""
+    if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, TRANSIENT_ERRORS)
 
 
 @dataclass(frozen=True)
@@ -134,6 +155,15 @@ class EventConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if is_transient(exc):
+                    # A dependency is down (database, network): the message is fine, so it
+                    # waits for the dependency rather than going to the DLQ.
+                    log.warning(
+                        "consumer: a dependency is unavailable, waiting",
+                        extra={"consumer": self.group_id, "attempt": attempt, "error": repr(exc)},
+                    )
+                    await asyncio.sleep(self.retry.delay(min(attempt, 30)))
+                    continue
                 if attempt < self.retry.max_attempts:
                     log.warning(
                         "consumer: attempt failed, retrying",

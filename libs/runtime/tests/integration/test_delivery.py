@@ -259,7 +259,7 @@ async def test_a_failing_handler_is_retried_then_succeeds(
             return  # a new group reads the topic from the start: earlier tests' events
         calls.append(1)
         if len(calls) < 3:
-            raise ConnectionError("a dependency is down")
+            raise ValueError("a bug that a retry gets past")
         await record_effect(event, uow)
 
     consumer = consumer_for(bench, "flaky", [Subscription(thing_event, flaky)])
@@ -330,3 +330,26 @@ async def test_published_rows_are_purged_after_the_retention_period(
         return left == 0
 
     assert await eventually(purged)
+
+
+async def test_an_unavailable_dependency_is_waited_for_never_dead_lettered(
+    bench: Bench, thing_event: Any, running: Any
+) -> None:
+    thing_id = uuid.uuid4()
+    outages: list[int] = []
+
+    async def database_down_for_a_while(event: Any, uow: UnitOfWork) -> None:
+        if event.thing_id == thing_id and len(outages) < 6:  # twice max_attempts
+            outages.append(1)
+            raise ConnectionRefusedError("the database is down")
+        await record_effect(event, uow)
+
+    consumer = consumer_for(bench, "outage", [Subscription(thing_event, database_down_for_a_while)])
+    running(consumer.run(kafka_consumer(bench, consumer), bench.producer))
+    await bench.producer.send_and_wait(
+        thing_event.topic(),
+        thing_event(thing_id=thing_id, note="waited").to_cloudevent().to_bytes(),
+        key=str(thing_id).encode(),
+    )
+    assert await eventually(lambda: effects_of(bench, thing_id)) == ["waited"]
+    assert len(outages) == 6
