@@ -39,7 +39,7 @@ def make_consumer(settings: ServiceSettings, group_id: str, topics: list[str]) -
         client_id=group_id,
         enable_auto_commit=False,  # offsets are committed after the effect is committed
         auto_offset_reset="earliest",  # a service deployed late still sees earlier events
-        fetch_max_wait_ms=50,  # an idle fetch returns fast: latency over throughput here
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         max_poll_records=500,
         metadata_max_age_ms=10_000,
     )

@@ -70,6 +70,9 @@ class OutboxRelay:
         backoff = 0.1
         try:
             while True:
+                # Cleared before claiming, never after: a NOTIFY that arrives while a batch
+                # is being published must wake the next iteration, not be erased.
+                self._wake.clear()
                 try:
                     published = await self.publish_batch()
                     if published < self._batch_size:
@@ -84,7 +87,6 @@ class OutboxRelay:
                     continue
                 if published >= self._batch_size:
                     continue  # more may be waiting: do not sleep on ready work
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._poll_interval)
         finally:

@@ -36,6 +36,9 @@ class ServiceSettings(BaseSettings):
         True, validation_alias=shared("KAFKA_ENABLE_IDEMPOTENCE")
     )
     kafka_topic_partitions: int = Field(4, validation_alias=shared("KAFKA_TOPIC_PARTITIONS"))
+    # How long an idle fetch waits on the broker: bounds the commit-to-effect latency (bench/);
+    # 10 ms costs ~100 small fetch requests a second per idle consumer, cheap for a broker.
+    kafka_fetch_max_wait_ms: int = Field(10, validation_alias=shared("KAFKA_FETCH_MAX_WAIT_MS"))
     # Off where topics are provisioned by ops (deploy/topics.json) and clients may not create.
     kafka_create_topics: bool = Field(True, validation_alias=shared("KAFKA_CREATE_TOPICS"))
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from cpf_contracts import base
 from cpf_contracts.base import Event, dlq_topic
 from cpf_local.testing import fresh_database
@@ -353,3 +353,27 @@ async def test_an_unavailable_dependency_is_waited_for_never_dead_lettered(
     )
     assert await eventually(lambda: effects_of(bench, thing_id)) == ["waited"]
     assert len(outages) == 6
+
+
+async def test_a_poison_message_inside_a_batch_spoils_nothing_around_it(
+    bench: Bench, thing_event: Any
+) -> None:
+    consumer = consumer_for(bench, "batch", [Subscription(thing_event, record_effect)])
+    before, after = uuid.uuid4(), uuid.uuid4()
+
+    def record(offset: int, value: bytes) -> ConsumerRecord[bytes, bytes]:
+        return ConsumerRecord(
+            thing_event.topic(), 0, offset, 0, 0, b"k", value, None, 1, len(value), []
+        )
+
+    batch = [
+        record(0, thing_event(thing_id=before, note="before").to_cloudevent().to_bytes()),
+        record(1, b"not json at all"),
+        record(2, thing_event(thing_id=after, note="after").to_cloudevent().to_bytes()),
+    ]
+    await consumer.process_partition(batch, bench.producer)
+
+    # The batch's one transaction failed as a whole; the one-by-one pass applied the good
+    # records once each and sent the poison to the DLQ.
+    assert await effects_of(bench, before) == ["before"]
+    assert await effects_of(bench, after) == ["after"]
