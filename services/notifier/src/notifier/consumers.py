@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from cpf_contracts.events.identity import AccountRegistered, SignupAttemptedOnExistingAccount
+from cpf_contracts.events.identity import (
+    AccountDeleted,
+    AccountLocked,
+    AccountRegistered,
+    EmailChanged,
+    EmailChangeRequested,
+    PasswordResetRequested,
+    SignupAttemptedOnExistingAccount,
+    TemporaryPasswordIssued,
+)
 from cpf_runtime.consumer import Subscription, current_envelope
 from cpf_runtime.db import UnitOfWork
 from cpf_runtime.service import Runtime
@@ -30,4 +39,11 @@ def subscribe(runtime: Runtime) -> None:
         "emails",
         Subscription(AccountRegistered, caused(handlers.account_registered)),
         Subscription(SignupAttemptedOnExistingAccount, caused(handlers.signup_attempted)),
+        Subscription(TemporaryPasswordIssued, caused(handlers.temporary_password_issued)),
+        Subscription(PasswordResetRequested, caused(handlers.password_reset_requested)),
+        Subscription(EmailChangeRequested, caused(handlers.email_change_requested)),
+        Subscription(AccountLocked, caused(handlers.account_locked)),
+        # No e-mail: they keep the owners' addresses (account_contact) for AccountLocked.
+        Subscription(EmailChanged, caused(handlers.email_changed)),
+        Subscription(AccountDeleted, caused(handlers.account_deleted)),
     )

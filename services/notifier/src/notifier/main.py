@@ -1,9 +1,10 @@
 """Composition root of the notifier: every e-mail a person receives.
 
 Events that must reach a person (a sign-up's activation link, a warning about a sign-up on
-an existing account…) are turned into queued messages by the ``emails`` consumer; the
-``delivery`` job renders and sends them over SMTP, retrying until the mail server takes
-them, and publishes ``MessageSent`` / ``MessageFailed``. Secrets arrive sealed to this
+an existing account, a temporary password, a reset or confirmation link, a lock…) are
+turned into queued messages by the ``emails`` consumer; the ``delivery`` job renders and
+sends them over SMTP, retrying until the mail server takes them, and publishes
+``MessageSent`` / ``MessageFailed``. Secrets arrive sealed to this
 service's key and are opened only to render the e-mail, just before it is sent.
 """
 
@@ -30,6 +31,10 @@ def delivery_config(settings: NotifierSettings) -> DeliveryConfig:
         sites=Sites(
             moncompteformation=settings.site_moncompteformation_url,
             mesdemarches=settings.site_mesdemarches_url,
+            titulaire_login=settings.site_titulaire_login_url,
+            gestionnaire_login=settings.site_gestionnaire_login_url,
+            portail_login=settings.site_portail_login_url,
+            operateur_login=settings.site_operateur_login_url,
         ),
         mail_from=settings.mail_from,
         mail_from_name=settings.mail_from_name,

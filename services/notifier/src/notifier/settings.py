@@ -34,6 +34,12 @@ class NotifierSettings(ServiceSettings):
     # The public sites the e-mails point to (login pages, contact form).
     site_moncompteformation_url: str = "https://www.moncompteformation.example"
     site_mesdemarches_url: str = "https://mesdemarches.example"
+    # The login pages (« Mot de passe oublié » is there): the gestionnaire's is the link of
+    # the temporary-password e-mail (guide 000).
+    site_titulaire_login_url: str = "https://www.moncompteformation.example/espace-prive/connexion"
+    site_gestionnaire_login_url: str = "https://employeur.moncompteformation.example/connexion"
+    site_portail_login_url: str = "https://mesdemarches.example/connexion"
+    site_operateur_login_url: str = "https://backoffice.moncompteformation.example/connexion"
 
     delivery_workers: int = 2
     # NOTIFY wakes the workers as soon as a message is queued; the poll only catches retries

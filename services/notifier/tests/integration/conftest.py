@@ -34,7 +34,7 @@ async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
     # Delivery commits its own transactions, so tests cannot run inside a rolled-back one:
     # each starts from empty tables instead.
     async with engine.begin() as conn:
-        await conn.execute(text("TRUNCATE message, outbox, inbox"))
+        await conn.execute(text("TRUNCATE message, account_contact, outbox, inbox"))
     yield engine
     await engine.dispose()
 

@@ -8,17 +8,35 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from cpf_runtime.service import Runtime
+from cpf_runtime.testing import TokenMint
 
 from .support import account_registered
 
 
 @pytest.fixture
 async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    mint = TokenMint.for_runtime(runtime)
     app = runtime.create_app()
     # ASGITransport does not run the lifespan: no broker, no jobs, only the routes.
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as client:
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://notifier",
+        headers=mint.headers(kind="operateur"),
+    ) as client:
+        client.mint = mint  # type: ignore[attr-defined]
         yield client
+
+
+@pytest.mark.parametrize("kind", ["titulaire", "gestionnaire", "portail", None])
+async def test_only_the_operators_agents_read_the_messages(
+    client: httpx.AsyncClient, kind: str | None
+) -> None:
+    mint: TokenMint = client.mint  # type: ignore[attr-defined]
+    headers = mint.headers(kind=kind) if kind else {"Authorization": ""}
+    response = await client.get("/v1/messages", headers=headers)
+    assert response.status_code == (403 if kind else 401)
+    assert response.headers["content-type"].startswith("application/problem+json")
 
 
 async def test_list_filter_and_page(

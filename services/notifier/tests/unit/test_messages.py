@@ -2,16 +2,28 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from cpf_contracts.events.identity import AccountRegistered, SignupAttemptedOnExistingAccount
+from cpf_contracts.events.identity import (
+    AccountLocked,
+    AccountRegistered,
+    EmailChangeRequested,
+    PasswordResetRequested,
+    SignupAttemptedOnExistingAccount,
+    TemporaryPasswordIssued,
+)
 from cpf_runtime.sealing import Sealer, Unsealer, generate_keypair
 from notifier.domain.messages import (
+    Contact,
     Dead,
     Retry,
     RetryPolicy,
     UnsupportedEvent,
     after_failure,
+    email_for_email_change,
+    email_for_lock,
+    email_for_password_reset,
     email_for_registration,
     email_for_signup_attempt,
+    email_for_temporary_password,
     unseal_context,
     without_secrets,
 )
@@ -111,3 +123,121 @@ def test_a_settled_message_keeps_no_ciphertext() -> None:
     kept = without_secrets(email.context)
     assert "activation_link_sealed" not in kept
     assert kept["nom"] == "Curie"
+
+
+PASSWORD = "iZgrlexi6092gOet"
+
+
+def temporary_password(
+    kind: str = "gestionnaire", reason: str = "creation"
+) -> TemporaryPasswordIssued:
+    return TemporaryPasswordIssued(
+        account_id=uuid.uuid4(),
+        kind=kind,
+        identifiant="JCQLE030",
+        email="jm.collot@employeur.test",
+        civilite="M",
+        prenom="Jean marc",
+        nom="Collot",
+        temporary_password_sealed=Sealer(PUBLIC).seal(PASSWORD),
+        reason=reason,
+        delete_if_unused_by=NOW + timedelta(days=15),
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason", "template"),
+    [
+        ("gestionnaire", "creation", "gestionnaire_habilitation"),
+        ("gestionnaire", "regeneration", "gestionnaire_mot_de_passe_regenere"),
+        ("operateur", "creation", "operateur_mot_de_passe_temporaire"),
+        ("operateur", "regeneration", "operateur_mot_de_passe_temporaire"),
+    ],
+)
+def test_a_temporary_password_picks_its_template(kind: str, reason: str, template: str) -> None:
+    event = temporary_password(kind, reason)
+    email = email_for_temporary_password(event)
+
+    assert email.template == template
+    assert email.recipient == "jm.collot@employeur.test"
+    assert email.context["temporary_password_sealed"] == event.temporary_password_sealed
+    assert email.context["reason"] == reason
+    assert email.context["delete_if_unused_by"] == "2026-12-08T10:00:00+00:00"
+    # Only the password: neither the identifiant nor the clear password is kept.
+    assert PASSWORD not in str(email.context)
+    assert "JCQLE030" not in str(email.context)
+
+
+@pytest.mark.parametrize("kind", ["titulaire", "portail"])
+def test_no_temporary_password_for_self_signed_up_accounts(kind: str) -> None:
+    with pytest.raises(UnsupportedEvent):
+        email_for_temporary_password(temporary_password(kind))
+
+
+def test_the_temporary_password_is_opened_only_to_render() -> None:
+    email = email_for_temporary_password(temporary_password())
+    opened = unseal_context(email.context, Unsealer(PRIVATE).unseal)
+
+    assert opened["temporary_password"] == PASSWORD
+    assert PASSWORD in render(email.template, opened, Sites()).text
+    assert without_secrets(email.context).keys() == {"reason", "delete_if_unused_by"}
+
+
+@pytest.mark.parametrize("kind", ["titulaire", "gestionnaire", "portail", "operateur"])
+def test_a_reset_request_gets_the_reset_email_for_its_kind(kind: str) -> None:
+    event = PasswordResetRequested(
+        account_id=uuid.uuid4(),
+        kind=kind,
+        email="marie@example.test",
+        prenom="Marie",
+        nom="Curie",
+        reset_link_sealed=Sealer(PUBLIC).seal(LINK),
+        expires_at=NOW + timedelta(hours=1),
+    )
+    email = email_for_password_reset(event)
+
+    assert email.template == "mot_de_passe_oublie"
+    assert email.recipient == "marie@example.test"
+    assert email.context["kind"] == kind
+    assert email.context["reset_link_sealed"] == event.reset_link_sealed
+    assert LINK not in str(email.context)
+    opened = unseal_context(email.context, Unsealer(PRIVATE).unseal)
+    assert LINK in render(email.template, opened, Sites()).text
+
+
+def test_an_email_change_goes_to_the_new_address() -> None:
+    event = EmailChangeRequested(
+        account_id=uuid.uuid4(),
+        kind="gestionnaire",
+        new_email="nouvelle@employeur.test",
+        prenom="Marie",
+        nom="Curie",
+        confirmation_link_sealed=Sealer(PUBLIC).seal(LINK),
+        expires_at=NOW + timedelta(days=1),
+    )
+    email = email_for_email_change(event)
+
+    assert email.template == "changement_adresse"
+    assert email.recipient == "nouvelle@employeur.test"
+    assert email.context["confirmation_link_sealed"] == event.confirmation_link_sealed
+    assert LINK not in str(email.context)
+
+
+def test_a_lock_goes_to_the_owner_s_known_address() -> None:
+    event = AccountLocked(
+        account_id=uuid.uuid4(),
+        kind="titulaire",
+        failed_attempts=5,
+        locked_at=NOW,
+        locked_until=NOW + timedelta(minutes=30),
+    )
+    email = email_for_lock(event, Contact("marie@example.test", "Marie", "Curie"))
+
+    assert email.template == "compte_verrouille"
+    assert email.recipient == "marie@example.test"
+    assert email.context == {
+        "kind": "titulaire",
+        "prenom": "Marie",
+        "nom": "Curie",
+        "locked_until": "2026-11-23T10:30:00+00:00",
+    }

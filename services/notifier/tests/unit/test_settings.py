@@ -17,6 +17,14 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.database_url.startswith("postgresql+asyncpg://")
     assert settings.retry_backoff_initial_seconds == 1.0
     assert settings.retry_backoff_max_seconds == 30.0
+    assert settings.site_gestionnaire_login_url.endswith(".example/connexion")
+    for url in (
+        settings.site_titulaire_login_url,
+        settings.site_gestionnaire_login_url,
+        settings.site_portail_login_url,
+        settings.site_operateur_login_url,
+    ):
+        assert url.startswith("https://") and ".example/" in url
     # The key is never shown by accident (repr, logs).
     assert settings.sealing_private_key.get_secret_value() not in repr(settings)
 

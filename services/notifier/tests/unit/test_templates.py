@@ -121,6 +121,12 @@ def test_every_template_renders_both_parts() -> None:
         TITULAIRE_ACTIVATION: titulaire(),
         PORTAIL_ACTIVATION: portail(),
         INSCRIPTION_COMPTE_EXISTANT: {"kind": "portail", "prenom": "A", "nom": "B"},
+        "gestionnaire_habilitation": {"temporary_password": "iZgrlexi6092gOet"},
+        "gestionnaire_mot_de_passe_regenere": {"temporary_password": "iZgrlexi6092gOet"},
+        "operateur_mot_de_passe_temporaire": {"temporary_password": "iZgrlexi6092gOet"},
+        "mot_de_passe_oublie": {"kind": "titulaire", "reset_link": LINK, "expires_at": EXPIRES},
+        "changement_adresse": {"kind": "portail", "confirmation_link": LINK, "expires_at": EXPIRES},
+        "compte_verrouille": {"kind": "gestionnaire", "locked_until": EXPIRES},
     }
     assert set(contexts) == set(TEMPLATES)
     for name, context in contexts.items():

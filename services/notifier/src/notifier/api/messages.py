@@ -5,15 +5,26 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from cpf_runtime.deps import RuntimeDep
+from cpf_runtime.auth import Principal
+from cpf_runtime.deps import CurrentPrincipal, RuntimeDep
 from cpf_runtime.problems import Problem
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from notifier.api.schemas import MessagePage, MessageView
 from notifier.domain.messages import MessageStatus
 from notifier.store import messages
 
-router = APIRouter(prefix="/v1/messages", tags=["messages"])
+OPS_KINDS = frozenset({"operateur"})
+
+
+def operator_only(principal: CurrentPrincipal) -> Principal:
+    """Recipients are personal data: only the operator's back-office agents read them."""
+    if principal.kind not in OPS_KINDS:
+        raise Problem(403, "Accès refusé.", "Réservé aux agents de l'opérateur.", code="forbidden")
+    return principal
+
+
+router = APIRouter(prefix="/v1/messages", tags=["messages"], dependencies=[Depends(operator_only)])
 
 
 @router.get("")

@@ -3,16 +3,41 @@
 No SMTP here: the consumer only records the message in its own transaction (with the inbox
 mark), so a slow or absent mail server never holds up the consumption of events. The
 delivery job sends it.
+
+Some events carry no address (``AccountLocked``): the notifier keeps, in
+``account_contact``, the last address each account's owner is reached at, from the events
+that do carry one, and forgets it with the account.
 """
 
+import logging
 import uuid
 
-from cpf_contracts.events.identity import AccountRegistered, SignupAttemptedOnExistingAccount
+from cpf_contracts.events.identity import (
+    AccountDeleted,
+    AccountLocked,
+    AccountRegistered,
+    EmailChanged,
+    EmailChangeRequested,
+    PasswordResetRequested,
+    SignupAttemptedOnExistingAccount,
+    TemporaryPasswordIssued,
+)
 from cpf_runtime.db import UnitOfWork
 
 from notifier.app.delivery import Clock, utcnow
-from notifier.domain.messages import Email, email_for_registration, email_for_signup_attempt
-from notifier.store import messages
+from notifier.domain.messages import (
+    Contact,
+    Email,
+    email_for_email_change,
+    email_for_lock,
+    email_for_password_reset,
+    email_for_registration,
+    email_for_signup_attempt,
+    email_for_temporary_password,
+)
+from notifier.store import contacts, messages
+
+log = logging.getLogger(__name__)
 
 
 async def queue_email(
@@ -24,11 +49,24 @@ async def queue_email(
     )
 
 
+async def _remember(uow: UnitOfWork, *, account_id: uuid.UUID, kind: str, contact: Contact) -> None:
+    await contacts.remember(
+        uow.session, account_id=account_id, kind=kind, contact=contact, now=utcnow()
+    )
+
+
 async def account_registered(
     event: AccountRegistered, uow: UnitOfWork, *, cause_event_id: uuid.UUID
 ) -> None:
     """Queue the activation e-mail of a new titulaire or portal account."""
-    await queue_email(uow, cause_event_id=cause_event_id, email=email_for_registration(event))
+    email = email_for_registration(event)
+    await _remember(
+        uow,
+        account_id=event.account_id,
+        kind=event.kind,
+        contact=Contact(event.email, event.prenom, event.nom),
+    )
+    await queue_email(uow, cause_event_id=cause_event_id, email=email)
 
 
 async def signup_attempted(
@@ -36,3 +74,71 @@ async def signup_attempted(
 ) -> None:
     """Queue the warning sent to the owner of an account someone tried to sign up again."""
     await queue_email(uow, cause_event_id=cause_event_id, email=email_for_signup_attempt(event))
+
+
+async def temporary_password_issued(
+    event: TemporaryPasswordIssued, uow: UnitOfWork, *, cause_event_id: uuid.UUID
+) -> None:
+    """Queue the temporary password of a gestionnaire or back-office agent (sealed)."""
+    email = email_for_temporary_password(event)
+    await _remember(
+        uow,
+        account_id=event.account_id,
+        kind=event.kind,
+        contact=Contact(event.email, event.prenom, event.nom),
+    )
+    await queue_email(uow, cause_event_id=cause_event_id, email=email)
+
+
+async def password_reset_requested(
+    event: PasswordResetRequested, uow: UnitOfWork, *, cause_event_id: uuid.UUID
+) -> None:
+    """Queue the « mot de passe oublié » e-mail with its reset link (sealed)."""
+    await _remember(
+        uow,
+        account_id=event.account_id,
+        kind=event.kind,
+        contact=Contact(event.email, event.prenom, event.nom),
+    )
+    await queue_email(uow, cause_event_id=cause_event_id, email=email_for_password_reset(event))
+
+
+async def email_change_requested(
+    event: EmailChangeRequested, uow: UnitOfWork, *, cause_event_id: uuid.UUID
+) -> None:
+    """Queue the confirmation link to the new address; the contact keeps the old one until
+    ``EmailChanged``."""
+    await queue_email(uow, cause_event_id=cause_event_id, email=email_for_email_change(event))
+
+
+async def email_changed(event: EmailChanged, uow: UnitOfWork, *, cause_event_id: uuid.UUID) -> None:
+    """The new address is confirmed: the owner is reached there from now on (no e-mail)."""
+    await contacts.change_email(
+        uow.session, account_id=event.account_id, email=event.email, now=utcnow()
+    )
+
+
+async def account_deleted(
+    event: AccountDeleted, uow: UnitOfWork, *, cause_event_id: uuid.UUID
+) -> None:
+    """The login no longer exists: forget its owner's address (no e-mail)."""
+    await contacts.forget(uow.session, event.account_id)
+
+
+async def account_locked(
+    event: AccountLocked, uow: UnitOfWork, *, cause_event_id: uuid.UUID
+) -> None:
+    """Queue the lock warning to the owner's last known address.
+
+    An account no event ever gave the address of (one created before the notifier kept
+    addresses) cannot be told: that is logged, and the event is done. Retrying would not
+    find an address, and the lock ends on its own.
+    """
+    contact = await contacts.find(uow.session, event.account_id)
+    if contact is None:
+        log.warning(
+            "no address known for a locked account: no e-mail",
+            extra={"account_id": str(event.account_id), "cause_event_id": str(cause_event_id)},
+        )
+        return
+    await queue_email(uow, cause_event_id=cause_event_id, email=email_for_lock(event, contact))

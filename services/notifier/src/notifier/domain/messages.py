@@ -13,10 +13,23 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from cpf_contracts.events.identity import AccountRegistered, SignupAttemptedOnExistingAccount
+from cpf_contracts.events.identity import (
+    AccountLocked,
+    AccountRegistered,
+    EmailChangeRequested,
+    PasswordResetRequested,
+    SignupAttemptedOnExistingAccount,
+    TemporaryPasswordIssued,
+)
 
 from notifier.domain.templates import (
+    CHANGEMENT_ADRESSE,
+    COMPTE_VERROUILLE,
+    GESTIONNAIRE_HABILITATION,
+    GESTIONNAIRE_MOT_DE_PASSE_REGENERE,
     INSCRIPTION_COMPTE_EXISTANT,
+    MOT_DE_PASSE_OUBLIE,
+    OPERATEUR_MOT_DE_PASSE_TEMPORAIRE,
     PORTAIL_ACTIVATION,
     TITULAIRE_ACTIVATION,
 )
@@ -72,6 +85,91 @@ def email_for_signup_attempt(event: SignupAttemptedOnExistingAccount) -> Email:
         INSCRIPTION_COMPTE_EXISTANT,
         event.email,
         {"kind": event.kind, "prenom": event.prenom, "nom": event.nom},
+    )
+
+
+def email_for_temporary_password(event: TemporaryPasswordIssued) -> Email:
+    """The temporary password, alone (guide 000): never the identifiant, never the name.
+
+    A gestionnaire gets the guide's « habilitation à l'espace gestionnaire » at creation
+    and a « nouveau mot de passe temporaire » at regeneration; a back-office agent
+    (``operateur``) gets the back-office variant of either.
+    """
+    if event.kind == "gestionnaire":
+        template = (
+            GESTIONNAIRE_HABILITATION
+            if event.reason == "creation"
+            else GESTIONNAIRE_MOT_DE_PASSE_REGENERE
+        )
+    elif event.kind == "operateur":
+        template = OPERATEUR_MOT_DE_PASSE_TEMPORAIRE
+    else:
+        # Titulaires and portal users choose their password at sign-up: a contract bug.
+        raise UnsupportedEvent(f"aucun mot de passe temporaire pour un compte {event.kind}")
+    return Email(
+        template,
+        event.email,
+        {
+            "temporary_password_sealed": event.temporary_password_sealed,
+            "reason": event.reason,
+            "delete_if_unused_by": (
+                event.delete_if_unused_by.isoformat() if event.delete_if_unused_by else None
+            ),
+        },
+    )
+
+
+def email_for_password_reset(event: PasswordResetRequested) -> Email:
+    """« Mot de passe oublié »: the single-use reset link, in the words of the kind's portal."""
+    return Email(
+        MOT_DE_PASSE_OUBLIE,
+        event.email,
+        {
+            "kind": event.kind,
+            "prenom": event.prenom,
+            "nom": event.nom,
+            "reset_link_sealed": event.reset_link_sealed,
+            "expires_at": event.expires_at.isoformat(),
+        },
+    )
+
+
+def email_for_email_change(event: EmailChangeRequested) -> Email:
+    """The confirmation link, sent to the *new* address (proving the owner reads it)."""
+    return Email(
+        CHANGEMENT_ADRESSE,
+        event.new_email,
+        {
+            "kind": event.kind,
+            "prenom": event.prenom,
+            "nom": event.nom,
+            "confirmation_link_sealed": event.confirmation_link_sealed,
+            "expires_at": event.expires_at.isoformat(),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Where an account's owner is reached: the notifier's own record (``account_contact``),
+    kept from the identity events that carry an address, for the events that carry none."""
+
+    email: str
+    prenom: str
+    nom: str
+
+
+def email_for_lock(event: AccountLocked, contact: Contact) -> Email:
+    """Tell the owner the account is locked until when (``AccountLocked`` has no address)."""
+    return Email(
+        COMPTE_VERROUILLE,
+        contact.email,
+        {
+            "kind": event.kind,
+            "prenom": contact.prenom,
+            "nom": contact.nom,
+            "locked_until": event.locked_until.isoformat(),
+        },
     )
 
 

@@ -2,8 +2,8 @@
 
 A template turns a context (the facts the event carried, its secrets already unsealed) into
 a subject, a plain-text part and an HTML part. Both parts are written from one list of
-blocks, so they always say the same thing. Adding a template (temporary password,
-invitation, delegation, access request, password reset…) is one context model, one
+blocks, so they always say the same thing. Adding a template (invitation,
+delegation, access request…) is one context model, one
 function and one line in :data:`TEMPLATES`; nothing else changes.
 
 Rules from DOMAIN.md §5: French text, the portal's signature, a no-reply sender (every
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,11 +22,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 Civilite = Literal["M", "MME"]
-AccountKind = Literal["titulaire", "gestionnaire", "portail"]
+AccountKind = Literal["titulaire", "gestionnaire", "portail", "operateur"]
 
 TITULAIRE_ACTIVATION = "titulaire_activation"
 PORTAIL_ACTIVATION = "portail_activation"
 INSCRIPTION_COMPTE_EXISTANT = "inscription_compte_existant"
+GESTIONNAIRE_HABILITATION = "gestionnaire_habilitation"
+GESTIONNAIRE_MOT_DE_PASSE_REGENERE = "gestionnaire_mot_de_passe_regenere"
+OPERATEUR_MOT_DE_PASSE_TEMPORAIRE = "operateur_mot_de_passe_temporaire"
+MOT_DE_PASSE_OUBLIE = "mot_de_passe_oublie"
+CHANGEMENT_ADRESSE = "changement_adresse"
+COMPTE_VERROUILLE = "compte_verrouille"
+
+# A gestionnaire account never logged into within this delay of its creation is deleted
+# (DOMAIN.md §1, guide 000).
+GESTIONNAIRE_UNUSED_DELAY = "15 jours"
 
 # Validity of the activation links (DOMAIN.md §1): the wording of the rule, the date comes
 # from the event.
@@ -48,6 +58,19 @@ class Sites:
 
     moncompteformation: str = "https://www.moncompteformation.example"
     mesdemarches: str = "https://mesdemarches.example"
+    # The login pages, where « Mot de passe oublié » is (one per kind of account).
+    titulaire_login: str = "https://www.moncompteformation.example/espace-prive/connexion"
+    gestionnaire_login: str = "https://employeur.moncompteformation.example/connexion"
+    portail_login: str = "https://mesdemarches.example/connexion"
+    operateur_login: str = "https://backoffice.moncompteformation.example/connexion"
+
+    def login(self, kind: AccountKind) -> str:
+        return {
+            "titulaire": self.titulaire_login,
+            "gestionnaire": self.gestionnaire_login,
+            "portail": self.portail_login,
+            "operateur": self.operateur_login,
+        }[kind]
 
 
 @dataclass(frozen=True)
@@ -57,6 +80,12 @@ class Portal:
     name: str
     url: str
     signature: tuple[str, ...]
+    # How "your account" reads for this portal: « votre compte {account} ».
+    account: str = ""
+
+    @property
+    def your_account(self) -> str:
+        return f"votre compte {self.account or self.name}"
 
     @property
     def contact_url(self) -> str:
@@ -78,11 +107,38 @@ def mes_demarches(sites: Sites) -> Portal:
         "Mes Démarches",
         url,
         ("L'équipe Mes Démarches Emploi et Formation Professionnelle", url),
+        "sur le portail Mes Démarches",
+    )
+
+
+def espace_employeur(sites: Sites) -> Portal:
+    """The CPF employer space (guide 000): gestionnaires and administrators of employers."""
+    return Portal(
+        "Espace employeur CPF",
+        sites.moncompteformation,
+        ("Votre correspondant CPF", "Caisse des Dépôts", sites.moncompteformation),
+        "sur l'Espace employeur CPF",
+    )
+
+
+def back_office(sites: Sites) -> Portal:
+    """The operator's back-office: agents of the Caisse des Dépôts (kind ``operateur``)."""
+    return Portal(
+        "Back-office CPF",
+        sites.operateur_login,
+        ("L'administration du back-office CPF", "Caisse des Dépôts"),
+        "sur le back-office CPF",
     )
 
 
 def portal_of(kind: AccountKind, sites: Sites) -> Portal:
-    return mes_demarches(sites) if kind == "portail" else mon_compte_formation(sites)
+    if kind == "portail":
+        return mes_demarches(sites)
+    if kind == "gestionnaire":
+        return espace_employeur(sites)
+    if kind == "operateur":
+        return back_office(sites)
+    return mon_compte_formation(sites)
 
 
 # --- the blocks both parts are written from ---------------------------------------------------
@@ -327,6 +383,7 @@ _LOGIN_WORDS: dict[AccountKind, str] = {
     "titulaire": "votre numéro de sécurité sociale",
     "gestionnaire": "votre identifiant",
     "portail": "votre adresse électronique",
+    "operateur": "votre identifiant",
 }
 
 
@@ -362,6 +419,224 @@ def inscription_compte_existant(ctx: CompteExistantContext, sites: Sites) -> Ren
     )
 
 
+# --- temporary passwords (guide 000) ----------------------------------------------------------
+
+
+class MotDePasseTemporaireContext(_Context):
+    # Only the temporary password: the identifiant is passed on by the administrator, never
+    # by e-mail (guide 000), so the context does not even hold it.
+    temporary_password: str
+    reason: Literal["creation", "regeneration"] = "creation"
+    delete_if_unused_by: datetime | None = None
+
+
+def _temporary_password(ctx: MotDePasseTemporaireContext) -> Paragraph:
+    return Paragraph.of(f"Votre mot de passe temporaire est le suivant : {ctx.temporary_password}")
+
+
+def _deletion_warning(ctx: MotDePasseTemporaireContext) -> Paragraph:
+    when = (
+        f", soit le {french_datetime(ctx.delete_if_unused_by)}"
+        if ctx.delete_if_unused_by is not None
+        else ""
+    )
+    return Paragraph.of(
+        "Sans connexion de votre part sur l'espace privé dans un délai de "
+        f"{GESTIONNAIRE_UNUSED_DELAY} après sa création{when}, le compte sera supprimé."
+    )
+
+
+def _login_page(url: str) -> list[Block]:
+    return [
+        Paragraph.of(
+            "Important : pour vous rendre sur la page d'authentification de votre espace "
+            "gestionnaire, cliquez sur le lien ci-dessous. Si vous avez des difficultés pour "
+            "activer ce lien, copiez-le et collez-le directement dans la barre d'adresse de "
+            "votre navigateur."
+        ),
+        Action("Accéder à mon espace gestionnaire", url),
+    ]
+
+
+def _cpf_sender(sites: Sites) -> Portal:
+    # The guide's e-mail comes from « Compte personnel de formation »; same signature.
+    return replace(espace_employeur(sites), name="Compte personnel de formation")
+
+
+def gestionnaire_habilitation(ctx: MotDePasseTemporaireContext, sites: Sites) -> Rendered:
+    """A gestionnaire was created: only the temporary password (guide 000, word for word)."""
+    return compose(
+        _cpf_sender(sites),
+        "Compte personnel de formation : habilitation à l'espace gestionnaire",
+        "Bonjour,",
+        [
+            Paragraph.of(
+                "Votre compte sur l'espace privé du compte personnel de formation (CPF) a été "
+                "créé par un administrateur de votre organisme. Cet administrateur vous "
+                "communiquera votre identifiant de connexion."
+            ),
+            _temporary_password(ctx),
+            Paragraph.of("Vous devrez le modifier dès votre première connexion."),
+            *_login_page(sites.gestionnaire_login),
+            _deletion_warning(ctx),
+        ],
+    )
+
+
+def gestionnaire_mot_de_passe_regenere(ctx: MotDePasseTemporaireContext, sites: Sites) -> Rendered:
+    """An administrator regenerated a gestionnaire's password: the new temporary one only."""
+    blocks: list[Block] = [
+        Paragraph.of(
+            "Un administrateur de votre organisme a généré un nouveau mot de passe temporaire "
+            "pour votre compte sur l'espace privé du compte personnel de formation (CPF). "
+            "Votre identifiant de connexion ne change pas : en cas d'oubli, demandez-le à cet "
+            "administrateur."
+        ),
+        _temporary_password(ctx),
+        Paragraph.of(
+            "Vous devrez le modifier dès votre prochaine connexion. Votre ancien mot de passe "
+            "ne fonctionne plus."
+        ),
+        *_login_page(sites.gestionnaire_login),
+    ]
+    if ctx.delete_if_unused_by is not None:  # still never logged in: the rule still runs
+        blocks.append(_deletion_warning(ctx))
+    return compose(
+        _cpf_sender(sites),
+        "Compte personnel de formation : nouveau mot de passe temporaire",
+        "Bonjour,",
+        blocks,
+    )
+
+
+def operateur_mot_de_passe_temporaire(ctx: MotDePasseTemporaireContext, sites: Sites) -> Rendered:
+    """A back-office agent's account was created or its password regenerated."""
+    portal = back_office(sites)
+    what = (
+        "Votre compte sur le back-office du compte personnel de formation (CPF) a été créé."
+        if ctx.reason == "creation"
+        else "Un nouveau mot de passe temporaire a été généré pour votre compte sur le "
+        "back-office du compte personnel de formation (CPF) ; l'ancien ne fonctionne plus."
+    )
+    return compose(
+        portal,
+        "Back-office CPF : votre mot de passe temporaire",
+        "Bonjour,",
+        [
+            Paragraph.of(
+                what,
+                " Votre identifiant de connexion vous est communiqué par votre administrateur.",
+            ),
+            _temporary_password(ctx),
+            Paragraph.of("Vous devrez le modifier dès votre première connexion."),
+            Paragraph.of("Pour vous connecter au back-office :"),
+            Action("Accéder au back-office", sites.operateur_login),
+        ],
+    )
+
+
+# --- forgotten password, new address, lock ----------------------------------------------------
+
+
+class _PersonContext(_Context):
+    kind: AccountKind
+    prenom: str = ""
+    nom: str = ""
+
+
+class MotDePasseOublieContext(_PersonContext):
+    reset_link: str
+    expires_at: datetime
+
+
+def mot_de_passe_oublie(ctx: MotDePasseOublieContext, sites: Sites) -> Rendered:
+    """« Mot de passe oublié »: the single-use reset link and its validity (guides 000, 003)."""
+    portal = portal_of(ctx.kind, sites)
+    return compose(
+        portal,
+        f"{portal.name} : réinitialisation de votre mot de passe",
+        greeting(ctx.prenom, ctx.nom),
+        [
+            Paragraph.of(
+                "Vous avez demandé à réinitialiser le mot de passe de "
+                f"{portal.your_account}. Pour choisir un nouveau mot de passe, cliquez sur le lien "
+                "ci-dessous ou copiez-le dans la barre d'adresse de votre navigateur :"
+            ),
+            Action("Choisir un nouveau mot de passe", ctx.reset_link),
+            Paragraph.of(
+                "Ce lien ne peut servir qu'une seule fois. Il est valable jusqu'au "
+                f"{french_datetime(ctx.expires_at)}. Passé ce délai, faites une nouvelle "
+                "demande depuis « Mot de passe oublié » sur la page de connexion."
+            ),
+            Paragraph.of(
+                "Vous n'êtes pas à l'origine de cette demande ? Ignorez ce courriel : votre "
+                "mot de passe reste inchangé."
+            ),
+        ],
+    )
+
+
+class ChangementAdresseContext(_PersonContext):
+    confirmation_link: str
+    expires_at: datetime
+
+
+def changement_adresse(ctx: ChangementAdresseContext, sites: Sites) -> Rendered:
+    """Sent to the new address: confirm it, with a single-use link."""
+    portal = portal_of(ctx.kind, sites)
+    return compose(
+        portal,
+        f"{portal.name} : confirmez votre nouvelle adresse électronique",
+        greeting(ctx.prenom, ctx.nom),
+        [
+            Paragraph.of(
+                "Vous avez demandé à utiliser cette adresse électronique pour "
+                f"{portal.your_account}. Pour la confirmer, cliquez sur le lien ci-dessous ou "
+                "copiez-le dans la barre d'adresse de votre navigateur :"
+            ),
+            Action("Confirmer mon adresse", ctx.confirmation_link),
+            Paragraph.of(
+                "Ce lien ne peut servir qu'une seule fois. Il est valable jusqu'au "
+                f"{french_datetime(ctx.expires_at)}. Tant que vous ne l'avez pas confirmée, "
+                "votre ancienne adresse reste celle de votre compte."
+            ),
+            Paragraph.of(
+                "Vous n'êtes pas à l'origine de cette demande ? Ignorez ce courriel : "
+                "l'adresse de votre compte ne sera pas modifiée."
+            ),
+        ],
+    )
+
+
+class CompteVerrouilleContext(_PersonContext):
+    locked_until: datetime
+
+
+def compte_verrouille(ctx: CompteVerrouilleContext, sites: Sites) -> Rendered:
+    """Too many failed logins: locked until when, and « Mot de passe oublié » if not you."""
+    portal = portal_of(ctx.kind, sites)
+    return compose(
+        portal,
+        f"{portal.name} : votre compte est temporairement verrouillé",
+        greeting(ctx.prenom, ctx.nom),
+        [
+            Paragraph.of(
+                "À la suite de plusieurs tentatives de connexion infructueuses, "
+                f"{portal.your_account} est temporairement verrouillé jusqu'au "
+                f"{french_datetime(ctx.locked_until)}. Vous pourrez vous connecter de nouveau "
+                "après cette date."
+            ),
+            Paragraph.of(
+                "Si vous n'êtes pas à l'origine de ces tentatives, quelqu'un essaie peut-être "
+                "d'accéder à votre compte : choisissez un nouveau mot de passe en cliquant sur "
+                "« Mot de passe oublié » sur la page de connexion, ",
+                Link(sites.login(ctx.kind)),
+                ".",
+            ),
+        ],
+    )
+
+
 @dataclass(frozen=True)
 class Template:
     name: str
@@ -375,6 +650,20 @@ TEMPLATES: dict[str, Template] = {
         Template(TITULAIRE_ACTIVATION, ActivationContext, titulaire_activation),
         Template(PORTAIL_ACTIVATION, PortailActivationContext, portail_activation),
         Template(INSCRIPTION_COMPTE_EXISTANT, CompteExistantContext, inscription_compte_existant),
+        Template(GESTIONNAIRE_HABILITATION, MotDePasseTemporaireContext, gestionnaire_habilitation),
+        Template(
+            GESTIONNAIRE_MOT_DE_PASSE_REGENERE,
+            MotDePasseTemporaireContext,
+            gestionnaire_mot_de_passe_regenere,
+        ),
+        Template(
+            OPERATEUR_MOT_DE_PASSE_TEMPORAIRE,
+            MotDePasseTemporaireContext,
+            operateur_mot_de_passe_temporaire,
+        ),
+        Template(MOT_DE_PASSE_OUBLIE, MotDePasseOublieContext, mot_de_passe_oublie),
+        Template(CHANGEMENT_ADRESSE, ChangementAdresseContext, changement_adresse),
+        Template(COMPTE_VERROUILLE, CompteVerrouilleContext, compte_verrouille),
     )
 }
 

@@ -1,4 +1,5 @@
-"""The notifier database: one row per e-mail (``message``), plus the runtime's outbox and inbox."""
+"""The notifier database: one row per e-mail (``message``), the owners' addresses
+(``account_contact``), plus the runtime's outbox and inbox."""
 
 from datetime import datetime
 from typing import Any
@@ -66,3 +67,18 @@ class Message(Base):
 
 # The ops API searches by recipient whatever its case.
 Index("ix_message_recipient_lower", func.lower(Message.recipient))
+
+
+class AccountContact(Base):
+    """Where an account's owner is reached, for the events that carry no address
+    (``AccountLocked``). Kept from the identity events that do carry one; the row goes with
+    the account (``AccountDeleted``)."""
+
+    __tablename__ = "account_contact"
+
+    account_id: Mapped[UUID] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(320))
+    prenom: Mapped[str] = mapped_column(String(200), server_default="")
+    nom: Mapped[str] = mapped_column(String(200), server_default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
