@@ -72,7 +72,9 @@ async def test_the_secrets_never_reach_the_bus_the_database_or_the_logs(
     async with api(platform, "identity") as identity:
         assert (await identity.post("/v1/titulaires", json=form)).status_code == 202
         (mail,) = await platform.mail.wait_for(form["email"], within=30)
-        token = activation_link(mail).split("token=")[1]
+        link = activation_link(mail)
+        token = link.split("token=")[1]
+        assert (await identity.get(link)).status_code == 200  # the page a person opens
         assert (await identity.post("/v1/activations", json={"token": token})).status_code == 200
 
     secrets = [token, form["mot_de_passe"]]

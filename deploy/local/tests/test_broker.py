@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from cpf_local.broker import TansuBroker, create_topics, platform_topics
+from cpf_local.broker import TansuBroker, platform_topics
 from cpf_local.errors import PortBusyError
 from cpf_local.proc import free_ports, port_is_free, processes_mentioning
+from cpf_runtime.kafka import ensure_topics as create_topics
 
 
 def test_platform_topics_include_every_dead_letter_topic() -> None:

@@ -96,7 +96,7 @@ def test_up_with_a_busy_port_exits_2_and_starts_nothing(state_dir: Path) -> None
             capture_output=True,
             text=True,
             timeout=60,
-            env={k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP_SERVERS"},
+            env={k: v for k, v in os.environ.items() if k != "EXTERNAL_KAFKA_BOOTSTRAP_SERVERS"},
         )
     assert result.returncode == 2, result.stderr
     assert f"port {busy} (notifier HTTP) is already in use" in result.stderr

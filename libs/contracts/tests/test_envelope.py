@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import re
 import subprocess
@@ -107,17 +108,30 @@ def test_an_event_forbids_unknown_fields_and_is_frozen() -> None:
         activated().login = "other"  # type: ignore[misc]
 
 
-def test_the_envelope_forbids_unknown_attributes() -> None:
+def test_writing_an_envelope_forbids_unknown_attributes() -> None:
     raw = activated().to_cloudevent().model_dump(mode="json")
     with pytest.raises(ValidationError, match="extra"):
         CloudEvent.model_validate({**raw, "partitionkey": "x"})
 
 
-def test_decoding_refuses_data_with_an_unknown_field() -> None:
+def test_reading_an_envelope_ignores_extension_attributes() -> None:
     envelope = activated().to_cloudevent()
-    tampered = envelope.model_copy(update={"data": {**envelope.data, "token": "secret"}})
+    raw = json.loads(envelope.to_bytes()) | {"partitionkey": "x", "tracestate": "a=b"}
+    assert CloudEvent.from_bytes(json.dumps(raw).encode()) == envelope
+
+
+def test_reading_ignores_a_field_a_newer_producer_added() -> None:
+    event = activated()
+    envelope = event.to_cloudevent()
+    newer = envelope.model_copy(update={"data": {**envelope.data, "added_later": "x"}})
+    assert decode(newer) == event
+
+
+def test_reading_still_refuses_a_missing_or_retyped_field() -> None:
+    envelope = activated().to_cloudevent()
+    data = {k: v for k, v in envelope.data.items() if k != "email"}
     with pytest.raises(ValidationError):
-        decode(tampered)
+        decode(envelope.model_copy(update={"data": data}))
 
 
 def test_decoding_an_unknown_type_raises_key_error() -> None:

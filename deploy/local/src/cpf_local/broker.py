@@ -13,17 +13,15 @@ import importlib.resources
 import os
 import stat
 import time
-from collections.abc import Iterable
 from pathlib import Path
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from cpf_local.errors import MissingBinaryError, PortBusyError, StartupError
 from cpf_local.proc import LOCALHOST, ManagedProcess, port_is_free, spawn, tail, wait_for_tcp
 
 DEFAULT_PARTITIONS = 4
-_TOPIC_ALREADY_EXISTS = TopicAlreadyExistsError.errno
 
 
 def platform_topics() -> list[str]:
@@ -101,39 +99,6 @@ async def wait_for_kafka(
         f"no Kafka metadata answer from {bootstrap_servers} within {within:.0f}s "
         f"(last error: {last_error!r})"
     )
-
-
-async def create_topics(
-    bootstrap_servers: str,
-    names: Iterable[str],
-    partitions: int = DEFAULT_PARTITIONS,
-    replication_factor: int = 1,
-) -> list[str]:
-    """Create the topics that do not exist yet; return the names actually created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [n for n in dict.fromkeys(names) if n not in existing]
-        if not missing:
-            return []
-        try:
-            response = await admin.create_topics(
-                [NewTopic(n, partitions, replication_factor) for n in missing], timeout_ms=30000
-            )
-        except TopicAlreadyExistsError:
-            return []  # created concurrently by someone else: fine
-        created = []
-        # aiokafka returns per-topic error codes rather than raising.
-        for topic, code, *rest in response.topic_errors:
-            if code == 0:
-                created.append(topic)
-            elif code != _TOPIC_ALREADY_EXISTS:
-                message = rest[0] if rest else None
-                raise for_code(code)(f"creating topic {topic}: {message}")
-        return created
-    finally:
-        await admin.close()
 
 
 class TansuBroker:

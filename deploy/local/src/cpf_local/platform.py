@@ -40,10 +40,11 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+from cpf_runtime.kafka import ensure_topics
 from nacl.public import PrivateKey
 
 from cpf_local import broker as broker_mod
-from cpf_local.broker import TansuBroker, create_topics, platform_topics, wait_for_kafka
+from cpf_local.broker import TansuBroker, platform_topics, wait_for_kafka
 from cpf_local.errors import AlreadyRunningError, LocalRunnerError, StartupError
 from cpf_local.mailcatcher import MailCatcher, MailCatcherClient
 from cpf_local.postgres import OS_USER_WHEN_ROOT, ExternalPostgres, PostgresCluster, runuser
@@ -162,8 +163,10 @@ class PlatformConfig:
     ) -> PlatformConfig:
         """The CLI's configuration: external parts come from the environment.
 
-        ``KAFKA_BOOTSTRAP_SERVERS`` (and optionally ``KAFKA_ENABLE_IDEMPOTENCE``),
-        ``EXTERNAL_DATABASE_ADMIN_URL``, ``EXTERNAL_SMTP_HOST`` / ``EXTERNAL_SMTP_PORT``.
+        ``EXTERNAL_KAFKA_BOOTSTRAP_SERVERS`` (and optionally ``KAFKA_ENABLE_IDEMPOTENCE``),
+        ``EXTERNAL_DATABASE_ADMIN_URL``, ``EXTERNAL_SMTP_HOST`` / ``EXTERNAL_SMTP_PORT``. Not
+        ``KAFKA_BOOTSTRAP_SERVERS``: that is what a service reads, and a shell that ran a
+        service by hand (``cpf_local env``) has it set to the runner's own broker.
         """
         smtp_host = environ.get("EXTERNAL_SMTP_HOST")
         idempotence = environ.get("KAFKA_ENABLE_IDEMPOTENCE")
@@ -173,7 +176,7 @@ class PlatformConfig:
             services=tuple(service_spec(s).name for s in services)
             if services is not None
             else SERVICE_NAMES,
-            external_kafka=environ.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+            external_kafka=environ.get("EXTERNAL_KAFKA_BOOTSTRAP_SERVERS") or None,
             kafka_enable_idempotence=None
             if idempotence is None
             else idempotence.strip().lower() in ("1", "true", "yes", "on"),
@@ -213,8 +216,10 @@ class _Secrets:
                 changed = True
         if changed:
             tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text(json.dumps(data, indent=2) + "\n")
-            tmp.chmod(0o600)
+            # Created 0600: it holds the sealing private key and the database passwords.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as file:
+                file.write(json.dumps(data, indent=2) + "\n")
             os.replace(tmp, path)
         return cls(data["sealing_private_key"], data["sealing_public_key"], passwords)
 
@@ -505,8 +510,8 @@ class Platform:
 
     async def _create_topics(self) -> None:
         topics = platform_topics()
-        created = await create_topics(
-            self.kafka_bootstrap_servers, topics, broker_mod.DEFAULT_PARTITIONS
+        created = await ensure_topics(
+            self.kafka_bootstrap_servers, topics, partitions=broker_mod.DEFAULT_PARTITIONS
         )
         self._progress(f"topics: {len(topics)} ({len(created)} created)")
 

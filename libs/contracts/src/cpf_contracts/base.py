@@ -10,7 +10,7 @@ beside the old one for a while; a published class is never edited in place.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,6 +20,7 @@ TYPE_PREFIX = "fr.cpf"
 SCHEMA_BASE_URL = "https://schemas.cpf.example/events"
 
 _REGISTRY: dict[str, type[Event]] = {}
+E = TypeVar("E", bound="Event")
 
 
 class Event(BaseModel):
@@ -32,9 +33,6 @@ class Event(BaseModel):
     fact: ClassVar[str]
     version: ClassVar[int] = 1
     key_field: ClassVar[str]
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -94,7 +92,16 @@ def all_topics() -> list[str]:
     return sorted({model.topic() for model in registry().values()})
 
 
+def read_event(model: type[E], data: dict[str, Any]) -> E:
+    """Decode an event's data, ignoring the fields ``model`` does not know yet.
+
+    Models forbid unknown fields so that no producer can publish one; readers are
+    tolerant, so that adding an optional field is compatible for consumers still running
+    the previous model.
+    """
+    return model.model_validate({k: v for k, v in data.items() if k in model.model_fields})
+
+
 def decode(cloudevent: CloudEvent) -> Event:
-    """The typed event inside an envelope; ``KeyError`` for an unknown type."""
-    model = registry()[cloudevent.type]
-    return model.model_validate(cloudevent.data)
+    """The typed event inside an envelope, read tolerantly; ``KeyError`` for an unknown type."""
+    return read_event(registry()[cloudevent.type], cloudevent.data)

@@ -38,4 +38,11 @@ class CloudEvent(BaseModel):
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> CloudEvent:
-        return cls.model_validate_json(raw)
+        """Read an envelope, ignoring CloudEvents extension attributes we do not use
+        (``tracestate``, ``partitionkey``…): a producer may add them without breaking us."""
+        read = _ReadEnvelope.model_validate_json(raw)
+        return cls.model_validate(read.model_dump(exclude_none=True))
+
+
+class _ReadEnvelope(CloudEvent):
+    model_config = ConfigDict(frozen=True, extra="ignore")

@@ -53,6 +53,21 @@ async def fetch_jwks(url: str) -> dict[str, Any]:
         return document
 
 
+def signing_keys(document: dict[str, Any]) -> dict[str, PyJWK]:
+    """The usable signature keys of a JWKS, by kid; entries of another kind are skipped."""
+    keys: dict[str, PyJWK] = {}
+    for jwk in document.get("keys", []):
+        if not isinstance(jwk, dict) or not isinstance(jwk.get("kid"), str):
+            continue
+        if jwk.get("kty") != "EC" or jwk.get("use", "sig") != "sig":
+            continue
+        try:
+            keys[jwk["kid"]] = PyJWK.from_dict(jwk)
+        except jwt.PyJWKError:
+            continue
+    return keys
+
+
 class TokenVerifier:
     def __init__(
         self,
@@ -82,13 +97,17 @@ class TokenVerifier:
                 if now - self._forced_at < 5:
                     return  # tokens with an unknown kid must not each cost a JWKS request
                 self._forced_at = now
-            document = await self._fetch(self._jwks_url)
-            keys = {}
-            for jwk in document.get("keys", []):
-                if jwk.get("kid"):
-                    keys[jwk["kid"]] = PyJWK.from_dict(jwk)
-            self._keys = keys
-            self._fetched_at = time.monotonic()
+            try:
+                document = await self._fetch(self._jwks_url)
+            except (httpx.HTTPError, ValueError):
+                if not self._keys:
+                    raise
+                # Identity unreachable: keep verifying with the keys we hold (tokens are
+                # short-lived) and ask again after a pause rather than on every request.
+                self._fetched_at = now - self._cache_seconds + 10
+                return
+            self._keys = signing_keys(document)
+            self._fetched_at = now
 
     async def verify(self, token: str) -> Principal:
         try:
@@ -96,13 +115,13 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise unauthorized("Le jeton d'accès est illisible.") from exc
         kid = header.get("kid")
-        if header.get("alg") not in ALGORITHMS or not kid:
+        if header.get("alg") not in ALGORITHMS or not isinstance(kid, str) or not kid:
             raise unauthorized("Le jeton d'accès n'est pas signé comme attendu.")
         try:
             await self._refresh(force=False)
             if kid not in self._keys:
                 await self._refresh(force=True)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, ValueError) as exc:
             raise Problem(503, "Service d'identité indisponible.", code="jwks-unavailable") from exc
         key = self._keys.get(kid)
         if key is None:

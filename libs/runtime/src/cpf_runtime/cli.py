@@ -11,12 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import uvicorn
-from aiokafka import AIOKafkaConsumer
 from cpf_contracts.base import dlq_topic
 
 from cpf_runtime.asyncapi import asyncapi_document
 from cpf_runtime.db import create_engine, replay_outbox
-from cpf_runtime.kafka import make_producer
+from cpf_runtime.kafka import make_consumer, make_producer
 from cpf_runtime.logs import configure_logging
 from cpf_runtime.migrations import upgrade_head
 from cpf_runtime.service import Command, Runtime
@@ -52,7 +51,16 @@ def run(build: Callable[[], Runtime], migrations: Path, argv: list[str] | None =
         return asyncio.run(_run_own(runtime, own[args.command], args))
     if args.command == "serve":
         app = runtime.create_app()
-        uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
+        # uvicorn's access log prints the query string, and links carry tokens there
+        # (/activation?token=…): requests are logged by the runtime's middleware instead,
+        # with the route template only.
+        uvicorn.run(
+            app,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            access_log=False,
+        )
         return 0
     if args.command == "migrate":
         upgrade_head(migrations, settings.database_url)
@@ -94,25 +102,25 @@ async def _replay(
 
 
 async def _dlq_replay(runtime: Runtime, topic: str) -> int:
-    """Re-publish this service's dead letters of ``topic``; other consumers skip them (inbox)."""
+    """Re-publish this service's dead letters of ``topic``; other consumers skip them (inbox).
+
+    Reads the DLQ to its end as of now: waits for the group's assignment first (a new group
+    gets none for a while on Apache Kafka), then consumes up to each partition's end offset.
+    """
     settings = runtime.settings
-    consumer = AIOKafkaConsumer(
-        dlq_topic(topic),
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=f"{runtime.service}.dlq-replay",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
+    consumer = make_consumer(settings, f"{runtime.service}.dlq-replay", [dlq_topic(topic)])
     producer = make_producer(settings)
     await consumer.start()
     await producer.start()
     count = 0
     try:
-        while True:
-            batches = await consumer.getmany(timeout_ms=2000)
-            if not batches:
-                return count
-            for records in batches.values():
+        while not consumer.assignment():
+            await consumer.getmany(timeout_ms=500)
+        ends = await consumer.end_offsets(list(consumer.assignment()))
+        remaining = {tp for tp, end in ends.items() if await consumer.position(tp) < end}
+        while remaining:
+            batches = await consumer.getmany(*remaining, timeout_ms=1000)
+            for tp, records in batches.items():
                 for record in records:
                     headers = dict(record.headers or [])
                     owner = headers.get("x-consumer", b"").decode()
@@ -121,7 +129,9 @@ async def _dlq_replay(runtime: Runtime, topic: str) -> int:
                     kept = [(k, v) for k, v in (record.headers or []) if not k.startswith("x-")]
                     await producer.send_and_wait(topic, record.value, key=record.key, headers=kept)
                     count += 1
-            await consumer.commit()
+                await consumer.commit({tp: records[-1].offset + 1})
+            remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
+        return count
     finally:
         await consumer.stop()
         await producer.stop()

@@ -19,6 +19,7 @@ commit past it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -28,8 +29,8 @@ from typing import Any
 import asyncpg
 import sqlalchemy.exc
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
-from cpf_contracts.base import Event, dlq_topic
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from cpf_contracts.base import Event, dlq_topic, read_event
 from cpf_contracts.envelope import CloudEvent
 from prometheus_client import Counter
 
@@ -56,31 +57,40 @@ def current_envelope() -> CloudEvent:
     return envelope
 
 
-def read_tolerantly(model: type[Event], data: dict[str, Any]) -> Event:
-    """Decode an event, ignoring fields this consumer's model does not know yet.
-
-    Models forbid unknown fields so that a producer cannot publish one; a consumer reads
-    tolerantly, so that adding an optional field is a compatible change for consumers that
-    still run the previous model.
-    """
-    return model.model_validate({k: v for k, v in data.items() if k in model.model_fields})
-
-
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,  # ConnectionError and socket errors included
     TimeoutError,
     asyncpg.exceptions.PostgresConnectionError,
     asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.InterfaceError,
     sqlalchemy.exc.OperationalError,
     sqlalchemy.exc.InterfaceError,
 )
+# SQLSTATE classes of an unavailable server: connection exception, operator intervention
+# (shutdown, "starting up"), insufficient resources.
+TRANSIENT_SQLSTATE_PREFIXES = ("08", "57P", "53")
 
 
 def is_transient(exc: BaseException) -> bool:
-    """An error of the infrastructure rather than of the message: worth waiting out."""
-    if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, TRANSIENT_ERRORS)
+    """An error of the infrastructure rather than of the message: worth waiting out.
+
+    SQLAlchemy wraps the driver's errors (a server "starting up" arrives as a plain
+    ``DBAPIError``), so the whole cause chain is read, SQLSTATE included.
+    """
+    visited: set[int] = set()
+    seen: BaseException | None = exc
+    while seen is not None and id(seen) not in visited:
+        visited.add(id(seen))
+        if isinstance(seen, TRANSIENT_ERRORS):
+            return True
+        if isinstance(seen, sqlalchemy.exc.DBAPIError) and seen.connection_invalidated:
+            return True
+        sqlstate = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(TRANSIENT_SQLSTATE_PREFIXES):
+            return True
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+    return False
 
 
 @dataclass(frozen=True)
@@ -119,19 +129,19 @@ class EventConsumer:
     def topics(self) -> list[str]:
         return sorted({s.event.topic() for s in self.subscriptions})
 
-    def _handlers(self) -> dict[str, Handler]:
-        return {s.event.event_type(): s.handler for s in self.subscriptions}
+    @functools.cached_property
+    def _by_type(self) -> dict[str, Subscription]:
+        return {s.event.event_type(): s for s in self.subscriptions}
 
     def _decode(self, raw: bytes | None) -> tuple[CloudEvent, Event, Handler] | None:
         """The envelope, typed event and handler of a message; ``None`` when not ours."""
         if raw is None:
             raise ValueError("empty message value")
         envelope = CloudEvent.from_bytes(raw)
-        handler = self._handlers().get(envelope.type)
-        if handler is None:
+        subscription = self._by_type.get(envelope.type)
+        if subscription is None:
             return None  # another fact of a topic we read; not ours to handle
-        event = next(s.event for s in self.subscriptions if s.event.event_type() == envelope.type)
-        return envelope, read_tolerantly(event, envelope.data), handler
+        return envelope, read_event(subscription.event, envelope.data), subscription.handler
 
     async def handle(self, raw: bytes | None) -> str:
         """Process one message value; the outcome (``processed``, ``duplicate``, ``ignored``)."""
@@ -184,9 +194,9 @@ class EventConsumer:
             await self.handle_with_retries(record, producer)
 
     async def handle_with_retries(self, record: ConsumerRecord, producer: AIOKafkaProducer) -> None:
-        attempt = 0
+        attempt = 0  # failures of the message itself: these count toward the DLQ
+        waits = 0  # an unavailable dependency: waited out, never counted
         while True:
-            attempt += 1
             try:
                 outcome = await self.handle(record.value)
                 PROCESSED.labels(self.group_id, outcome).inc()
@@ -197,12 +207,14 @@ class EventConsumer:
                 if is_transient(exc):
                     # A dependency is down (database, network): the message is fine, so it
                     # waits for the dependency rather than going to the DLQ.
+                    waits += 1
                     log.warning(
                         "consumer: a dependency is unavailable, waiting",
-                        extra={"consumer": self.group_id, "attempt": attempt, "error": repr(exc)},
+                        extra={"consumer": self.group_id, "waits": waits, "error": repr(exc)},
                     )
-                    await asyncio.sleep(self.retry.delay(min(attempt, 30)))
+                    await asyncio.sleep(self.retry.delay(min(waits, 30)))
                     continue
+                attempt += 1
                 if attempt < self.retry.max_attempts:
                     log.warning(
                         "consumer: attempt failed, retrying",
@@ -271,9 +283,14 @@ class EventConsumer:
             await consumer.stop()
 
     async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        # Partitions taken away by a rebalance while we processed them are not ours to commit.
+        assigned = consumer.assignment()
+        offsets = {tp: offset for tp, offset in offsets.items() if tp in assigned}
+        if not offsets:
+            return
         try:
             await consumer.commit(offsets)
-        except CommitFailedError:
+        except (CommitFailedError, IllegalStateError):
             # A partition moved to another member during a rebalance; it will redeliver from
             # the last committed offset and the inbox turns those into no-ops.
             log.warning("consumer: commit refused after a rebalance")

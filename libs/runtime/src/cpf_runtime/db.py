@@ -9,7 +9,6 @@ change is never committed without its events, nor an event published without its
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -116,7 +115,7 @@ class UnitOfWork:
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
-        self._pending: list[Event] = []
+        self._pending: list[tuple[Event, str]] = []
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._session_factory()
@@ -139,8 +138,12 @@ class UnitOfWork:
             await self.session.close()
 
     def publish(self, *events: Event) -> None:
-        """Queue events; they are written to the outbox in this transaction, at commit."""
-        self._pending.extend(events)
+        """Queue events; they are written to the outbox in this transaction, at commit.
+
+        The trace is taken now, while the request or message that caused them is current.
+        """
+        traceparent = child_of(current_traceparent.get())
+        self._pending.extend((event, traceparent) for event in events)
 
     async def mark_processed(self, consumer: str, event_id: uuid.UUID, event_type: str) -> bool:
         """Record a consumed event; ``False`` when this consumer already processed it."""
@@ -156,7 +159,7 @@ class UnitOfWork:
     async def _write_outbox(self) -> None:
         if not self._pending:
             return
-        rows = [outbox_row(event) for event in self._pending]
+        rows = [outbox_row(event, traceparent) for event, traceparent in self._pending]
         self._pending = []
         await self.session.execute(
             text(
@@ -167,8 +170,8 @@ class UnitOfWork:
         )
 
 
-def outbox_row(event: Event) -> dict[str, Any]:
-    envelope = event.to_cloudevent(traceparent=child_of(current_traceparent.get()))
+def outbox_row(event: Event, traceparent: str) -> dict[str, Any]:
+    envelope = event.to_cloudevent(traceparent=traceparent)
     return {
         "event_id": envelope.id,
         "topic": event.topic(),
@@ -176,10 +179,6 @@ def outbox_row(event: Event) -> dict[str, Any]:
         "type": envelope.type,
         "payload": envelope.to_bytes().decode(),
     }
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, default=str)
 
 
 async def replay_outbox(

@@ -8,10 +8,11 @@ Only the Kafka protocol is used, so any Kafka-protocol broker works.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from cpf_runtime.settings import ServiceSettings
 
@@ -45,21 +46,35 @@ def make_consumer(settings: ServiceSettings, group_id: str, topics: list[str]) -
     )
 
 
-async def ensure_topics(bootstrap: str, topics: list[str], *, partitions: int = 4) -> None:
-    """Create the topics that do not exist yet (idempotent)."""
+async def ensure_topics(
+    bootstrap: str,
+    topics: Iterable[str],
+    *,
+    partitions: int = 4,
+    replication_factor: int = 1,
+) -> list[str]:
+    """Create the topics that do not exist yet (idempotent); the names actually created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
     try:
+        await admin.start()
         existing = set(await admin.list_topics())
-        missing = [t for t in topics if t not in existing]
+        missing = [t for t in dict.fromkeys(topics) if t not in existing]
         if not missing:
-            return
+            return []
         try:
-            await admin.create_topics(
-                [NewTopic(name=t, num_partitions=partitions, replication_factor=1) for t in missing]
+            response = await admin.create_topics(
+                [NewTopic(t, partitions, replication_factor) for t in missing], timeout_ms=30_000
             )
         except TopicAlreadyExistsError:
-            pass
-        log.info("topics created", extra={"topics": missing})
+            return []  # created concurrently by someone else: fine
+        created = []
+        # aiokafka answers per-topic error codes rather than raising.
+        for topic, code, *rest in response.topic_errors:
+            if code == 0:
+                created.append(topic)
+            elif code != TopicAlreadyExistsError.errno:
+                raise for_code(code)(f"creating topic {topic}: {rest[0] if rest else ''}")
+        log.info("topics created", extra={"topics": created})
+        return created
     finally:
         await admin.close()

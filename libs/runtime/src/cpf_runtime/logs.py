@@ -55,6 +55,12 @@ def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -
     root.setLevel(level.upper())
     # aiokafka logs every coordinator hiccup at INFO; keep ours readable.
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # uvicorn's access log prints query strings, where links carry tokens
+    # (/activation?token=…); the runtime's middleware logs requests by route template.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers[:] = []
+    access.propagate = False
+    access.disabled = True

@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import sqlalchemy as sa
 from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
-from cpf_runtime.db import OUTBOX_NOTIFY_DDL
+from cpf_runtime.db import OUTBOX_NOTIFY_DDL, make_metadata
 
 
 def alembic_config(script_location: Path, database_url: str) -> Config:
@@ -52,35 +51,13 @@ def run_env(metadata: MetaData) -> None:
 
 
 def create_runtime_tables() -> None:
-    """The outbox (with its NOTIFY trigger) and the inbox, in a service's first migration."""
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
-        sa.Column("event_id", sa.Uuid, nullable=False),
-        sa.Column("topic", sa.String(200), nullable=False),
-        sa.Column("key", sa.String(200), nullable=False),
-        sa.Column("type", sa.String(200), nullable=False),
-        sa.Column("payload", sa.Text, nullable=False),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
-        sa.Column("published_at", sa.DateTime(timezone=True)),
-        sa.PrimaryKeyConstraint("id", name="pk_outbox"),
-        sa.UniqueConstraint("event_id", name="uq_outbox_event_id"),
-    )
-    op.create_index(
-        "ix_outbox_unpublished", "outbox", ["id"], postgresql_where=sa.text("published_at IS NULL")
-    )
-    op.create_index("ix_outbox_created_at", "outbox", ["created_at"])
+    """The outbox (with its NOTIFY trigger) and the inbox, in a service's first migration.
+
+    Built from the tables of :func:`cpf_runtime.db.make_metadata`, their one definition.
+    """
+    runtime_tables = make_metadata().tables
+    bind = op.get_bind()
+    for name in ("outbox", "inbox"):
+        runtime_tables[name].create(bind)
     for statement in OUTBOX_NOTIFY_DDL:
         op.execute(statement)
-    op.create_table(
-        "inbox",
-        sa.Column("consumer", sa.String(200), nullable=False),
-        sa.Column("event_id", sa.Uuid, nullable=False),
-        sa.Column("event_type", sa.String(200), nullable=False),
-        sa.Column(
-            "processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
-        sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
-    )

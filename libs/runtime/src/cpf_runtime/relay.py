@@ -22,7 +22,9 @@ from datetime import timedelta
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from prometheus_client import Counter, Histogram
+from aiokafka.errors import KafkaError
+from cpf_contracts.envelope import CONTENT_TYPE
+from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -33,10 +35,13 @@ log = logging.getLogger(__name__)
 RELAY_LOCK_ID = 0x0CF0_0B0C  # one relay at a time per service database
 PUBLISHED = Counter("outbox_published_total", "Events published from the outbox", ["topic"])
 BATCH_SECONDS = Histogram("outbox_batch_seconds", "Time to publish one claimed batch")
+OLDEST_UNPUBLISHED = Gauge(
+    "outbox_oldest_unpublished_seconds", "Age of the oldest event waiting to be published"
+)
 
 CLAIM = text(
     """
-    SELECT id, topic, key, payload FROM outbox
+    SELECT id, topic, key, payload, created_at FROM outbox
     WHERE published_at IS NULL
     ORDER BY id
     LIMIT :limit
@@ -95,7 +100,12 @@ class OutboxRelay:
                 await listener
 
     async def publish_batch(self) -> int:
-        """Publish one claimed batch; the number of events published."""
+        """Publish one claimed batch; the number of events published.
+
+        Rows are marked published up to the first one the broker refused, in id order, so
+        per-key order holds and what was sent is not sent again; the refused row is named
+        in the log and retried (with the rest after it) on the next pass.
+        """
         async with self._engine.connect() as conn, conn.begin():
             locked = await conn.scalar(
                 text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": RELAY_LOCK_ID}
@@ -104,42 +114,69 @@ class OutboxRelay:
                 return 0
             rows = (await conn.execute(CLAIM, {"limit": self._batch_size})).all()
             if not rows:
+                OLDEST_UNPUBLISHED.set(0)
                 return 0
+            OLDEST_UNPUBLISHED.set(max(time.time() - rows[0].created_at.timestamp(), 0))
             started = time.perf_counter()
-            futures = [
-                await self._producer.send(
-                    row.topic,
-                    value=row.payload.encode(),
-                    key=row.key.encode(),
-                    headers=[("content-type", b"application/cloudevents+json")],
-                )
-                for row in rows
-            ]
-            await asyncio.gather(*futures)
-            await conn.execute(
-                text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)"),
-                {"ids": [row.id for row in rows]},
-            )
-            BATCH_SECONDS.observe(time.perf_counter() - started)
+            futures: list[asyncio.Future[object]] = []
+            failure: BaseException | None = None
             for row in rows:
+                try:
+                    futures.append(
+                        await self._producer.send(
+                            row.topic,
+                            value=row.payload.encode(),
+                            key=row.key.encode(),
+                            headers=[("content-type", CONTENT_TYPE.encode())],
+                        )
+                    )
+                except KafkaError as exc:  # refused before sending (too large, unknown topic)
+                    failure = exc
+                    break
+            results = await asyncio.gather(*futures, return_exceptions=True)
+            sent = []
+            for row, result in zip(rows, results, strict=False):
+                if isinstance(result, BaseException):
+                    failure = result
+                    break
+                sent.append(row)
+            if sent:
+                await conn.execute(
+                    text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)"),
+                    {"ids": [row.id for row in sent]},
+                )
+            BATCH_SECONDS.observe(time.perf_counter() - started)
+            for row in sent:
                 PUBLISHED.labels(row.topic).inc()
-            return len(rows)
+        if failure is not None:
+            stuck = rows[len(sent)]
+            log.error(
+                "outbox relay: the broker refused an event; it blocks the events after it",
+                extra={"outbox_id": stuck.id, "topic": stuck.topic, "error": repr(failure)},
+            )
+            raise failure
+        return len(sent)
 
     async def _listen(self) -> None:
         """Keep a LISTEN connection open; reconnect when it drops (polling covers the gap)."""
         while True:
+            closed = asyncio.Event()
+            conn: asyncpg.Connection | None = None
             try:
                 conn = await asyncpg.connect(self._listen_dsn)
-            except (OSError, asyncpg.PostgresError):
-                await asyncio.sleep(self._poll_interval)
-                continue
-            try:
+                conn.add_termination_listener(lambda _, closed=closed: closed.set())
                 await conn.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
-                while not conn.is_closed():  # noqa: ASYNC110  (asyncpg offers no close event)
-                    await asyncio.sleep(self._poll_interval)
+                self._wake.set()  # events may have been committed while we were not listening
+                await closed.wait()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001  (any failure: reconnect after a pause)
+                log.warning("outbox relay: LISTEN connection lost, reconnecting")
             finally:
-                with contextlib.suppress(Exception):
-                    await conn.close()
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await conn.close()
+            await asyncio.sleep(self._poll_interval)
 
     async def _purge_if_due(self) -> None:
         now = time.monotonic()

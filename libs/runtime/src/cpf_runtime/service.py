@@ -40,6 +40,7 @@ from cpf_runtime.settings import ServiceSettings
 from cpf_runtime.tracing import child_of, current_traceparent
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("cpf_runtime.access")
 
 REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("http_request_seconds", "HTTP request latency", ["method", "route"])
@@ -73,7 +74,6 @@ class Runtime:
     jobs: list[tuple[str, Job]] = field(init=False, default_factory=list)
     routers: list[APIRouter] = field(init=False, default_factory=list)
     commands: list[Command] = field(init=False, default_factory=list)
-    _broker_ready: asyncio.Event = field(init=False, default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
         self.engine = create_engine(self.settings.database_url)
@@ -123,6 +123,7 @@ class Runtime:
                         self.settings.kafka_bootstrap_servers,
                         self.topics(),
                         partitions=self.settings.kafka_topic_partitions,
+                        replication_factor=self.settings.kafka_topic_replication_factor,
                     )
                 await producer.start()
             except Exception as exc:  # noqa: BLE001  (any start failure means "retry")
@@ -133,7 +134,6 @@ class Runtime:
                 delay = min(delay * 2, 5.0)
                 continue
             self.producer = producer
-            self._broker_ready.set()
             return producer
 
     async def _run_parts(self) -> None:
@@ -254,8 +254,19 @@ async def _observe(
         current_traceparent.reset(token)
     route = request.scope.get("route")
     path = getattr(route, "path", "unmatched")
+    elapsed = time.perf_counter() - started
     REQUESTS.labels(request.method, path, response.status_code).inc()
-    LATENCY.labels(request.method, path).observe(time.perf_counter() - started)
+    LATENCY.labels(request.method, path).observe(elapsed)
+    # The route template, never the URL: query strings and path values may hold secrets.
+    access_log.info(
+        "request",
+        extra={
+            "method": request.method,
+            "route": path,
+            "status": response.status_code,
+            "duration_ms": round(elapsed * 1000, 1),
+        },
+    )
     return response
 
 

@@ -39,8 +39,12 @@ class ServiceSettings(BaseSettings):
     # How long an idle fetch waits on the broker: bounds the commit-to-effect latency (bench/);
     # 10 ms costs ~100 small fetch requests a second per idle consumer, cheap for a broker.
     kafka_fetch_max_wait_ms: int = Field(10, validation_alias=shared("KAFKA_FETCH_MAX_WAIT_MS"))
-    # Off where topics are provisioned by ops (deploy/topics.json) and clients may not create.
-    kafka_create_topics: bool = Field(True, validation_alias=shared("KAFKA_CREATE_TOPICS"))
+    # Off by default: in production ops provision the topics of deploy/topics.json (with
+    # their replication); the local runner creates them too. On for a single-broker sandbox.
+    kafka_create_topics: bool = Field(False, validation_alias=shared("KAFKA_CREATE_TOPICS"))
+    kafka_topic_replication_factor: int = Field(
+        1, validation_alias=shared("KAFKA_TOPIC_REPLICATION_FACTOR")
+    )
 
     log_format: str = Field("json", validation_alias=shared("LOG_FORMAT"))
     log_level: str = Field("INFO", validation_alias=shared("LOG_LEVEL"))

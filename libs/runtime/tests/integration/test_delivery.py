@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import KafkaError
 from cpf_contracts import base
 from cpf_contracts.base import Event, dlq_topic
 from cpf_local.testing import fresh_database
@@ -377,3 +378,63 @@ async def test_a_poison_message_inside_a_batch_spoils_nothing_around_it(
     # records once each and sent the poison to the DLQ.
     assert await effects_of(bench, before) == ["before"]
     assert await effects_of(bench, after) == ["after"]
+
+
+async def test_a_refused_event_is_named_and_what_came_before_it_is_not_sent_again(
+    bench: Bench, thing_event: Any
+) -> None:
+    before, huge, after = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    async with bench.uow() as uow:  # three commits: three rows in id order
+        uow.publish(thing_event(thing_id=before, note="fine"))
+    async with bench.uow() as uow:
+        uow.publish(thing_event(thing_id=huge, note="x" * 2_000_000))  # over the request limit
+    async with bench.uow() as uow:
+        uow.publish(thing_event(thing_id=after, note="fine too"))
+    relay = relay_for(bench)
+
+    with pytest.raises(KafkaError):
+        while True:  # earlier tests' rows may come first
+            await relay.publish_batch()
+
+    async with bench.engine.connect() as conn:
+        published = {
+            row.key: row.published_at is not None
+            for row in await conn.execute(
+                text("SELECT key, published_at FROM outbox WHERE key = ANY(:k)"),
+                {"k": [str(before), str(huge), str(after)]},
+            )
+        }
+        # Unblock the other tests: the refused row is removed by hand, as an operator would.
+        await conn.execute(text("DELETE FROM outbox WHERE key = :k"), {"k": str(huge)})
+        await conn.commit()
+    assert published == {str(before): True, str(huge): False, str(after): False}
+
+
+async def test_dlq_replay_sends_the_services_dead_letters_back_once(
+    bench: Bench, thing_event: Any
+) -> None:
+    from cpf_runtime.cli import _dlq_replay
+    from cpf_runtime.service import Runtime
+
+    consumer = consumer_for(bench, "replayed-poison", [Subscription(thing_event, record_effect)])
+    task = asyncio.create_task(consumer.run(kafka_consumer(bench, consumer), bench.producer))
+    marker = uuid.uuid4()
+    await bench.producer.send_and_wait(thing_event.topic(), b"{poison", key=str(marker).encode())
+    await bench.producer.send_and_wait(
+        thing_event.topic(),
+        thing_event(thing_id=marker, note="m").to_cloudevent().to_bytes(),
+        key=str(marker).encode(),
+    )
+    await eventually(lambda: effects_of(bench, marker))  # the poison is in the DLQ by now
+    # Stopped, or it would read the replayed poison and dead-letter it once more.
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+    runtime = Runtime("runtime-test", bench.settings)
+    try:
+        first = await _dlq_replay(runtime, thing_event.topic())
+        again = await _dlq_replay(runtime, thing_event.topic())
+    finally:
+        await runtime.engine.dispose()
+    assert first >= 1
+    assert again == 0  # read to the end and committed: nothing is sent twice

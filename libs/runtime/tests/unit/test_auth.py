@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 from cpf_runtime.auth import TokenVerifier
@@ -23,6 +25,8 @@ class FakeJwks:
     def __init__(self) -> None:
         self.keys: dict[str, ec.EllipticCurvePrivateKey] = {}
         self.fetches = 0
+        self.down = False
+        self.extra: list[dict[str, Any]] = []
 
     def add_key(self, kid: str) -> ec.EllipticCurvePrivateKey:
         self.keys[kid] = ec.generate_private_key(ec.SECP256R1())
@@ -30,7 +34,9 @@ class FakeJwks:
 
     async def __call__(self, url: str) -> dict[str, Any]:
         self.fetches += 1
-        keys = []
+        if self.down:
+            raise httpx.ConnectError("identity is down")
+        keys: list[dict[str, Any]] = list(self.extra)
         for kid, key in self.keys.items():
             jwk = json.loads(ECAlgorithm.to_jwk(key.public_key()))
             keys.append(jwk | {"kid": kid, "alg": "ES256", "use": "sig"})
@@ -111,3 +117,46 @@ async def test_a_new_key_is_fetched_once_without_restart(
     await verifier.verify(token(new, "k2"))
     await verifier.verify(token(old, "k1"))  # tokens in flight still verify
     assert jwks.fetches == 2
+
+
+async def test_cached_keys_still_verify_while_identity_is_down(jwks: FakeJwks) -> None:
+    verifier = TokenVerifier(
+        "https://identity.test/jwks",
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        fetch=jwks,
+        cache_seconds=0,  # every call would refetch
+    )
+    key = jwks.add_key("k1")
+    await verifier.verify(token(key, "k1"))
+    jwks.down = True
+    principal = await verifier.verify(token(key, "k1"))
+    assert principal.account_id == "acc-1"
+
+
+async def test_with_no_key_ever_fetched_an_unreachable_identity_is_a_503(
+    jwks: FakeJwks, verifier: TokenVerifier
+) -> None:
+    key = jwks.add_key("k1")
+    jwks.down = True
+    with pytest.raises(Problem) as refused:
+        await verifier.verify(token(key, "k1"))
+    assert refused.value.status == 503
+
+
+async def test_odd_jwks_entries_and_kids_are_refused_not_crashed_on(
+    jwks: FakeJwks, verifier: TokenVerifier
+) -> None:
+    key = jwks.add_key("k1")
+    jwks.extra = [
+        {"kid": "enc", "kty": "RSA", "use": "enc", "n": "x", "e": "AQAB"},
+        {"kid": 7, "kty": "EC"},
+        "garbage",
+    ]  # type: ignore[list-item]
+    assert (await verifier.verify(token(key, "k1"))).account_id == "acc-1"
+    valid = token(key, "k1").split(".")
+    header = base64.urlsafe_b64encode(json.dumps({"alg": "ES256", "kid": 12}).encode())
+    odd_kid = ".".join([header.decode().rstrip("="), *valid[1:]])
+    with pytest.raises(Problem) as refused:
+        await verifier.verify(odd_kid)
+    assert refused.value.status == 401
