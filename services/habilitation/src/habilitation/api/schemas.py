@@ -1,0 +1,169 @@
+"""The shapes of the HTTP API (separate from the tables)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Profile = Literal["consultation", "creation", "validation", "cloture"]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AdministrateurIn(In):
+    civilite: str = Field(max_length=10)
+    prenom: str = Field(max_length=200)
+    nom: str = Field(max_length=200)
+    email: str = Field(max_length=300)
+    email_confirmation: str = Field(max_length=300)
+    telephone: str | None = Field(None, max_length=30)
+    fonction: str | None = Field(None, max_length=200)
+
+
+class OrganisationIn(In):
+    siret: str = Field(max_length=20)
+    raison_sociale: str | None = Field(None, max_length=200)
+    kind: Literal["employeur", "conseil_regional", "autre"]
+    administrateur: AdministrateurIn
+
+
+class PersonRef(BaseModel):
+    account_id: uuid.UUID
+    identifiant: str
+
+
+class OrganisationOut(BaseModel):
+    id: uuid.UUID
+    siret: str
+    raison_sociale: str
+    kind: str
+    created_at: datetime
+
+
+class OrganisationPage(BaseModel):
+    total: int
+    page: int
+    taille: int
+    resultats: list[OrganisationOut]
+
+
+class OrganisationCreatedOut(OrganisationOut):
+    administrateur: PersonRef
+
+
+class EntrepriseOut(BaseModel):
+    siret: str
+    raison_sociale: str
+    adresse: str
+    code_postal: str
+    commune: str
+
+
+class UniteIn(In):
+    nom: str = Field(max_length=100)
+
+
+class UniteOut(BaseModel):
+    id: uuid.UUID
+    nom: str
+
+
+class GestionnaireIn(AdministrateurIn):
+    unite_id: uuid.UUID
+    administrateur_delegue: bool = False
+    profile: Profile
+
+
+class GestionnairePatch(In):
+    civilite: str | None = Field(None, max_length=10)
+    prenom: str | None = Field(None, max_length=200)
+    nom: str | None = Field(None, max_length=200)
+    email: str | None = Field(None, max_length=300)
+    email_confirmation: str | None = Field(None, max_length=300)
+    telephone: str | None = Field(None, max_length=30)
+    fonction: str | None = Field(None, max_length=200)
+    unite_id: uuid.UUID | None = None
+    administrateur_delegue: bool | None = None
+    profile: Profile | None = None
+
+
+class GestionnaireOut(BaseModel):
+    account_id: uuid.UUID
+    identifiant: str
+    organisation_id: uuid.UUID
+    civilite: str
+    prenom: str
+    nom: str
+    email: str
+    telephone: str | None
+    fonction: str | None
+    unite: UniteOut | None
+    role: str
+    administrateur_delegue: bool
+    profile: str
+    created_at: datetime
+
+
+class GestionnaireRow(BaseModel):
+    account_id: uuid.UUID
+    nom: str
+    prenom: str
+    login: str
+    unite: str | None
+    role: str
+    profile: str
+
+
+class GestionnairePage(BaseModel):
+    total: int
+    page: int
+    taille: int
+    pages: int
+    resultats: list[GestionnaireRow]
+
+
+class AuditOut(BaseModel):
+    id: int
+    occurred_at: datetime
+    actor_id: str
+    actor_kind: str
+    action: str
+    organisation_id: uuid.UUID | None
+    subject_id: uuid.UUID | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class MyRightsOut(BaseModel):
+    account_id: uuid.UUID
+    identifiant: str
+    organisation: OrganisationOut
+    role: str
+    profile: str
+    unite: UniteOut | None
+    actions: list[str]
+
+
+class BulkJobOut(BaseModel):
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    filename: str
+    file_sha256: str
+    status: str
+    total_rows: int
+    processed_rows: int
+    created_count: int
+    skipped_count: int
+    error_count: int
+    report: dict[str, Any]
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class MessageOut(BaseModel):
+    message: str
