@@ -20,7 +20,19 @@ async def platform() -> AsyncIterator[Platform]:
     config = PlatformConfig.for_tests(
         state,
         # Short retry pauses so that an SMTP outage test waits seconds, not minutes.
-        extra_env={"NOTIFIER_RETRY_INITIAL_SECONDS": "0.2", "NOTIFIER_RETRY_MAX_SECONDS": "1"},
+        extra_env={
+            "NOTIFIER_RETRY_INITIAL_SECONDS": "0.2",
+            "NOTIFIER_RETRY_MAX_SECONDS": "1",
+            # Every test client is 127.0.0.1: the per-address brake would add up across
+            # tests; the per-account lock keeps its production thresholds.
+            "IDENTITY_LOGIN_ADDRESS_FREE_FAILURES": "100000",
+            "IDENTITY_LOGIN_ADDRESS_MAX_FAILURES": "100000",
+            "IDENTITY_UNLOCK_INTERVAL_SECONDS": "1",
+            # The real proof of work, at a difficulty a test solves in milliseconds.
+            "IDENTITY_ANTI_ROBOT_DIFFICULTY": "8",
+            # A rotated signing key is picked up within a second, not a minute.
+            "IDENTITY_SIGNING_KEY_RELOAD_SECONDS": "1",
+        },
     )
     running = Platform(config)
     await running.start()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import random
 import re
 import uuid
@@ -57,5 +59,60 @@ async def eventually_ok(
         await asyncio.sleep(0.2)
 
 
+SELF_SIGNUPS = ("/v1/titulaires", "/v1/portail/inscriptions")
+
+
+def solve(defi: str, difficulty: int) -> str:
+    """Identity's proof of work, as a browser would do it: the first nonce whose
+    sha256(defi + nonce) starts with ``difficulty`` zero bits."""
+    n = 0
+    while True:
+        digest = hashlib.sha256(f"{defi}{n:x}".encode()).digest()
+        if int.from_bytes(digest, "big") >> (256 - difficulty) == 0:
+            return f"{n:x}"
+        n += 1
+
+
+async def anti_robot_proof(identity: httpx.AsyncClient) -> dict[str, str]:
+    """A fresh challenge from identity, solved (single use: one per sign-up)."""
+    response = await identity.get("/v1/anti-robot/defi")
+    assert response.status_code == 200, response.text
+    challenge = response.json()
+    return {
+        "defi": challenge["defi"],
+        "solution": solve(challenge["defi"], challenge["difficulte"]),
+    }
+
+
+class _SolvingTransport(httpx.AsyncBaseTransport):
+    """Adds a solved anti-robot proof to a self sign-up posted without one, so that tests
+    about something else post the form as it is."""
+
+    def __init__(self, base_url: str) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self._base_url = base_url
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path in SELF_SIGNUPS:
+            body = json.loads(await request.aread() or b"{}")
+            if isinstance(body, dict) and "anti_robot" not in body:
+                async with httpx.AsyncClient(base_url=self._base_url, timeout=30.0) as raw:
+                    body["anti_robot"] = await anti_robot_proof(raw)
+                headers = {
+                    k: v for k, v in request.headers.items() if k.lower() != "content-length"
+                }
+                request = httpx.Request(request.method, request.url, headers=headers, json=body)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 def api(platform: Platform, service: str) -> httpx.AsyncClient:
+    base_url = platform.url(service)
+    return httpx.AsyncClient(base_url=base_url, timeout=30.0, transport=_SolvingTransport(base_url))
+
+
+def raw_api(platform: Platform, service: str) -> httpx.AsyncClient:
+    """A client that adds nothing (to test the anti-robot check itself)."""
     return httpx.AsyncClient(base_url=platform.url(service), timeout=30.0)

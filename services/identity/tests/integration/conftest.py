@@ -41,7 +41,11 @@ async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
     # rolled-back transaction: each starts from empty tables instead.
     async with engine.begin() as conn:
         await conn.execute(
-            text("TRUNCATE account, activation_token, cgu_acceptance, signing_key, outbox, inbox")
+            text(
+                "TRUNCATE account, activation_token, action_token, refresh_token, cgu_acceptance,"
+                " signing_key, portail_company, anti_robot_challenge, account_history,"
+                " outbox, inbox"
+            )
         )
     yield engine
     await engine.dispose()

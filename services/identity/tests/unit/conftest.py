@@ -7,6 +7,7 @@ saving it changes nothing here either.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from identity.app.signup import SignupRules
 from identity.domain.account import Account, AccountKind, CguAcceptance, ExistingAccount
 from identity.domain.password_policy import TITULAIRE
 from identity.domain.signing_keys import SigningKey
-from identity.domain.tokens import OneTimeToken
+from identity.domain.tokens import ActionToken, OneTimeToken
 
 PUBLIC_URL = "https://identite.example"
 
@@ -80,10 +81,13 @@ class FakeAccounts:
         self.accounts: dict[uuid.UUID, Account] = {}
         self.tokens: dict[str, OneTimeToken] = {}
         self.cgu: list[CguAcceptance] = []
+        self.action_tokens: dict[str, ActionToken] = {}
         # Runs inside ``add`` before the uniqueness check: a concurrent sign-up committing.
         self.before_add: Callable[[], None] | None = None
 
     def _clashes(self, account: Account) -> bool:
+        if account.id in self.accounts:
+            return True
         for other in self.accounts.values():
             if other.kind is not account.kind:
                 continue
@@ -117,6 +121,9 @@ class FakeAccounts:
         self.accounts.pop(account_id, None)
         self.tokens = {h: t for h, t in self.tokens.items() if t.account_id != account_id}
         self.cgu = [c for c in self.cgu if c.account_id != account_id]
+        self.action_tokens = {
+            h: t for h, t in self.action_tokens.items() if t.account_id != account_id
+        }
 
     async def get(self, account_id: uuid.UUID) -> Account | None:
         return copy.deepcopy(self.accounts.get(account_id))
@@ -142,7 +149,58 @@ class FakeAccounts:
         self.tokens[token.token_hash] = copy.deepcopy(token)
 
     async def add_cgu_acceptance(self, acceptance: CguAcceptance) -> None:
-        self.cgu.append(acceptance)
+        if not any(
+            c.account_id == acceptance.account_id and c.cgu_version == acceptance.cgu_version
+            for c in self.cgu
+        ):
+            self.cgu.append(acceptance)
+
+    async def add_action_token(self, token: ActionToken) -> None:
+        assert token.account_id in self.accounts
+        self.action_tokens[token.token_hash] = copy.deepcopy(token)
+
+    async def action_token(self, token_hash: str) -> ActionToken | None:
+        return copy.deepcopy(self.action_tokens.get(token_hash))
+
+    async def save_action_token(self, token: ActionToken) -> None:
+        self.action_tokens[token.token_hash] = copy.deepcopy(token)
+
+    async def record_failure(
+        self, account_id: uuid.UUID, max_failures: int, lock_until: datetime
+    ) -> bool:
+        a = self.accounts[account_id]
+        a.failed_logins += 1
+        if a.failed_logins < max_failures:
+            return False
+        a.failed_logins, a.locked_until = 0, lock_until
+        return True
+
+    async def reset_failures(self, account_id: uuid.UUID) -> None:
+        self.accounts[account_id].failed_logins = 0
+
+    async def lock_ended(self, now: datetime, limit: int) -> list[Account]:
+        found = [
+            copy.deepcopy(a)
+            for a in self.accounts.values()
+            if a.locked_until is not None and a.locked_until <= now
+        ]
+        return found[:limit]
+
+    async def spend_action_tokens(self, account_id: uuid.UUID, action: str, now: datetime) -> None:
+        for t in self.action_tokens.values():
+            if t.account_id == account_id and t.action == action and t.used_at is None:
+                t.used_at = now
+
+    async def unused_since(self, kind: AccountKind, now: datetime, limit: int) -> list[Account]:
+        found = [
+            copy.deepcopy(a)
+            for a in self.accounts.values()
+            if a.kind is kind
+            and a.last_login_at is None
+            and a.delete_if_unused_by is not None
+            and a.delete_if_unused_by <= now
+        ]
+        return found[:limit]
 
 
 class FakeSigningKeys:
@@ -158,6 +216,14 @@ class FakeSigningKeys:
 
     async def add(self, key: SigningKey) -> None:
         self.keys.append(key)
+
+    async def retire(self, kid: str, at: datetime) -> None:
+        self.keys = [
+            dataclasses.replace(k, retired_at=at) if k.kid == kid else k for k in self.keys
+        ]
+
+    async def remove(self, kid: str) -> None:
+        self.keys = [k for k in self.keys if k.kid != kid]
 
 
 @pytest.fixture

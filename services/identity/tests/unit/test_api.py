@@ -20,6 +20,7 @@ VALID = {
     "email_confirmation": "jeanne.martin@example.org",
     "mot_de_passe": "Abcde123",
     "mot_de_passe_confirmation": "Abcde123",
+    "anti_robot": {"defi": "x", "solution": "y"},
 }
 
 
@@ -98,6 +99,56 @@ def test_every_route_is_documented_in_french(app: FastAPI) -> None:
     assert "application/x-www-form-urlencoded" in form
 
 
-def test_the_runtime_ensures_the_identity_topics(app: FastAPI) -> None:
+def test_the_runtime_ensures_its_topics_and_consumes_habilitation(app: FastAPI) -> None:
     runtime = app.state.runtime
-    assert runtime.topics() == ["identity.account", "identity.account.dlq"]
+    assert runtime.topics() == [
+        "habilitation.gestionnaire",
+        "habilitation.gestionnaire.dlq",
+        "identity.account",
+        "identity.account.dlq",
+    ]
+    (consumer,) = runtime.consumers
+    assert consumer.group_id == "identity.gestionnaires"
+    assert [name for name, _ in runtime.jobs] == ["gestionnaires-purge", "unlock"]
+    assert [c.name for c in runtime.commands] == ["operateur-create", "rotate-signing-key"]
+
+
+async def test_the_reset_link_shows_a_form_that_posts_token_and_passwords(client) -> None:
+    response = await client.get("/mot-de-passe/reinitialisation", params={"token": 'a"<b'})
+    assert response.status_code == 200
+    html = response.text
+    assert '<form method="post" action="reinitialisation">' in html
+    assert 'name="token" value="a&quot;&lt;b"' in html
+    assert 'type="password" name="nouveau"' in html
+    assert 'type="password" name="confirmation"' in html
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert (await client.get("/mot-de-passe/reinitialisation")).status_code == 400
+
+
+async def test_first_login_bodies_are_checked_before_any_work(client) -> None:
+    refused = await client.post(
+        "/v1/cgu/acceptation", json={"action_token": "x", "cgu_acceptees": False}
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["rule"] == "cgu_required"
+    extra = await client.post(
+        "/v1/mot-de-passe/premiere-connexion",
+        json={"action_token": "x", "ancien": "a", "nouveau": "b", "confirmation": "b", "x": 1},
+    )
+    assert extra.status_code == 422
+
+
+async def test_a_valid_form_without_a_valid_proof_is_refused_naming_anti_robot(client) -> None:
+    response = await client.post("/v1/titulaires", json=VALID)
+    assert response.status_code == 422
+    assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [
+        ("anti_robot", "anti_robot_failed")
+    ]
+
+
+async def test_the_challenge_names_its_difficulty(client) -> None:
+    response = await client.get("/v1/anti-robot/defi")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["difficulte"] == 18 and body["defi"].count(".") == 3

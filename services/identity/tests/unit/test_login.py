@@ -8,7 +8,12 @@ import jwt
 import pytest
 from cpf_runtime.auth import ALGORITHMS
 from cpf_runtime.problems import Problem
-from identity.app.keys import ensure_signing_key, published_keys
+from identity.app.keys import (
+    ROTATION_MARGIN,
+    ensure_signing_key,
+    published_keys,
+    rotate_signing_key,
+)
 from identity.app.login import log_in
 from identity.domain.account import Account, AccountKind, AccountStatus
 from identity.domain.signing_keys import SigningKey
@@ -140,9 +145,54 @@ async def test_a_retired_key_stays_published_while_its_tokens_live(
 
     kids = [k["kid"] for k in await published_keys(signing_keys, clock, token_rules.ttl)]
     assert kids == [new.kid, retired.kid]
-    clock.advance(token_rules.ttl)
+    # Published for the token TTL plus the margin of the processes' key cache.
+    clock.advance(token_rules.ttl + ROTATION_MARGIN - timedelta(seconds=1))
+    kids = [k["kid"] for k in await published_keys(signing_keys, clock, token_rules.ttl)]
+    assert kids == [new.kid, retired.kid]
+    clock.advance(timedelta(seconds=1))
     kids = [k["kid"] for k in await published_keys(signing_keys, clock, token_rules.ttl)]
     assert kids == [new.kid]
+
+
+async def test_rotation_new_tokens_carry_the_new_kid_and_old_ones_still_verify(
+    signing_keys, clock, token_rules, keyring
+) -> None:
+    verifier_keys = {}
+
+    async def jwks_kids() -> list[str]:
+        found = await published_keys(signing_keys, clock, token_rules.ttl)
+        verifier_keys.update({k["kid"]: jwt.PyJWK.from_dict(k) for k in found})
+        return [k["kid"] for k in found]
+
+    old_signer = await keyring.signer()
+    claims = {"iss": "i", "aud": "a", "sub": "s", "exp": int(clock.now.timestamp()) + 900}
+    old_token = old_signer.sign(claims)
+
+    clock.advance(timedelta(seconds=1))
+    new, gone = await rotate_signing_key(signing_keys, clock, token_rules.ttl)
+    assert gone == []
+    assert new.kid != old_signer.kid
+    assert await jwks_kids() == [new.kid, old_signer.kid]
+    clock.advance(timedelta(seconds=61))  # the process reloads its key
+    new_signer = await keyring.signer()
+    assert new_signer.kid == new.kid
+    new_token = new_signer.sign(claims)
+    for token, kid in ((old_token, old_signer.kid), (new_token, new.kid)):
+        assert jwt.get_unverified_header(token)["kid"] == kid
+        jwt.decode(
+            token,
+            verifier_keys[kid].key,
+            algorithms=["ES256"],
+            audience="a",
+            options={"verify_exp": False},  # the fake clock is in the past
+        )
+
+    # A second rotation after the overlap deletes the first key.
+    clock.advance(token_rules.ttl + ROTATION_MARGIN)
+    assert await jwks_kids() == [new.kid]
+    third, gone = await rotate_signing_key(signing_keys, clock, token_rules.ttl)
+    assert gone == [old_signer.kid]
+    assert {k.kid for k in signing_keys.keys} == {new.kid, third.kid}
 
 
 async def test_argon2id_hashes_off_the_event_loop() -> None:

@@ -66,5 +66,10 @@ def test_messages_are_french_and_name_the_numbers() -> None:
 
 
 def test_one_preset_per_account_kind() -> None:
-    assert POLICIES == {"titulaire": TITULAIRE, "gestionnaire": GESTIONNAIRE, "portail": PORTAIL}
+    assert POLICIES == {
+        "titulaire": TITULAIRE,
+        "gestionnaire": GESTIONNAIRE,
+        "portail": PORTAIL,
+        "operateur": GESTIONNAIRE,
+    }
     assert all(p.summary for p in POLICIES.values())

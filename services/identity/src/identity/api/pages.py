@@ -65,3 +65,33 @@ def activation_done() -> HTMLResponse:
 
 def activation_refused(title: str, detail: str, status: int) -> HTMLResponse:
     return page(title.rstrip("."), f"<p>{escape(detail)}</p>", status)
+
+
+def reset_form(token: str, errors: list[str] | None = None, status: int = 200) -> HTMLResponse:
+    shown = "".join(f"<li>{escape(e)}</li>" for e in errors or [])
+    return page(
+        "Choisir un nouveau mot de passe",
+        (f'<ul role="alert">{shown}</ul>\n' if shown else "")
+        + '<form method="post" action="reinitialisation">\n'
+        f'<input type="hidden" name="token" value="{escape(token, quote=True)}">\n'
+        '<p><label>Nouveau mot de passe<br><input type="password" name="nouveau" '
+        'autocomplete="new-password" required></label></p>\n'
+        '<p><label>Confirmation<br><input type="password" name="confirmation" '
+        'autocomplete="new-password" required></label></p>\n'
+        '<button type="submit">Enregistrer</button>\n'
+        "</form>\n"
+        "<p>Ce lien ne sert qu'une seule fois.</p>",
+        status,
+    )
+
+
+def confirm_form(token: str) -> HTMLResponse:
+    return page(
+        "Confirmer votre nouvelle adresse",
+        "<p>Pour que cette adresse devienne celle de votre compte, cliquez sur le bouton "
+        "ci-dessous.</p>\n"
+        '<form method="post" action="confirmation">\n'
+        f'<input type="hidden" name="token" value="{escape(token, quote=True)}">\n'
+        '<button type="submit">Confirmer mon adresse</button>\n'
+        "</form>",
+    )

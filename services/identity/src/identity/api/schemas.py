@@ -1,5 +1,6 @@
 """The JSON shapes of the identity API (apart from the tables, and from the domain)."""
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,6 +12,15 @@ _PASSWORD = 1024
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class AntiRobotIn(_In):
+    """La preuve anti-robot : le défi et sa solution (preuve de travail), ou le jeton d'un
+    captcha selon la configuration."""
+
+    defi: str | None = Field(None, max_length=512)
+    solution: str | None = Field(None, max_length=64)
+    jeton: str | None = Field(None, max_length=4096)
 
 
 class TitulaireSignupIn(_In):
@@ -37,6 +47,9 @@ class TitulaireSignupIn(_In):
     email_confirmation: str = Field(max_length=_SHORT)
     mot_de_passe: str = Field(max_length=_PASSWORD)
     mot_de_passe_confirmation: str = Field(max_length=_PASSWORD)
+    anti_robot: AntiRobotIn = Field(
+        description="Défi de GET /v1/anti-robot/defi et sa solution (ou jeton de captcha)."
+    )
 
 
 class MessageOut(BaseModel):
@@ -52,10 +65,10 @@ class TokenIn(_In):
 
     identifiant: str = Field(max_length=_SHORT)
     mot_de_passe: str = Field(max_length=_PASSWORD)
-    type_compte: Literal["titulaire", "gestionnaire", "portail"] = Field(
+    type_compte: Literal["titulaire", "gestionnaire", "portail", "operateur"] = Field(
         "titulaire",
         description="L'espace de connexion : titulaire (NIR), gestionnaire (identifiant), "
-        "portail (adresse électronique).",
+        "portail (adresse électronique), operateur (adresse électronique).",
     )
 
 
@@ -63,7 +76,112 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105  (a scheme name, not a secret)
     expires_in: int = Field(description="Durée de validité du jeton, en secondes.")
+    refresh_token: str | None = Field(
+        None, description="Jeton opaque de renouvellement, à usage unique (rotation)."
+    )
+    refresh_expires_in: int | None = None
+
+
+class RefreshIn(_In):
+    refresh_token: str = Field(max_length=_PASSWORD)
 
 
 class JwksOut(BaseModel):
     keys: list[dict[str, Any]]
+
+
+class ActionRequiredOut(BaseModel):
+    """403 de ``POST /v1/token`` (problem+json) quand une action est requise, et réponse des
+    actions elles-mêmes tant qu'il en reste une."""
+
+    action_requise: Literal["changer_mot_de_passe", "accepter_cgu"] | None
+    action_token: str | None = None
+    expires_in: int | None = Field(None, description="Validité du jeton d'action, en secondes.")
+    message: str
+
+
+class FirstLoginPasswordIn(_In):
+    """Changement du mot de passe provisoire à la première connexion."""
+
+    action_token: str = Field(max_length=_PASSWORD)
+    ancien: str = Field(max_length=_PASSWORD, description="Le mot de passe provisoire.")
+    nouveau: str = Field(max_length=_PASSWORD)
+    confirmation: str = Field(max_length=_PASSWORD)
+
+
+class CguAcceptanceIn(_In):
+    action_token: str = Field(max_length=_PASSWORD)
+    cgu_acceptees: bool = Field(strict=True, description="Doit valoir true.")
+
+
+class ResetRequestIn(_In):
+    """Mot de passe oublié : l'identifiant de connexion et l'espace."""
+
+    identifiant: str = Field(
+        max_length=_SHORT,
+        description="NIR (titulaire), identifiant (gestionnaire), adresse électronique "
+        "(portail, operateur).",
+    )
+    type_compte: Literal["titulaire", "gestionnaire", "portail", "operateur"] = "titulaire"
+
+
+class ResetIn(_In):
+    token: str = Field(max_length=_PASSWORD, description="Le jeton du lien reçu par e-mail.")
+    nouveau: str = Field(max_length=_PASSWORD)
+    confirmation: str = Field(max_length=_PASSWORD)
+
+
+class PortailSignupIn(_In):
+    """Inscription d'un utilisateur du portail Mes Démarches (guides 002, 004)."""
+
+    cgu_acceptees: bool = Field(strict=True, description="Doit valoir true.")
+    email: str = Field(max_length=_SHORT, description="L'identifiant de connexion.")
+    email_confirmation: str = Field(max_length=_SHORT)
+    mot_de_passe: str = Field(max_length=_PASSWORD)
+    mot_de_passe_confirmation: str = Field(max_length=_PASSWORD)
+    civilite: Literal["M", "MME"]
+    prenom: str = Field(max_length=_SHORT)
+    nom: str = Field(max_length=_SHORT)
+    telephone: str = Field(max_length=40, description="Chiffres uniquement.")
+    siret: str = Field(max_length=40)
+    raison_sociale: str = Field(max_length=_SHORT, description="Pré-remplie, modifiable.")
+    adresse: str = Field(max_length=_SHORT, description="Pré-remplie, modifiable.")
+    code_postal: str = Field(max_length=10, description="Pré-rempli, modifiable.")
+    commune: str = Field(max_length=_SHORT, description="Pré-remplie, modifiable.")
+    anti_robot: AntiRobotIn
+
+
+class EntrepriseOut(BaseModel):
+    siret: str
+    raison_sociale: str
+    adresse: str
+    code_postal: str
+    commune: str
+
+
+class PasswordChangeIn(_In):
+    ancien: str = Field(max_length=_PASSWORD)
+    nouveau: str = Field(max_length=_PASSWORD)
+    confirmation: str = Field(max_length=_PASSWORD)
+
+
+class PhoneIn(_In):
+    telephone_fixe: str | None = Field(None, max_length=40, description="Chiffres uniquement.")
+    telephone_mobile: str | None = Field(None, max_length=40, description="Chiffres uniquement.")
+
+
+class HistoryEntryOut(BaseModel):
+    evenement: Literal[
+        "connexion", "echec_connexion", "changement_mot_de_passe", "changement_adresse"
+    ]
+    date: datetime
+    adresse_ip: str | None
+
+
+class HistoryOut(BaseModel):
+    entrees: list[HistoryEntryOut]
+
+
+class EmailChangeIn(_In):
+    email: str = Field(max_length=_SHORT)
+    email_confirmation: str = Field(max_length=_SHORT)

@@ -28,13 +28,48 @@ async def ensure_signing_key(keys: SigningKeys, clock: Clock) -> SigningKey:
     return key
 
 
+ROTATION_MARGIN = timedelta(minutes=12)
+"""Added to the access-token TTL for the overlap of a retired key: a process keeps signing
+with its cached key for up to ``KeyRing.max_age`` (``IDENTITY_SIGNING_KEY_RELOAD_SECONDS``,
+at most 10 minutes) after a rotation, and clocks drift."""
+
+
+def overlap(token_ttl: timedelta) -> timedelta:
+    """How long a retired key stays in the JWKS: every token it signed has expired by then."""
+    return token_ttl + ROTATION_MARGIN
+
+
 async def published_keys(
     keys: SigningKeys, clock: Clock, token_ttl: timedelta
 ) -> list[dict[str, Any]]:
     """The public JWKs verifiers need: the active key, and retired keys whose tokens may live."""
     now = clock()
     found = sorted(await keys.all(), key=lambda k: k.created_at, reverse=True)
-    return [k.public_jwk for k in found if k.is_published(now, token_ttl)]
+    return [k.public_jwk for k in found if k.is_published(now, overlap(token_ttl))]
+
+
+async def rotate_signing_key(
+    keys: SigningKeys, clock: Clock, token_ttl: timedelta
+) -> tuple[SigningKey, list[str]]:
+    """A new key signs from now on; the active one is retired (still published for the
+    overlap, so tokens in flight verify); keys past their overlap are deleted. The new key
+    and the kids deleted."""
+    await keys.lock()
+    now = clock()
+    existing = await keys.all()
+    new = generate_signing_key(now)
+    await keys.add(new)
+    for key in existing:
+        if key.retired_at is None:
+            await keys.retire(key.kid, now)
+    gone = [
+        k.kid
+        for k in existing
+        if k.retired_at is not None and not k.is_published(now, overlap(token_ttl))
+    ]
+    for kid in gone:
+        await keys.remove(kid)
+    return new, gone
 
 
 class KeyRing:

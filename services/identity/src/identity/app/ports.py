@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -15,7 +16,7 @@ from cpf_contracts.base import Event
 
 from identity.domain.account import Account, AccountKind, CguAcceptance, ExistingAccount
 from identity.domain.signing_keys import SigningKey
-from identity.domain.tokens import OneTimeToken
+from identity.domain.tokens import ActionToken, OneTimeToken, RefreshToken
 
 Clock = Callable[[], datetime]
 
@@ -76,7 +77,37 @@ class Accounts(Protocol):
         ...
 
     async def save_activation_token(self, token: OneTimeToken) -> None: ...
-    async def add_cgu_acceptance(self, acceptance: CguAcceptance) -> None: ...
+    async def add_cgu_acceptance(self, acceptance: CguAcceptance) -> None:
+        """Record it; accepting the same version twice changes nothing."""
+        ...
+
+    async def add_action_token(self, token: ActionToken) -> None: ...
+
+    async def action_token(self, token_hash: str) -> ActionToken | None:
+        """The token, locked until the transaction ends, so it is redeemed once only."""
+        ...
+
+    async def save_action_token(self, token: ActionToken) -> None: ...
+
+    async def record_failure(
+        self, account_id: uuid.UUID, max_failures: int, lock_until: datetime
+    ) -> bool:
+        """Count a wrong password; at ``max_failures`` lock until ``lock_until`` (``True``)."""
+        ...
+
+    async def reset_failures(self, account_id: uuid.UUID) -> None: ...
+
+    async def lock_ended(self, now: datetime, limit: int) -> list[Account]:
+        """Accounts still marked locked whose ``locked_until`` has passed."""
+        ...
+
+    async def spend_action_tokens(self, account_id: uuid.UUID, action: str, now: datetime) -> None:
+        """Mark every unused token of this account and action as used."""
+        ...
+
+    async def unused_since(self, kind: AccountKind, now: datetime, limit: int) -> list[Account]:
+        """Accounts of ``kind`` never logged into whose ``delete_if_unused_by`` has passed."""
+        ...
 
 
 class SigningKeys(Protocol):
@@ -87,3 +118,39 @@ class SigningKeys(Protocol):
         ...
 
     async def add(self, key: SigningKey) -> None: ...
+    async def retire(self, kid: str, at: datetime) -> None: ...
+    async def remove(self, kid: str) -> None: ...
+
+
+class RefreshTokens(Protocol):
+    async def add(self, token: RefreshToken) -> None: ...
+
+    async def get(self, token_hash: str) -> RefreshToken | None:
+        """The token, locked until the transaction ends (two uses of one token serialize)."""
+        ...
+
+    async def mark_used(self, token_hash: str, at: datetime) -> None: ...
+
+    async def revoke_family(self, family_id: uuid.UUID, at: datetime) -> int:
+        """Revoke every live token of the family; how many were live."""
+        ...
+
+    async def revoke_account(self, account_id: uuid.UUID, at: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    what: str
+    """connexion, echec_connexion, changement_mot_de_passe, changement_adresse…"""
+    at: datetime
+    client_address: str | None
+
+
+class History(Protocol):
+    async def record(
+        self, account_id: uuid.UUID, what: str, at: datetime, client_address: str | None
+    ) -> None: ...
+
+    async def of(self, account_id: uuid.UUID, limit: int) -> list[HistoryEntry]:
+        """Newest first."""
+        ...

@@ -15,11 +15,21 @@ Civilite = Literal["M", "MME"]
 
 
 class AccountKind(StrEnum):
-    """titulaire (login: NIR), gestionnaire (login: generated identifiant), portail (e-mail)."""
+    """titulaire (login: NIR), gestionnaire (login: identifiant given by habilitation),
+    portail (e-mail), operateur (back-office agent; login: e-mail)."""
 
     TITULAIRE = "titulaire"
     GESTIONNAIRE = "gestionnaire"
     PORTAIL = "portail"
+    OPERATEUR = "operateur"
+
+
+class RequiredAction(StrEnum):
+    """What an account must do before any access token is issued (Keycloak's "required
+    actions"), in this order."""
+
+    CHANGE_PASSWORD = "changer_mot_de_passe"  # noqa: S105  (an action name)
+    ACCEPT_CGU = "accepter_cgu"
 
 
 class AccountStatus(StrEnum):
@@ -58,10 +68,32 @@ class Account:
     telephone_fixe: str | None = None
     telephone_mobile: str | None = None
     activated_at: datetime | None = None
+    password_temporary: bool = False
+    """The password was generated (gestionnaire, operateur): it must be changed first."""
+    cgu_required: bool = False
+    """The CGU must be accepted before a token is issued (a titulaire accepts at sign-up)."""
+    last_login_at: datetime | None = None
+    """First time the right password was given (set once: a gestionnaire never logged
+    into is deleted after ``delete_if_unused_by``)."""
+    delete_if_unused_by: datetime | None = None
+    failed_logins: int = 0
+    """Consecutive wrong passwords since the last success or lock."""
+    locked_until: datetime | None = None
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and now < self.locked_until
 
     @property
     def can_log_in(self) -> bool:
         return self.status is AccountStatus.ACTIVE
+
+    @property
+    def required_action(self) -> RequiredAction | None:
+        if self.password_temporary:
+            return RequiredAction.CHANGE_PASSWORD
+        if self.cgu_required:
+            return RequiredAction.ACCEPT_CGU
+        return None
 
     def activate(self, now: datetime) -> None:
         if self.status is not AccountStatus.PENDING:

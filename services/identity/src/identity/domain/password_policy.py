@@ -143,4 +143,10 @@ PORTAIL = PasswordPolicy(
 """Mes Démarches (guides 002, 004) states no rule: our choice, after ANSSI's recommendation
 for a password guarded by throttling, is 12 characters from at least 3 classes."""
 
-POLICIES = {"titulaire": TITULAIRE, "gestionnaire": GESTIONNAIRE, "portail": PORTAIL}
+POLICIES = {
+    "titulaire": TITULAIRE,
+    "gestionnaire": GESTIONNAIRE,
+    "portail": PORTAIL,
+    "operateur": GESTIONNAIRE,
+}
+"""The operator's back-office agents get the gestionnaire rule (same temporary-password path)."""

@@ -52,3 +52,58 @@ class OneTimeToken:
         if now >= self.expires_at:
             raise TokenExpired
         self.used_at = now
+
+
+@dataclass
+class ActionToken:
+    """A short-lived single-use token that allows one required action (change the temporary
+    password, accept the CGU) and nothing else; stored as its digest."""
+
+    token_hash: str
+    account_id: uuid.UUID
+    action: str
+    expires_at: datetime
+    used_at: datetime | None = None
+    detail: str | None = None
+    """What the action needs (the new address of an e-mail change)."""
+
+    @classmethod
+    def issue(
+        cls,
+        account_id: uuid.UUID,
+        action: str,
+        now: datetime,
+        validity: timedelta,
+        detail: str | None = None,
+    ) -> tuple[str, ActionToken]:
+        secret = new_secret()
+        return secret, cls(digest(secret), account_id, action, now + validity, None, detail)
+
+    def redeem(self, now: datetime) -> None:
+        if self.used_at is not None:
+            raise TokenUsed
+        if now >= self.expires_at:
+            raise TokenExpired
+        self.used_at = now
+
+
+@dataclass
+class RefreshToken:
+    """An opaque refresh token, stored as its digest. Each use rotates it: the token is
+    marked used and a new one of the same family is issued. A used token presented again
+    means it leaked (or was stolen): the whole family is revoked."""
+
+    token_hash: str
+    account_id: uuid.UUID
+    family_id: uuid.UUID
+    issued_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    @classmethod
+    def issue(
+        cls, account_id: uuid.UUID, family_id: uuid.UUID, now: datetime, validity: timedelta
+    ) -> tuple[str, RefreshToken]:
+        secret = new_secret()
+        return secret, cls(digest(secret), account_id, family_id, now, now + validity)

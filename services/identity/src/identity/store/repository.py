@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.app.portail import Company
+from identity.app.ports import HistoryEntry
 from identity.domain.account import (
     Account,
     AccountKind,
@@ -18,11 +21,16 @@ from identity.domain.account import (
     ExistingAccount,
 )
 from identity.domain.signing_keys import SigningKey
-from identity.domain.tokens import OneTimeToken
+from identity.domain.tokens import ActionToken, OneTimeToken, RefreshToken
 from identity.store.tables import (
     AccountRow,
+    ActionTokenRow,
     ActivationTokenRow,
+    AntiRobotChallengeRow,
     CguAcceptanceRow,
+    HistoryRow,
+    PortailCompanyRow,
+    RefreshTokenRow,
     SigningKeyRow,
 )
 
@@ -45,6 +53,12 @@ def _account(row: AccountRow) -> Account:
         status=AccountStatus(row.status),
         created_at=row.created_at,
         activated_at=row.activated_at,
+        password_temporary=row.password_temporary,
+        cgu_required=row.cgu_required,
+        last_login_at=row.last_login_at,
+        delete_if_unused_by=row.delete_if_unused_by,
+        failed_logins=row.failed_logins,
+        locked_until=row.locked_until,
     )
 
 
@@ -63,6 +77,12 @@ def _columns(account: Account) -> dict[str, object]:
         "status": account.status.value,
         "created_at": account.created_at,
         "activated_at": account.activated_at,
+        "password_temporary": account.password_temporary,
+        "cgu_required": account.cgu_required,
+        "last_login_at": account.last_login_at,
+        "delete_if_unused_by": account.delete_if_unused_by,
+        "failed_logins": account.failed_logins,
+        "locked_until": account.locked_until,
     }
 
 
@@ -146,12 +166,105 @@ class SqlAccounts:
 
     async def add_cgu_acceptance(self, acceptance: CguAcceptance) -> None:
         await self.session.execute(
-            insert(CguAcceptanceRow).values(
+            insert(CguAcceptanceRow)
+            .values(
                 account_id=acceptance.account_id,
                 cgu_version=acceptance.cgu_version,
                 accepted_at=acceptance.accepted_at,
             )
+            .on_conflict_do_nothing()
         )
+
+    async def add_action_token(self, token: ActionToken) -> None:
+        await self.session.execute(
+            insert(ActionTokenRow).values(
+                token_hash=token.token_hash,
+                account_id=token.account_id,
+                action=token.action,
+                expires_at=token.expires_at,
+                used_at=token.used_at,
+                detail=token.detail,
+            )
+        )
+
+    async def action_token(self, token_hash: str) -> ActionToken | None:
+        row = await self.session.scalar(
+            select(ActionTokenRow).where(ActionTokenRow.token_hash == token_hash).with_for_update()
+        )
+        if row is None:
+            return None
+        return ActionToken(
+            row.token_hash, row.account_id, row.action, row.expires_at, row.used_at, row.detail
+        )
+
+    async def save_action_token(self, token: ActionToken) -> None:
+        await self.session.execute(
+            update(ActionTokenRow)
+            .where(ActionTokenRow.token_hash == token.token_hash)
+            .values(used_at=token.used_at)
+        )
+
+    async def record_failure(
+        self, account_id: uuid.UUID, max_failures: int, lock_until: datetime
+    ) -> bool:
+        """Count a wrong password (atomically); at ``max_failures`` lock the account until
+        ``lock_until`` and start counting again. ``True`` when this failure locked it."""
+        count = await self.session.scalar(
+            update(AccountRow)
+            .where(AccountRow.id == account_id)
+            .values(failed_logins=AccountRow.failed_logins + 1)
+            .returning(AccountRow.failed_logins)
+        )
+        if count is None or count < max_failures:
+            return False
+        await self.session.execute(
+            update(AccountRow)
+            .where(AccountRow.id == account_id)
+            .values(failed_logins=0, locked_until=lock_until)
+        )
+        return True
+
+    async def reset_failures(self, account_id: uuid.UUID) -> None:
+        await self.session.execute(
+            update(AccountRow).where(AccountRow.id == account_id).values(failed_logins=0)
+        )
+
+    async def lock_ended(self, now: datetime, limit: int) -> list[Account]:
+        """Accounts whose lock has run out (still marked), locked ``SKIP LOCKED``."""
+        rows = await self.session.scalars(
+            select(AccountRow)
+            .where(AccountRow.locked_until <= now)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_account(r) for r in rows]
+
+    async def spend_action_tokens(self, account_id: uuid.UUID, action: str, now: datetime) -> None:
+        await self.session.execute(
+            update(ActionTokenRow)
+            .where(
+                ActionTokenRow.account_id == account_id,
+                ActionTokenRow.action == action,
+                ActionTokenRow.used_at.is_(None),
+            )
+            .values(used_at=now)
+        )
+
+    async def unused_since(self, kind: AccountKind, now: datetime, limit: int) -> list[Account]:
+        """Accounts of ``kind`` never logged into whose deadline has passed, locked (others
+        running the same purge skip them)."""
+        rows = await self.session.scalars(
+            select(AccountRow)
+            .where(
+                AccountRow.kind == kind.value,
+                AccountRow.last_login_at.is_(None),
+                AccountRow.delete_if_unused_by <= now,
+            )
+            .order_by(AccountRow.delete_if_unused_by)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_account(r) for r in rows]
 
 
 class SqlSigningKeys:
@@ -180,3 +293,129 @@ class SqlSigningKeys:
                 retired_at=key.retired_at,
             )
         )
+
+    async def retire(self, kid: str, at: datetime) -> None:
+        await self.session.execute(
+            update(SigningKeyRow).where(SigningKeyRow.kid == kid).values(retired_at=at)
+        )
+
+    async def remove(self, kid: str) -> None:
+        await self.session.execute(delete(SigningKeyRow).where(SigningKeyRow.kid == kid))
+
+
+class SqlRefreshTokens:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, token: RefreshToken) -> None:
+        await self.session.execute(
+            insert(RefreshTokenRow).values(
+                token_hash=token.token_hash,
+                account_id=token.account_id,
+                family_id=token.family_id,
+                issued_at=token.issued_at,
+                expires_at=token.expires_at,
+                used_at=token.used_at,
+                revoked_at=token.revoked_at,
+            )
+        )
+
+    async def get(self, token_hash: str) -> RefreshToken | None:
+        row = await self.session.scalar(
+            select(RefreshTokenRow)
+            .where(RefreshTokenRow.token_hash == token_hash)
+            .with_for_update()
+        )
+        if row is None:
+            return None
+        return RefreshToken(
+            row.token_hash,
+            row.account_id,
+            row.family_id,
+            row.issued_at,
+            row.expires_at,
+            row.used_at,
+            row.revoked_at,
+        )
+
+    async def mark_used(self, token_hash: str, at: datetime) -> None:
+        await self.session.execute(
+            update(RefreshTokenRow)
+            .where(RefreshTokenRow.token_hash == token_hash)
+            .values(used_at=at)
+        )
+
+    async def revoke_family(self, family_id: uuid.UUID, at: datetime) -> int:
+        result = await self.session.execute(
+            update(RefreshTokenRow)
+            .where(RefreshTokenRow.family_id == family_id, RefreshTokenRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+            .returning(RefreshTokenRow.token_hash)
+        )
+        return len(result.all())
+
+    async def revoke_account(self, account_id: uuid.UUID, at: datetime) -> None:
+        await self.session.execute(
+            update(RefreshTokenRow)
+            .where(RefreshTokenRow.account_id == account_id, RefreshTokenRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+
+
+class SqlUsedChallenges:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def first_use(self, challenge_id: str, expires_at: datetime) -> bool:
+        inserted = await self.session.scalar(
+            insert(AntiRobotChallengeRow)
+            .values(id=challenge_id, expires_at=expires_at)
+            .on_conflict_do_nothing()
+            .returning(AntiRobotChallengeRow.id)
+        )
+        return inserted is not None
+
+    async def forget_expired(self, now: datetime) -> None:
+        await self.session.execute(
+            delete(AntiRobotChallengeRow).where(AntiRobotChallengeRow.expires_at < now)
+        )
+
+
+class SqlCompanies:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, account_id: uuid.UUID, company: Company) -> None:
+        await self.session.execute(
+            insert(PortailCompanyRow).values(
+                account_id=account_id,
+                siret=company.siret,
+                raison_sociale=company.raison_sociale,
+                adresse=company.adresse,
+                code_postal=company.code_postal,
+                commune=company.commune,
+            )
+        )
+
+
+class SqlHistory:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(
+        self, account_id: uuid.UUID, what: str, at: datetime, client_address: str | None
+    ) -> None:
+        await self.session.execute(
+            insert(HistoryRow).values(
+                account_id=account_id, what=what, at=at, client_address=client_address
+            )
+        )
+
+    async def of(self, account_id: uuid.UUID, limit: int) -> list[HistoryEntry]:
+        rows = await self.session.scalars(
+            select(HistoryRow)
+            .where(HistoryRow.account_id == account_id)
+            .order_by(HistoryRow.id.desc())
+            .limit(limit)
+        )
+        return [HistoryEntry(r.what, r.at, r.client_address) for r in rows]

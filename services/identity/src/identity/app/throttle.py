@@ -1,0 +1,124 @@
+"""Brute-force protection of logins, after Keycloak's brute-force detection.
+
+Two layers:
+
+- **In memory, per process**: recent failures by login (known or not) and by client
+  address, in a sliding window. Each failure beyond ``free_failures`` of a login (beyond
+  ``address_free_failures`` of an address, shared by the people behind a NAT) adds a
+  progressive delay (``delay_step`` doubled per failure, at most ``max_delay``) before the
+  next attempt of that login or address is checked; the delay is an ``asyncio.sleep``, so
+  it costs no CPU.
+  An address with ``address_max_failures`` failures in the window is refused with a 429
+  until the window moves on. Keying the delay by the login *string* (not the account) makes
+  unknown logins slow down exactly like known ones: the delay tells nothing.
+- **In the database, per account**: consecutive failures; at ``max_failures`` the account
+  is locked for ``lock_duration`` (``AccountLocked``); the lock ends by time (the unlock job
+  publishes ``AccountUnlocked``) or by a password reset. A locked account answers the same
+  generic 401 as an unknown login or a wrong password, after the same argon2 work, even
+  when the password is right: a client learns nothing it did not know.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from cpf_contracts.events.identity import AccountUnlocked
+from cpf_runtime.problems import Problem
+
+from identity.app.ports import Accounts, Clock, Outbox
+
+UNLOCK_BATCH = 100
+
+
+@dataclass(frozen=True)
+class ThrottleRules:
+    max_failures: int = 5
+    lock_duration: timedelta = timedelta(minutes=15)
+    free_failures: int = 1
+    delay_step: timedelta = timedelta(milliseconds=250)
+    max_delay: timedelta = timedelta(seconds=8)
+    window: timedelta = timedelta(minutes=15)
+    address_free_failures: int = 20
+    address_max_failures: int = 100
+
+
+def too_many_attempts(retry_after: int) -> Problem:
+    return Problem(
+        429,
+        "Trop de tentatives de connexion.",
+        "Trop de tentatives de connexion depuis cette adresse : réessayez plus tard.",
+        code="too-many-attempts",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+@dataclass
+class FailureCounter:
+    """Recent failures by key, in memory; bounded (oldest keys dropped past ``max_keys``)."""
+
+    window: timedelta
+    max_keys: int = 100_000
+    _seen: dict[str, deque[datetime]] = field(default_factory=dict)
+
+    def count(self, key: str, now: datetime) -> int:
+        times = self._seen.get(key)
+        if not times:
+            return 0
+        while times and now - times[0] >= self.window:
+            times.popleft()
+        if not times:
+            del self._seen[key]
+            return 0
+        return len(times)
+
+    def add(self, key: str, now: datetime) -> None:
+        if key not in self._seen and len(self._seen) >= self.max_keys:
+            del self._seen[next(iter(self._seen))]
+        self._seen.setdefault(key, deque()).append(now)
+
+    def clear(self, key: str) -> None:
+        self._seen.pop(key, None)
+
+
+class Throttle:
+    def __init__(self, rules: ThrottleRules) -> None:
+        self.rules = rules
+        self.by_login = FailureCounter(rules.window)
+        self.by_address = FailureCounter(rules.window)
+
+    def check_address(self, address: str | None, now: datetime) -> None:
+        if address and self.by_address.count(address, now) >= self.rules.address_max_failures:
+            raise too_many_attempts(int(self.rules.window.total_seconds()))
+
+    def delay(self, login_key: str, address: str | None, now: datetime) -> float:
+        """Seconds to wait before checking this attempt."""
+        extra = self.by_login.count(login_key, now) - self.rules.free_failures
+        if address:
+            by_address = self.by_address.count(address, now) - self.rules.address_free_failures
+            extra = max(extra, by_address)
+        if extra <= 0:
+            return 0.0
+        step = self.rules.delay_step.total_seconds() * 2 ** min(extra - 1, 20)
+        return min(step, self.rules.max_delay.total_seconds())
+
+    def failed(self, login_key: str, address: str | None, now: datetime) -> None:
+        self.by_login.add(login_key, now)
+        if address:
+            self.by_address.add(address, now)
+
+    def succeeded(self, login_key: str) -> None:
+        self.by_login.clear(login_key)
+
+
+async def lift_ended_locks(*, accounts: Accounts, outbox: Outbox, clock: Clock) -> int:
+    """Clear the locks whose time ran out and publish their end (one batch); how many."""
+    now = clock()
+    ended = await accounts.lock_ended(now, UNLOCK_BATCH)
+    for account in ended:
+        account.locked_until = None
+        account.failed_logins = 0
+        await accounts.save(account)
+        outbox.publish(AccountUnlocked(account_id=account.id, unlocked_at=now))
+    return len(ended)

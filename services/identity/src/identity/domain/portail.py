@@ -1,0 +1,129 @@
+"""The portal user's sign-up form (Mes Démarches, guides 002 and 004) and its rules.
+
+The login is the e-mail address. The company is given by its SIRET; its name and address
+are pre-filled from the company register (``GET /v1/portail/entreprises/{siret}``) and the
+person may adjust them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from identity.domain.account import Civilite
+from identity.domain.contact import (
+    EMAIL_FORMAT,
+    REQUIRED,
+    name_violation,
+    normalize_email,
+    phone_violation,
+    same_email,
+)
+from identity.domain.password_policy import PasswordPolicy
+from identity.domain.rules import FieldViolation, InvalidInput, Violation
+from identity.domain.signup import CGU_REQUIRED, EMAILS_MATCH, PASSWORDS_MATCH
+
+SIRET_FORMAT = Violation("siret_format", "Le SIRET comporte 14 chiffres, sans espace.")
+SIRET_CHECKSUM = Violation(
+    "siret_checksum", "Ce SIRET n'existe pas : vérifiez les 14 chiffres saisis."
+)
+POSTCODE_FORMAT = Violation("code_postal_format", "Le code postal comporte 5 chiffres.")
+# La Poste's establishments share one SIREN and do not follow Luhn (INSEE's rule: the sum
+# of the digits is a multiple of 5).
+LA_POSTE_SIREN = "356000000"
+TEXT_MAX = 200
+
+
+def normalize_siret(value: str) -> str:
+    return "".join(value.split())
+
+
+def siret_violation(value: str) -> Violation | None:
+    siret = normalize_siret(value)
+    if len(siret) != 14 or not siret.isascii() or not siret.isdigit():
+        return SIRET_FORMAT
+    if siret.startswith(LA_POSTE_SIREN):
+        return None if sum(int(c) for c in siret) % 5 == 0 else SIRET_CHECKSUM
+    total = 0
+    for position, char in enumerate(reversed(siret)):
+        n = int(char) * (2 if position % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return None if total % 10 == 0 else SIRET_CHECKSUM
+
+
+def text_violation(value: str, max_length: int = TEXT_MAX) -> Violation | None:
+    value = value.strip()
+    if not value:
+        return REQUIRED
+    if len(value) > max_length:
+        return Violation("max_length", f"Ce champ comporte au plus {max_length} caractères.")
+    return None
+
+
+@dataclass(frozen=True)
+class PortailSignup:
+    cgu_acceptees: bool
+    email: str
+    email_confirmation: str
+    mot_de_passe: str
+    mot_de_passe_confirmation: str
+    civilite: Civilite
+    prenom: str
+    nom: str
+    telephone: str
+    siret: str
+    raison_sociale: str
+    adresse: str
+    code_postal: str
+    commune: str
+
+    def __repr__(self) -> str:  # never print the passwords
+        return f"PortailSignup(email={self.email!r}, siret={self.siret!r})"
+
+
+def validate_portail_signup(form: PortailSignup, policy: PasswordPolicy) -> PortailSignup:
+    found: list[FieldViolation] = []
+
+    def add(field: str, violation: Violation | None) -> None:
+        if violation is not None:
+            found.append(FieldViolation(field, violation.rule, violation.message))
+
+    if not form.cgu_acceptees:
+        add("cgu_acceptees", CGU_REQUIRED)
+    email = form.email
+    try:
+        email = normalize_email(form.email)
+    except ValueError:
+        add("email", EMAIL_FORMAT)
+    else:
+        if not same_email(form.email.strip(), form.email_confirmation.strip()):
+            add("email_confirmation", EMAILS_MATCH)
+    for violation in policy.violations(form.mot_de_passe):
+        add("mot_de_passe", violation)
+    if form.mot_de_passe != form.mot_de_passe_confirmation:
+        add("mot_de_passe_confirmation", PASSWORDS_MATCH)
+    add("prenom", name_violation(form.prenom))
+    add("nom", name_violation(form.nom))
+    add("telephone", phone_violation(form.telephone.strip()))
+    add("siret", siret_violation(form.siret))
+    add("raison_sociale", text_violation(form.raison_sociale))
+    add("adresse", text_violation(form.adresse))
+    code_postal = form.code_postal.strip()
+    if len(code_postal) != 5 or not code_postal.isascii() or not code_postal.isdigit():
+        add("code_postal", POSTCODE_FORMAT)
+    add("commune", text_violation(form.commune, 100))
+    if found:
+        raise InvalidInput(found)
+    return dataclasses.replace(
+        form,
+        email=email,
+        email_confirmation=email,
+        prenom=form.prenom.strip(),
+        nom=form.nom.strip(),
+        telephone=form.telephone.strip(),
+        siret=normalize_siret(form.siret),
+        raison_sociale=form.raison_sociale.strip(),
+        adresse=form.adresse.strip(),
+        code_postal=code_postal,
+        commune=form.commune.strip(),
+    )

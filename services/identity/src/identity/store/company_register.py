@@ -1,0 +1,65 @@
+"""The company register adapter: habilitation's ``GET /v1/entreprises/{siret}``, called with
+a short-lived service token that identity signs itself (kind ``service``, sub ``identity``)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import httpx
+
+from identity.app.login import TokenRules
+from identity.app.portail import Company, CompanyRegisterError
+from identity.app.ports import KeySource
+
+SERVICE_TOKEN_TTL = 60
+FIELDS = ("siret", "raison_sociale", "adresse", "code_postal", "commune")
+
+
+class HttpCompanyRegister:
+    def __init__(
+        self, base_url: str, keys: KeySource, rules: TokenRules, timeout: float = 5.0
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._keys = keys
+        self._rules = rules
+        self._timeout = timeout
+
+    async def _token(self) -> str:
+        now = int(time.time())
+        signer = await self._keys.signer()
+        return signer.sign(
+            {
+                "iss": self._rules.issuer,
+                "aud": self._rules.audience,
+                "sub": "identity",
+                "kind": "service",
+                "iat": now,
+                "exp": now + SERVICE_TOKEN_TTL,
+                "jti": str(uuid.uuid4()),
+            }
+        )
+
+    async def lookup(self, siret: str) -> Company | None:
+        if not self._base_url:
+            raise CompanyRegisterError(unavailable=True)
+        headers = {"Authorization": f"Bearer {await self._token()}"}
+        try:
+            async with httpx.AsyncClient(timeout=self._timeout) as client:
+                response = await client.get(
+                    f"{self._base_url}/v1/entreprises/{siret}", headers=headers
+                )
+        except httpx.HTTPError as exc:
+            raise CompanyRegisterError(unavailable=True) from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code == 503:
+            raise CompanyRegisterError(unavailable=True)
+        if response.status_code != 200:
+            raise CompanyRegisterError(unavailable=False)
+        try:
+            body = response.json()
+            values = {f: str(body[f]) for f in FIELDS}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CompanyRegisterError(unavailable=False) from exc
+        return Company(**values)

@@ -1,0 +1,251 @@
+"""Sessions on PostgreSQL through the HTTP API: refresh tokens rotated on every use, reuse
+of a rotated token revokes the family (committed, though the answer is a 401), logout; the
+lock after repeated failures (committed too) and its end."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import jwt
+import pytest
+from cpf_runtime.auth import TokenVerifier
+from cpf_runtime.sealing import Unsealer
+from cpf_runtime.service import Runtime
+from identity.app.throttle import lift_ended_locks
+from identity.domain.account import Account, AccountKind, AccountStatus
+from identity.main import build
+from identity.security.passwords import PasswordHasher
+from identity.settings import IdentitySettings
+from identity.store.repository import SqlAccounts
+from sqlalchemy import text
+
+PASSWORD = "Session2026abc"  # noqa: S105
+
+
+@pytest.fixture
+async def runtime(migrated_url, engine, keypair, clock) -> AsyncIterator[Runtime]:
+    settings = IdentitySettings(
+        database_url=migrated_url,
+        sealing_public_key=keypair[1],
+        argon2_memory_kib=64,
+        argon2_time_cost=1,
+        login_delay_step_ms=0,
+    )
+    built = build(settings, clock=clock)
+    yield built
+    await built.engine.dispose()
+
+
+@pytest.fixture
+async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=runtime.create_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://identity") as c:
+
+        async def own_jwks(_url: str) -> dict[str, object]:
+            keys: dict[str, object] = (await c.get("/.well-known/jwks.json")).json()
+            return keys
+
+        # The service verifies its own tokens like any other: against its JWKS.
+        settings = runtime.settings
+        runtime.verifier = TokenVerifier(
+            settings.auth_jwks_url,
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+            fetch=own_jwks,
+        )
+        yield c
+
+
+@pytest.fixture
+async def account(uow_factory) -> Account:
+    hasher = PasswordHasher(memory_kib=64, time_cost=1, parallelism=1, threads=1)
+    created = Account(
+        id=uuid.uuid4(),
+        kind=AccountKind.OPERATEUR,
+        login="agent@example.fr",
+        email="agent@example.fr",
+        civilite="M",
+        prenom="Paul",
+        nom="Agent",
+        password_hash=await hasher.hash(PASSWORD),
+        status=AccountStatus.ACTIVE,
+        created_at=datetime.now(UTC),
+    )
+    async with uow_factory() as uow:
+        assert await SqlAccounts(uow.session).add(created)
+    return created
+
+
+async def login(client: httpx.AsyncClient) -> dict[str, object]:
+    response = await client.post(
+        "/v1/token",
+        json={
+            "identifiant": "Agent@Example.fr",
+            "mot_de_passe": PASSWORD,
+            "type_compte": "operateur",
+        },
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, object] = response.json()
+    return body
+
+
+async def refresh(client: httpx.AsyncClient, token: object) -> httpx.Response:
+    return await client.post("/v1/token/refresh", json={"refresh_token": token})
+
+
+async def test_rotation_and_reuse_detection(client, account) -> None:
+    first = await login(client)
+    assert first["refresh_token"] and first["refresh_expires_in"] == 8 * 3600
+
+    second = await refresh(client, first["refresh_token"])
+    assert second.status_code == 200, second.text
+    body = second.json()
+    assert body["refresh_token"] != first["refresh_token"]
+    claims = jwt.decode(body["access_token"], options={"verify_signature": False})
+    assert (claims["sub"], claims["kind"]) == (str(account.id), "operateur")
+
+    third = await refresh(client, body["refresh_token"])
+    assert third.status_code == 200
+
+    # The first token, rotated, comes back: the whole family is revoked.
+    reused = await refresh(client, first["refresh_token"])
+    assert reused.status_code == 401
+    assert reused.json()["type"].endswith("invalid-grant")
+    assert (await refresh(client, third.json()["refresh_token"])).status_code == 401
+
+    # Another login is another family, untouched.
+    other = await login(client)
+    assert (await refresh(client, other["refresh_token"])).status_code == 200
+
+
+async def test_logout_revokes_the_session(client, account) -> None:
+    session = await login(client)
+    rotated = (await refresh(client, session["refresh_token"])).json()
+    out = await client.post("/v1/deconnexion", json={"refresh_token": rotated["refresh_token"]})
+    assert out.status_code == 204
+    assert (await refresh(client, rotated["refresh_token"])).status_code == 401
+    unknown = await client.post("/v1/deconnexion", json={"refresh_token": "inconnu"})
+    assert unknown.status_code == 204
+
+
+async def test_the_lock_after_five_failures_and_its_end(
+    client, account, engine, uow_factory, clock
+) -> None:
+    body = {"identifiant": "agent@example.fr", "type_compte": "operateur"}
+    unknown = await client.post(
+        "/v1/token", json=body | {"identifiant": "x@example.fr", "mot_de_passe": "Faux"}
+    )
+    for _ in range(5):
+        refused = await client.post("/v1/token", json=body | {"mot_de_passe": "Faux"})
+        assert refused.status_code == 401
+    right = await client.post("/v1/token", json=body | {"mot_de_passe": PASSWORD})
+    assert (right.status_code, right.json()) == (401, unknown.json())
+
+    clock.advance(timedelta(minutes=15))
+    async with uow_factory() as uow:
+        assert (
+            await lift_ended_locks(accounts=SqlAccounts(uow.session), outbox=uow, clock=clock) == 1
+        )
+    assert (await client.post("/v1/token", json=body | {"mot_de_passe": PASSWORD})).is_success
+
+    async with engine.connect() as conn:
+        rows = await conn.execute(text("SELECT type, payload FROM outbox ORDER BY id"))
+        events = [(t.split(".")[-2], json.loads(p)["data"]) for t, p in rows]
+    assert [t for t, _ in events] == ["locked", "unlocked"]
+    assert events[0][1]["failed_attempts"] == 5
+
+
+async def test_profile_password_phone_and_history(client, account) -> None:
+    failed = await client.post(
+        "/v1/token",
+        json={
+            "identifiant": "agent@example.fr",
+            "mot_de_passe": "Faux",
+            "type_compte": "operateur",
+        },
+    )
+    assert failed.status_code == 401
+    session = await login(client)
+    auth = {"Authorization": f"Bearer {session['access_token']}"}
+
+    assert (await client.get("/v1/moi/historique")).status_code == 401
+    weak = await client.post(
+        "/v1/moi/mot-de-passe",
+        json={"ancien": "Faux", "nouveau": "abc", "confirmation": "abd"},
+        headers=auth,
+    )
+    assert weak.status_code == 422
+    rules = {(e["field"], e["rule"]) for e in weak.json()["errors"]}
+    assert {("ancien", "password_incorrect"), ("confirmation", "passwords_match")} <= rules
+    changed = await client.post(
+        "/v1/moi/mot-de-passe",
+        json={"ancien": PASSWORD, "nouveau": "Nouveau2026xyz", "confirmation": "Nouveau2026xyz"},
+        headers=auth,
+    )
+    assert changed.status_code == 200, changed.text
+
+    dotted = await client.put(
+        "/v1/moi/telephone", json={"telephone_mobile": "06.12.34.56.78"}, headers=auth
+    )
+    assert dotted.status_code == 422
+    assert dotted.json()["errors"][0]["rule"] == "phone_digits"
+    phone = await client.put(
+        "/v1/moi/telephone", json={"telephone_mobile": "0612345678"}, headers=auth
+    )
+    assert phone.status_code == 200
+
+    history = await client.get("/v1/moi/historique", headers=auth)
+    assert history.status_code == 200
+    entries = history.json()["entrees"]
+    assert [e["evenement"] for e in entries] == [
+        "changement_mot_de_passe",
+        "connexion",
+        "echec_connexion",
+    ]
+    assert all(e["adresse_ip"] == "127.0.0.1" and e["date"] for e in entries)
+
+
+async def test_an_e_mail_change_is_confirmed_by_a_link_to_the_new_address(
+    client, account, engine, keypair
+) -> None:
+    auth = {"Authorization": f"Bearer {(await login(client))['access_token']}"}
+    mismatch = await client.post(
+        "/v1/moi/email",
+        json={"email": "nouvelle@example.fr", "email_confirmation": "autre@example.fr"},
+        headers=auth,
+    )
+    assert (mismatch.status_code, mismatch.json()["errors"][0]["rule"]) == (422, "emails_match")
+    asked = await client.post(
+        "/v1/moi/email",
+        json={"email": "Nouvelle@Example.fr", "email_confirmation": "nouvelle@example.fr"},
+        headers=auth,
+    )
+    assert asked.status_code == 202
+    async with engine.connect() as conn:
+        payload = await conn.scalar(
+            text("SELECT payload FROM outbox WHERE type LIKE '%email_change_requested%'")
+        )
+    data = json.loads(payload)["data"]
+    assert data["new_email"] == "Nouvelle@example.fr"
+    link = Unsealer(keypair[0]).unseal(data["confirmation_link_sealed"])
+    token = link.split("/adresse/confirmation?token=")[1]
+    assert token not in payload
+
+    page = await client.get("/adresse/confirmation", params={"token": token})
+    assert page.status_code == 200 and "<form" in page.text
+    confirmed = await client.post("/v1/moi/email/confirmation", json={"token": token})
+    assert confirmed.status_code == 200, confirmed.text
+    again = await client.post("/v1/moi/email/confirmation", json={"token": token})
+    assert again.status_code == 410
+
+    # An operator's login is the address: the new one logs in, the old one no longer.
+    body = {"mot_de_passe": PASSWORD, "type_compte": "operateur"}
+    old = await client.post("/v1/token", json=body | {"identifiant": "agent@example.fr"})
+    assert old.status_code == 401
+    new = await client.post("/v1/token", json=body | {"identifiant": "nouvelle@example.fr"})
+    assert new.status_code == 200

@@ -1,0 +1,132 @@
+"""Brute-force protection: progressive delay, lock after N failures, generic 401, unlock."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from cpf_contracts.events.identity import AccountLocked, AccountUnlocked
+from cpf_runtime.problems import Problem
+from identity.app.login import AccessToken, attempt_login
+from identity.app.throttle import Throttle, ThrottleRules, lift_ended_locks
+from identity.domain.account import Account, AccountKind, AccountStatus
+
+RULES = ThrottleRules(
+    max_failures=3,
+    lock_duration=timedelta(minutes=15),
+    free_failures=1,
+    delay_step=timedelta(0),
+    max_delay=timedelta(0),
+    address_free_failures=0,
+    address_max_failures=10,
+)
+
+
+def operateur() -> Account:
+    return Account(
+        id=uuid.uuid4(),
+        kind=AccountKind.OPERATEUR,
+        login="agent@example.fr",
+        email="agent@example.fr",
+        civilite="M",
+        prenom="Paul",
+        nom="Agent",
+        password_hash="hash:Bon2026mdp",  # noqa: S106
+        status=AccountStatus.ACTIVE,
+        created_at=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+
+
+@pytest.fixture
+def attempt(accounts, hasher, keyring, clock, token_rules, outbox):
+    throttle = Throttle(RULES)
+
+    async def run(password: str, login: str = "agent@example.fr", address: str = "192.0.2.1"):
+        try:
+            return await attempt_login(
+                AccountKind.OPERATEUR,
+                login,
+                password,
+                accounts=accounts,
+                hasher=hasher,
+                keys=keyring,
+                clock=clock,
+                rules=token_rules,
+                throttle=throttle,
+                address=address,
+                outbox=outbox,
+            )
+        except Problem as problem:
+            return problem
+
+    return run
+
+
+async def test_the_lock_after_n_failures_answers_the_generic_401_until_it_ends(
+    attempt, accounts, outbox, clock, hasher
+) -> None:
+    owner = operateur()
+    accounts.accounts[owner.id] = owner
+    unknown = await attempt("Faux", login="personne@example.fr")
+    assert isinstance(unknown, Problem)
+    for _ in range(3):
+        refused = await attempt("Faux")
+        assert isinstance(refused, Problem)
+        assert refused.body() == unknown.body()
+    (locked,) = outbox.of(AccountLocked)
+    assert isinstance(locked, AccountLocked)
+    assert locked.locked_until == clock.now + timedelta(minutes=15)
+
+    work = hasher.work
+    right = await attempt("Bon2026mdp")
+    assert isinstance(right, Problem) and right.body() == unknown.body()
+    assert hasher.work == work + 1  # the same argon2 work as any attempt
+
+    clock.advance(timedelta(minutes=15))
+    assert await lift_ended_locks(accounts=accounts, outbox=outbox, clock=clock) == 1
+    assert len(outbox.of(AccountUnlocked)) == 1
+    assert isinstance(await attempt("Bon2026mdp", address="192.0.2.2"), AccessToken)
+    assert accounts.accounts[owner.id].failed_logins == 0
+
+
+async def test_a_success_resets_the_count(attempt, accounts, outbox) -> None:
+    owner = operateur()
+    accounts.accounts[owner.id] = owner
+    for _ in range(2):
+        await attempt("Faux")
+    assert isinstance(await attempt("Bon2026mdp"), AccessToken)
+    for _ in range(2):
+        await attempt("Faux")
+    assert outbox.of(AccountLocked) == []
+
+
+async def test_an_address_with_too_many_failures_gets_a_429(attempt) -> None:
+    for n in range(10):
+        await attempt("Faux", login=f"x{n}@example.fr")
+    refused = await attempt("Faux", login="autre@example.fr")
+    assert isinstance(refused, Problem)
+    assert refused.status == 429
+    assert refused.headers and "Retry-After" in refused.headers
+    other = await attempt("Faux", login="autre@example.fr", address="198.51.100.7")
+    assert isinstance(other, Problem) and other.status == 401
+
+
+def test_the_delay_grows_by_login_and_by_address_whether_the_login_exists_or_not() -> None:
+    throttle = Throttle(
+        ThrottleRules(
+            delay_step=timedelta(milliseconds=100),
+            max_delay=timedelta(seconds=1),
+            free_failures=1,
+            address_free_failures=3,
+        )
+    )
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    delays = []
+    for _ in range(7):
+        delays.append(throttle.delay("operateur:nobody", None, now))
+        throttle.failed("operateur:nobody", "192.0.2.9", now)
+    assert delays == [0.0, 0.0, 0.1, 0.2, 0.4, 0.8, 1.0]
+    # Another login from the same address: only the address's own threshold applies.
+    assert throttle.delay("operateur:other", "192.0.2.9", now) == pytest.approx(0.8)
+    # The window forgets.
+    later = now + ThrottleRules().window
+    assert throttle.delay("operateur:nobody", "192.0.2.9", later) == 0.0

@@ -1,0 +1,214 @@
+"""The CPF employer space end to end (guides 000, 001): the operator creates an
+organisation, its principal administrator logs in for the first time from the e-mailed
+temporary password, creates the unit and a gestionnaire with the Validation profile, who
+logs in with the identifiant shown to the administrator and reads their rights — across
+identity, habilitation and notifier, over the bus and a real SMTP catcher."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cpf_local.platform import Platform
+from e2e_helpers import api
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPORARY = re.compile(r"mot de passe temporaire est le suivant\s*:\s*(\S+)")
+NEW_PASSWORD = "Habilite2026xyz"
+
+
+def luhn_siret() -> str:
+    partial = "".join(random.choice("0123456789") for _ in range(13))
+    for digit in "0123456789":
+        total = 0
+        for position, char in enumerate(reversed(partial + digit)):
+            value = int(char) * (2 if position % 2 else 1)
+            total += value - 9 if value > 9 else value
+        if total % 10 == 0:
+            return partial + digit
+    raise AssertionError("unreachable")
+
+
+async def temporary_password(platform: Platform, email: str) -> str:
+    (mail,) = await platform.mail.wait_for(email, within=60)
+    match = TEMPORARY.search(mail["text"])
+    assert match, f"no temporary password in: {mail['text']}"
+    return match.group(1)
+
+
+async def first_login(
+    identity: httpx.AsyncClient, identifiant: str, temporary: str, type_compte: str
+) -> str:
+    """Temporary password → forced change → CGU → access token."""
+    refused = await identity.post(
+        "/v1/token",
+        json={"identifiant": identifiant, "mot_de_passe": temporary, "type_compte": type_compte},
+    )
+    assert refused.status_code == 403, refused.text
+    step = refused.json()
+    assert step["action_requise"] == "changer_mot_de_passe"
+    changed = await identity.post(
+        "/v1/mot-de-passe/premiere-connexion",
+        json={
+            "action_token": step["action_token"],
+            "ancien": temporary,
+            "nouveau": NEW_PASSWORD,
+            "confirmation": NEW_PASSWORD,
+        },
+    )
+    assert changed.status_code == 200, changed.text
+    step = changed.json()
+    assert step["action_requise"] == "accepter_cgu"
+    accepted = await identity.post(
+        "/v1/cgu/acceptation", json={"action_token": step["action_token"], "cgu_acceptees": True}
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["action_requise"] is None
+    login = await identity.post(
+        "/v1/token",
+        json={"identifiant": identifiant, "mot_de_passe": NEW_PASSWORD, "type_compte": type_compte},
+    )
+    assert login.status_code == 200, login.text
+    return str(login.json()["access_token"])
+
+
+async def create_operator(platform: Platform, email: str) -> None:
+    env = {**os.environ, **platform.service_env("identity")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "identity",
+        "operateur-create",
+        "--email",
+        email,
+        "--prenom",
+        "Paule",
+        "--nom",
+        "Angevin",
+        "--civilite",
+        "MME",
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, (out + err).decode()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def until_ok(call: Any, *, within: float = 30.0) -> httpx.Response:
+    """Retry while a login provisioned from an event is not there yet."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        response: httpx.Response = await call()
+        if response.status_code < 500 or asyncio.get_running_loop().time() > deadline:
+            return response
+        await asyncio.sleep(0.2)
+
+
+async def test_operator_organisation_principal_unit_gestionnaire_rights(
+    platform: Platform,
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    operator_email = f"operateur-{tag}@caissedesdepots.example"
+    admin_email = f"admin-{tag}@entreprise.example"
+    gestionnaire_email = f"gestionnaire-{tag}@entreprise.example"
+    async with api(platform, "identity") as identity, api(platform, "habilitation") as habil:
+        # The operator (Caisse des Dépôts) is created by a command, then logs in once.
+        await create_operator(platform, operator_email)
+        operator = await first_login(
+            identity,
+            operator_email,
+            await temporary_password(platform, operator_email),
+            "operateur",
+        )
+
+        # Back-office: the organisation and its principal administrator.
+        created = await habil.post(
+            "/v1/organisations",
+            json={
+                "siret": luhn_siret(),
+                "raison_sociale": "ATELIERS DE LA VALLEE",
+                "kind": "employeur",
+                "administrateur": {
+                    "civilite": "M",
+                    "prenom": "Jean-Marc",
+                    "nom": "Collot",
+                    "email": admin_email,
+                    "email_confirmation": admin_email,
+                    "telephone": "0442192419",
+                },
+            },
+            headers=bearer(operator),
+        )
+        assert created.status_code == 201, created.text
+        organisation = created.json()
+        admin_identifiant = organisation["administrateur"]["identifiant"]
+
+        # The principal administrator's e-mail carries only the temporary password.
+        admin_temporary = await temporary_password(platform, admin_email)
+        (admin_mail,) = await platform.mail.messages(admin_email)
+        assert admin_identifiant not in admin_mail["text"]
+        admin = await first_login(identity, admin_identifiant, admin_temporary, "gestionnaire")
+
+        unite = await habil.post(
+            "/v1/unites", json={"nom": "Unité Formation 1"}, headers=bearer(admin)
+        )
+        assert unite.status_code == 201, unite.text
+        person = await habil.post(
+            "/v1/gestionnaires",
+            json={
+                "civilite": "MME",
+                "prenom": "Claire",
+                "nom": "Martin",
+                "email": gestionnaire_email,
+                "email_confirmation": gestionnaire_email,
+                "telephone": "0612345678",
+                "fonction": "Responsable formation",
+                "unite_id": unite.json()["id"],
+                "administrateur_delegue": False,
+                "profile": "validation",
+            },
+            headers=bearer(admin),
+        )
+        assert person.status_code == 201, person.text
+        shown = person.json()["identifiant"]  # what the administrator passes on
+
+        gestionnaire = await first_login(
+            identity, shown, await temporary_password(platform, gestionnaire_email), "gestionnaire"
+        )
+        rights = await until_ok(
+            lambda: habil.get("/v1/moi/habilitations", headers=bearer(gestionnaire))
+        )
+        assert rights.status_code == 200, rights.text
+        body = rights.json()
+        assert (body["identifiant"], body["role"], body["profile"]) == (
+            shown,
+            "gestionnaire",
+            "validation",
+        )
+        assert body["organisation"]["id"] == organisation["id"]
+        assert body["unite"]["nom"] == "Unité Formation 1"
+        assert {"dossier.read", "dossier.create", "dossier.validate", "dossier.reject"} <= set(
+            body["actions"]
+        )
+        assert "dossier.close" not in body["actions"]
+        assert "gestionnaire.create" not in body["actions"]
+
+        # And the server enforces them: this gestionnaire cannot create users.
+        refused = await habil.get("/v1/gestionnaires", headers=bearer(gestionnaire))
+        assert refused.status_code == 403
