@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import random
 import re
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -116,3 +119,52 @@ def api(platform: Platform, service: str) -> httpx.AsyncClient:
 def raw_api(platform: Platform, service: str) -> httpx.AsyncClient:
     """A client that adds nothing (to test the anti-robot check itself)."""
     return httpx.AsyncClient(base_url=platform.url(service), timeout=30.0)
+
+
+TEMPORARY_PASSWORD = re.compile(r"mot de passe temporaire est le suivant\s*:\s*([A-Za-z0-9]{16})\b")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def luhn_siret() -> str:
+    """A random SIRET that passes the Luhn check."""
+    partial = "".join(random.choice("0123456789") for _ in range(13))
+    for digit in "0123456789":
+        total = 0
+        for position, char in enumerate(reversed(partial + digit)):
+            value = int(char) * (2 if position % 2 else 1)
+            total += value - 9 if value > 9 else value
+        if total % 10 == 0:
+            return partial + digit
+    raise AssertionError("unreachable")
+
+
+async def temporary_password(platform: Platform, email: str, count: int = 1) -> str:
+    """The temporary password of the ``count``-th e-mail to ``email``."""
+    mails = await platform.mail.wait_for(email, count=count, within=60)
+    match = TEMPORARY_PASSWORD.search(mails[-1]["text"])
+    assert match, f"no temporary password in: {mails[-1]['text']}"
+    return match.group(1)
+
+
+async def create_operator(platform: Platform, email: str) -> tuple[int, str]:
+    """``python -m identity operateur-create`` as ops run it; (exit code, output)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "identity",
+        "operateur-create",
+        "--email",
+        email,
+        "--prenom",
+        "Paule",
+        "--nom",
+        "Angevin",
+        "--civilite",
+        "MME",
+        cwd=REPO,
+        env={**os.environ, **platform.service_env("identity")},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode or 0, (out + err).decode()

@@ -7,43 +7,18 @@ identity, habilitation and notifier, over the bus and a real SMTP catcher."""
 from __future__ import annotations
 
 import asyncio
-import os
-import random
-import re
-import sys
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from cpf_local.platform import Platform
-from e2e_helpers import api
+from e2e_helpers import api, luhn_siret, temporary_password
+from e2e_helpers import create_operator as run_operator_create
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-REPO = Path(__file__).resolve().parents[2]
-TEMPORARY = re.compile(r"mot de passe temporaire est le suivant\s*:\s*(\S+)")
 NEW_PASSWORD = "Habilite2026xyz"
-
-
-def luhn_siret() -> str:
-    partial = "".join(random.choice("0123456789") for _ in range(13))
-    for digit in "0123456789":
-        total = 0
-        for position, char in enumerate(reversed(partial + digit)):
-            value = int(char) * (2 if position % 2 else 1)
-            total += value - 9 if value > 9 else value
-        if total % 10 == 0:
-            return partial + digit
-    raise AssertionError("unreachable")
-
-
-async def temporary_password(platform: Platform, email: str) -> str:
-    (mail,) = await platform.mail.wait_for(email, within=60)
-    match = TEMPORARY.search(mail["text"])
-    assert match, f"no temporary password in: {mail['text']}"
-    return match.group(1)
 
 
 async def first_login(
@@ -82,30 +57,6 @@ async def first_login(
     return str(login.json()["access_token"])
 
 
-async def create_operator(platform: Platform, email: str) -> None:
-    env = {**os.environ, **platform.service_env("identity")}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "identity",
-        "operateur-create",
-        "--email",
-        email,
-        "--prenom",
-        "Paule",
-        "--nom",
-        "Angevin",
-        "--civilite",
-        "MME",
-        cwd=REPO,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, (out + err).decode()
-
-
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -129,7 +80,8 @@ async def test_operator_organisation_principal_unit_gestionnaire_rights(
     gestionnaire_email = f"gestionnaire-{tag}@entreprise.example"
     async with api(platform, "identity") as identity, api(platform, "habilitation") as habil:
         # The operator (Caisse des Dépôts) is created by a command, then logs in once.
-        await create_operator(platform, operator_email)
+        code, output = await run_operator_create(platform, operator_email)
+        assert code == 0, output
         operator = await first_login(
             identity,
             operator_email,

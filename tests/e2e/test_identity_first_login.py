@@ -12,72 +12,28 @@ written in any log line.
 from __future__ import annotations
 
 import asyncio
-import os
-import random
-import re
-import sys
 import uuid
-from pathlib import Path
 
 import asyncpg
 import httpx
 import jwt
 import pytest
 from cpf_local.platform import Platform
-from e2e_helpers import api
+from e2e_helpers import api, create_operator, luhn_siret
+from e2e_helpers import temporary_password as read_temporary_password
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-REPO = Path(__file__).resolve().parents[2]
-TEMPORARY = re.compile(r"mot de passe temporaire est le suivant\s*:\s*([A-Za-z0-9]{16})\b")
 NEW_PASSWORD = "Premiere2026Cnx"
 
 SECRETS: list[str] = []
 """Every secret this module sees; the last test looks for them everywhere."""
 
 
-def luhn_siret() -> str:
-    partial = "".join(random.choice("0123456789") for _ in range(13))
-    for digit in "0123456789":
-        total = 0
-        for position, char in enumerate(reversed(partial + digit)):
-            value = int(char) * (2 if position % 2 else 1)
-            total += value - 9 if value > 9 else value
-        if total % 10 == 0:
-            return partial + digit
-    raise AssertionError("unreachable")
-
-
 async def temporary_password(platform: Platform, email: str, count: int = 1) -> str:
-    mails = await platform.mail.wait_for(email, count=count, within=60)
-    match = TEMPORARY.search(mails[-1]["text"])
-    assert match, f"no temporary password in: {mails[-1]['text']}"
-    SECRETS.append(match.group(1))
-    return match.group(1)
-
-
-async def create_operator(platform: Platform, email: str) -> tuple[int, str]:
-    env = {**os.environ, **platform.service_env("identity")}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "identity",
-        "operateur-create",
-        "--email",
-        email,
-        "--prenom",
-        "Paule",
-        "--nom",
-        "Angevin",
-        "--civilite",
-        "MME",
-        cwd=REPO,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    return process.returncode or 0, (out + err).decode()
+    password = await read_temporary_password(platform, email, count)
+    SECRETS.append(password)
+    return password
 
 
 def login_body(identifiant: str, password: str, kind: str) -> dict[str, str]:

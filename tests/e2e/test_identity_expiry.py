@@ -1,0 +1,136 @@
+"""Expired links are refused, and a lock ends by itself, through the public API.
+
+Waiting 15 days is not a test: the deadlines stored in identity's database are moved into
+the past (as a clock would), then the person acts as usual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+
+import asyncpg
+import pytest
+from cpf_local.platform import Platform
+from e2e_helpers import PASSWORD, activation_link, api, signup_form
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+RESET_LINK = re.compile(r"https?://\S+/mot-de-passe/reinitialisation\?token=([A-Za-z0-9_\-]+)")
+NEW_PASSWORD = "Renouvele2026abc"
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def identity_db(platform: Platform) -> asyncpg.Connection:
+    return await asyncpg.connect(platform.database_url("identity").replace("+asyncpg", ""))
+
+
+async def test_an_expired_activation_link_is_refused(platform: Platform) -> None:
+    form = signup_form()
+    async with api(platform, "identity") as identity:
+        assert (await identity.post("/v1/titulaires", json=form)).status_code == 202
+        (mail,) = await platform.mail.wait_for(form["email"], within=30)
+        token = activation_link(mail).split("token=")[1]
+        conn = await identity_db(platform)
+        try:
+            moved = await conn.execute(
+                "UPDATE activation_token SET expires_at = now() - interval '1 second' "
+                "WHERE token_hash = $1",
+                digest(token),
+            )
+        finally:
+            await conn.close()
+        assert moved == "UPDATE 1"
+
+        expired = await identity.post("/v1/activations", json={"token": token})
+        assert expired.status_code == 410, expired.text
+        assert expired.headers["content-type"].startswith("application/problem+json")
+        assert expired.json()["errors"][0]["rule"] == "activation_expired"
+        login = await identity.post(
+            "/v1/token", json={"identifiant": form["nir"], "mot_de_passe": PASSWORD}
+        )
+        assert login.status_code == 401  # never activated
+
+
+async def test_an_expired_reset_link_is_refused_and_the_password_unchanged(
+    platform: Platform,
+) -> None:
+    form = signup_form()
+    async with api(platform, "identity") as identity:
+        assert (await identity.post("/v1/titulaires", json=form)).status_code == 202
+        (mail,) = await platform.mail.wait_for(form["email"], within=30)
+        token = activation_link(mail).split("token=")[1]
+        assert (await identity.post("/v1/activations", json={"token": token})).status_code == 200
+        asked = await identity.post(
+            "/v1/mot-de-passe/oubli", json={"identifiant": form["nir"], "type_compte": "titulaire"}
+        )
+        assert asked.status_code == 202
+        (reset_mail,) = await platform.mail.wait_for(
+            form["email"], subject_contains="initialisation", within=30
+        )
+        match = RESET_LINK.search(reset_mail["text"])
+        assert match
+        reset_token = match.group(1)
+        conn = await identity_db(platform)
+        try:
+            moved = await conn.execute(
+                "UPDATE action_token SET expires_at = now() - interval '1 second' "
+                "WHERE token_hash = $1",
+                digest(reset_token),
+            )
+        finally:
+            await conn.close()
+        assert moved == "UPDATE 1"
+
+        refused = await identity.post(
+            "/v1/mot-de-passe/reinitialisation",
+            json={"token": reset_token, "nouveau": NEW_PASSWORD, "confirmation": NEW_PASSWORD},
+        )
+        assert 400 <= refused.status_code < 500, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        old = await identity.post(
+            "/v1/token", json={"identifiant": form["nir"], "mot_de_passe": PASSWORD}
+        )
+        assert old.status_code == 200  # the old password still stands
+
+
+async def test_a_lock_ends_by_itself_and_the_account_logs_in_again(platform: Platform) -> None:
+    form = signup_form()
+    login = {"identifiant": form["nir"], "mot_de_passe": PASSWORD}
+    async with api(platform, "identity") as identity:
+        assert (await identity.post("/v1/titulaires", json=form)).status_code == 202
+        (mail,) = await platform.mail.wait_for(form["email"], within=30)
+        token = activation_link(mail).split("token=")[1]
+        assert (await identity.post("/v1/activations", json={"token": token})).status_code == 200
+        for _ in range(5):
+            wrong = await identity.post("/v1/token", json=login | {"mot_de_passe": "Faux2026abc"})
+            assert wrong.status_code == 401
+        assert (await identity.post("/v1/token", json=login)).status_code == 401  # locked
+
+        conn = await identity_db(platform)
+        try:
+            moved = await conn.execute(
+                "UPDATE account SET locked_until = now() - interval '1 second' "
+                "WHERE login = $1 AND locked_until IS NOT NULL",
+                form["nir"],
+            )
+            assert moved == "UPDATE 1"
+            # The unlock job (every second here) ends the lock and publishes AccountUnlocked.
+            for _ in range(100):
+                unlocked = await conn.fetchval(
+                    "SELECT count(*) FROM outbox WHERE type LIKE '%.account.unlocked.v1' "
+                    "AND key = (SELECT id::text FROM account WHERE login = $1)",
+                    form["nir"],
+                )
+                if unlocked:
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            await conn.close()
+        assert unlocked == 1
+        again = await identity.post("/v1/token", json=login)
+        assert again.status_code == 200, again.text
