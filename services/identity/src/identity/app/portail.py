@@ -13,16 +13,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
-from cpf_contracts.events.identity import AccountRegistered
 from cpf_runtime.problems import Problem
 
 from identity.app.errors import invalid_input
 from identity.app.ports import Accounts, Clock, Hasher, Outbox, Sealer
-from identity.app.signup import SignupRules, _tell_owners
-from identity.domain.account import Account, AccountKind, AccountStatus, CguAcceptance
+from identity.app.signup import SignupRules, register_pending
+from identity.domain.account import Account, AccountKind, AccountStatus
 from identity.domain.portail import PortailSignup, siret_violation, validate_portail_signup
 from identity.domain.rules import FieldViolation, InvalidInput
-from identity.domain.tokens import OneTimeToken
 
 
 @dataclass(frozen=True)
@@ -113,17 +111,9 @@ async def sign_up_portail(
         raise invalid_input(exc) from exc
 
     password_hash = await hasher.hash(form.mot_de_passe)
-    now = clock()
-    kind = AccountKind.PORTAIL
-    existing = await accounts.matching(kind, form.email.lower(), form.email)
-    if any(e.blocks_signup(now) for e in existing):
-        _tell_owners(existing, outbox, now)
-        return
-    for stale in existing:
-        await accounts.remove(stale.account.id)
     account = Account(
         id=uuid.uuid4(),
-        kind=kind,
+        kind=AccountKind.PORTAIL,
         login=form.email.lower(),
         email=form.email,
         civilite=form.civilite,
@@ -132,28 +122,13 @@ async def sign_up_portail(
         telephone_mobile=form.telephone,
         password_hash=password_hash,
         status=AccountStatus.PENDING,
-        created_at=now,
+        created_at=clock(),
     )
-    if not await accounts.add(account):
-        _tell_owners(await accounts.matching(kind, account.login, form.email), outbox, now)
-        return
-    await companies.add(
-        account.id,
-        Company(form.siret, form.raison_sociale, form.adresse, form.code_postal, form.commune),
+    opened = await register_pending(
+        account, accounts=accounts, outbox=outbox, sealer=sealer, rules=rules
     )
-    secret, token = OneTimeToken.issue(account.id, now, rules.activation_validity)
-    await accounts.add_activation_token(token)
-    await accounts.add_cgu_acceptance(CguAcceptance(account.id, rules.cgu_version, now))
-    outbox.publish(
-        AccountRegistered(
-            account_id=account.id,
-            kind=kind.value,
-            login=account.login,
-            email=account.email,
-            civilite=account.civilite,
-            prenom=account.prenom,
-            nom=account.nom,
-            activation_link_sealed=sealer.seal(f"{rules.public_url}/activation?token={secret}"),
-            activation_expires_at=token.expires_at,
+    if opened:
+        await companies.add(
+            account.id,
+            Company(form.siret, form.raison_sociale, form.adresse, form.code_postal, form.commune),
         )
-    )

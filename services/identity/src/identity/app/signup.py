@@ -59,18 +59,9 @@ async def sign_up_titulaire(
 
     password_hash = await hasher.hash(form.mot_de_passe)
     now = clock()
-    kind = AccountKind.TITULAIRE
-
-    existing = await accounts.matching(kind, form.nir, form.email)
-    if any(e.blocks_signup(now) for e in existing):
-        _tell_owners(existing, outbox, now)
-        return
-    for stale in existing:  # pending, link expired: this sign-up replaces it
-        await accounts.remove(stale.account.id)
-
     account = Account(
         id=uuid.uuid4(),
-        kind=kind,
+        kind=AccountKind.TITULAIRE,
         login=form.nir,
         email=form.email,
         civilite=form.civilite,
@@ -82,10 +73,28 @@ async def sign_up_titulaire(
         status=AccountStatus.PENDING,
         created_at=now,
     )
+    await register_pending(account, accounts=accounts, outbox=outbox, sealer=sealer, rules=rules)
+
+
+async def register_pending(
+    account: Account, *, accounts: Accounts, outbox: Outbox, sealer: Sealer, rules: SignupRules
+) -> bool:
+    """Open ``account``, pending activation, and publish its sealed activation link; or, when
+    its login or e-mail belongs to an account, tell that account's owner instead. The caller
+    answers the same either way (no enumeration). ``True`` when the account was opened."""
+    now = account.created_at
+    existing = await accounts.matching(account.kind, account.login, account.email)
+    if any(e.blocks_signup(now) for e in existing):
+        _tell_owners(existing, outbox, now)
+        return False
+    for stale in existing:  # pending, link expired: this sign-up replaces it
+        await accounts.remove(stale.account.id)
     if not await accounts.add(account):
-        # A concurrent sign-up with the same NIR or e-mail committed first.
-        _tell_owners(await accounts.matching(kind, form.nir, form.email), outbox, now)
-        return
+        # A concurrent sign-up with the same login or e-mail committed first.
+        _tell_owners(
+            await accounts.matching(account.kind, account.login, account.email), outbox, now
+        )
+        return False
 
     secret, token = OneTimeToken.issue(account.id, now, rules.activation_validity)
     await accounts.add_activation_token(token)
@@ -93,7 +102,7 @@ async def sign_up_titulaire(
     outbox.publish(
         AccountRegistered(
             account_id=account.id,
-            kind=kind.value,
+            kind=account.kind.value,
             login=account.login,
             email=account.email,
             civilite=account.civilite,
@@ -103,6 +112,7 @@ async def sign_up_titulaire(
             activation_expires_at=token.expires_at,
         )
     )
+    return True
 
 
 def _tell_owners(existing: list[ExistingAccount], outbox: Outbox, now: datetime) -> None:
