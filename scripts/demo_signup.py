@@ -14,7 +14,7 @@ import random
 
 import httpx
 
-PASSWORD = "Formation2026!xyz"
+PASSWORD = "Formation2026!xyz"  # noqa: S105  (a demo account on a local platform)
 
 
 def new_nir() -> str:
