@@ -2,8 +2,9 @@
 test session, started from the same code as the local runner, in a throw-away folder.
 
 Loaded by the root ``conftest.py`` (``pytest_plugins``). A test asks for a fresh database
-with :func:`fresh_database` (migrated by Alembic, or built from a metadata) and for the
-broker's address with the ``kafka`` fixture.
+with :func:`fresh_database` or :func:`migrated_database` and for the broker's address with
+the ``kafka`` fixture. A service's integration ``conftest.py`` that defines ``migrated_url``
+(its migrated database) gets ``engine`` and ``uow_factory`` from here.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import asyncio
 import secrets
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cpf_local.broker import TansuBroker
 from cpf_local.postgres import PostgresCluster
@@ -69,3 +72,38 @@ async def migrated_database(cluster: PostgresCluster, package_file: str, prefix:
     # Alembic's env runs its own event loop: keep it off the test's loop.
     await asyncio.to_thread(upgrade_head, migrations_of(package_file), url)
     return url
+
+
+@pytest.fixture
+async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on the service's migrated database, every table emptied first.
+
+    Use cases commit (and concurrent ones must), so tests cannot run inside one rolled-back
+    transaction: each starts from empty tables instead. Tables are found, not listed, so a
+    new migration needs no change here.
+    """
+    from cpf_runtime.db import create_engine
+
+    engine = create_engine(migrated_url, pool_size=12)
+    async with engine.begin() as conn:
+        tables = list(
+            await conn.scalars(
+                text(
+                    "SELECT quote_ident(tablename) FROM pg_tables "
+                    "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
+            )
+        )
+        if tables:
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)}"))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def uow_factory(engine: AsyncEngine) -> Callable[[], object]:
+    """Units of work on ``engine``, as the service's entrypoints open them."""
+    from cpf_runtime.db import UnitOfWork, make_session_factory
+
+    factory = make_session_factory(engine)
+    return lambda: UnitOfWork(factory)

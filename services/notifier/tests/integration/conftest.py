@@ -6,18 +6,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import notifier
 import pytest
 from cpf_local.postgres import PostgresCluster
 from cpf_local.testing import migrated_database
-from cpf_runtime.db import UnitOfWork, create_engine, make_session_factory
 from cpf_runtime.sealing import generate_keypair
 from cpf_runtime.service import Runtime
 from notifier.main import build
 from notifier.settings import NotifierSettings
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .support import Clock, SmtpServer, free_port
@@ -26,23 +24,6 @@ from .support import Clock, SmtpServer, free_port
 @pytest.fixture(scope="session")
 async def migrated_url(postgres: PostgresCluster) -> str:
     return await migrated_database(postgres, notifier.__file__, "notifier")
-
-
-@pytest.fixture
-async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(migrated_url, pool_size=5)
-    # Delivery commits its own transactions, so tests cannot run inside a rolled-back one:
-    # each starts from empty tables instead.
-    async with engine.begin() as conn:
-        await conn.execute(text("TRUNCATE message, account_contact, outbox, inbox"))
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-def uow_factory(engine: AsyncEngine) -> Callable[[], UnitOfWork]:
-    factory = make_session_factory(engine)
-    return lambda: UnitOfWork(factory)
 
 
 @pytest.fixture(scope="session")
