@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import secrets
 import sys
 from pathlib import Path
 
@@ -37,13 +38,13 @@ def documents() -> dict[Path, str]:
             for name, value in vars(settings_module).items()
             if name.endswith("Settings") and value.__module__ == settings_module.__name__
         )
-        placeholders = {"database_url": PLACEHOLDER_URL} | {
-            name: key
-            for name, key in zip(
-                ("sealing_private_key", "sealing_public_key"), KEYPAIR, strict=True
-            )
-            if name in settings_class.model_fields
+        throwaway = {
+            "database_url": PLACEHOLDER_URL,
+            "sealing_private_key": KEYPAIR[0],
+            "sealing_public_key": KEYPAIR[1],
+            "signing_key_passphrase": secrets.token_urlsafe(24),
         }
+        placeholders = {k: v for k, v in throwaway.items() if k in settings_class.model_fields}
         runtime = main.build(settings_class(**placeholders))
         rendered[ROOT / "docs" / "asyncapi" / f"{package}.json"] = render(
             asyncapi_document(runtime)

@@ -197,6 +197,7 @@ class _Secrets:
     sealing_private_key: str
     sealing_public_key: str
     database_passwords: dict[str, str]
+    signing_key_passphrase: str
 
     @classmethod
     def load_or_create(cls, path: Path) -> _Secrets:
@@ -208,6 +209,9 @@ class _Secrets:
             key = PrivateKey.generate()
             data["sealing_private_key"] = base64.b64encode(bytes(key)).decode()
             data["sealing_public_key"] = base64.b64encode(bytes(key.public_key)).decode()
+            changed = True
+        if "signing_key_passphrase" not in data:  # encrypts identity's signing keys at rest
+            data["signing_key_passphrase"] = secrets.token_urlsafe(32)
             changed = True
         passwords = data.setdefault("database_passwords", {})
         for name in SERVICE_NAMES:
@@ -221,7 +225,12 @@ class _Secrets:
             with os.fdopen(fd, "w") as file:
                 file.write(json.dumps(data, indent=2) + "\n")
             os.replace(tmp, path)
-        return cls(data["sealing_private_key"], data["sealing_public_key"], passwords)
+        return cls(
+            data["sealing_private_key"],
+            data["sealing_public_key"],
+            passwords,
+            data["signing_key_passphrase"],
+        )
 
 
 def _postgres_can_reach(path: Path) -> bool:
@@ -379,6 +388,7 @@ class Platform:
             }
         if spec.name == "identity":
             env["IDENTITY_PUBLIC_URL"] = self.identity_url
+            env["IDENTITY_SIGNING_KEY_PASSPHRASE"] = self._secrets.signing_key_passphrase
             # The company register (SIRET look-up) that pre-fills a portal sign-up.
             env["IDENTITY_COMPANY_REGISTER_URL"] = (
                 f"http://{LOCALHOST}:{self.ports.services['habilitation']}"

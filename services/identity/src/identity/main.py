@@ -75,6 +75,7 @@ from identity.app.throttle import Throttle, ThrottleRules, lift_ended_locks
 from identity.domain.password_policy import PORTAIL, TITULAIRE
 from identity.domain.signing_keys import SigningKey
 from identity.security.passwords import PasswordHasher
+from identity.security.signing import KeyVault
 from identity.settings import IdentitySettings
 from identity.store.company_register import HttpCompanyRegister
 from identity.store.repository import SqlAccounts, SqlSigningKeys, SqlUsedChallenges
@@ -102,13 +103,18 @@ def build(settings: IdentitySettings | None = None, *, clock: Clock = utcnow) ->
     settings = settings or IdentitySettings()
     runtime = Runtime("identity", settings, publishes=PUBLISHES, description=__doc__ or "")
 
+    vault = KeyVault(settings.signing_key_passphrase.get_secret_value())
+
     async def load_signing_key() -> SigningKey:
         # Its own transaction: a key created here is committed whatever the request does.
         async with runtime.uow() as uow:
-            return await ensure_signing_key(SqlSigningKeys(uow.session), clock)
+            return await ensure_signing_key(SqlSigningKeys(uow.session), clock, vault)
 
     keyring = KeyRing(
-        load_signing_key, clock, max_age=timedelta(seconds=settings.signing_key_reload_seconds)
+        load_signing_key,
+        clock,
+        vault,
+        max_age=timedelta(seconds=settings.signing_key_reload_seconds),
     )
     token_rules = TokenRules(
         issuer=settings.auth_issuer,
@@ -339,7 +345,10 @@ def rotate_signing_key_command(services: Services) -> Command:
     async def run(runtime: Runtime, args: argparse.Namespace) -> int:
         async with runtime.uow() as uow:
             new, gone = await rotate_signing_key(
-                SqlSigningKeys(uow.session), services.clock, services.tokens.ttl
+                SqlSigningKeys(uow.session),
+                services.clock,
+                services.tokens.ttl,
+                services.keyring.vault,
             )
         print(f"identity: nouvelle clé de signature active : {new.kid}")
         for kid in gone:

@@ -5,7 +5,7 @@ import binascii
 from typing import Literal
 
 from cpf_runtime.settings import ServiceSettings, require_secret, shared
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 
@@ -20,6 +20,9 @@ class IdentitySettings(ServiceSettings):
     public_url: str = "http://127.0.0.1:8001"
     # The notifier's public key: secrets bound for an e-mail are sealed to it.
     sealing_public_key: str = Field(validation_alias=shared("SEALING_PUBLIC_KEY"))
+
+    # Encrypts the signing keys stored in the database (PKCS#8); only identity holds it.
+    signing_key_passphrase: SecretStr = Field(min_length=16)
 
     access_token_ttl_seconds: int = Field(900, ge=60, le=3600)
     # Guide 003: the titulaire's activation link is valid 15 days, then sign-up is redone.
@@ -81,6 +84,12 @@ class IdentitySettings(ServiceSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("signing_key_passphrase")
+    @classmethod
+    def _real_passphrase(cls, value: SecretStr) -> SecretStr:
+        require_secret(value.get_secret_value(), "IDENTITY_SIGNING_KEY_PASSPHRASE")
+        return value
 
     @field_validator("sealing_public_key")
     @classmethod

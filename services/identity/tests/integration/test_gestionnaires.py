@@ -32,6 +32,7 @@ NEW_PASSWORD = "Nouveau2026abc"  # noqa: S105
 @pytest.fixture
 async def runtime(migrated_url, engine, keypair, clock) -> AsyncIterator[Runtime]:
     settings = IdentitySettings(
+        signing_key_passphrase="tests-only-passphrase-0123456789",
         database_url=migrated_url,
         sealing_public_key=keypair[1],
         argon2_memory_kib=64,

@@ -22,12 +22,15 @@ from identity.domain.nir import nir_key
 from identity.domain.password_policy import TITULAIRE
 from identity.domain.signup import TitulaireSignup
 from identity.security.passwords import PasswordHasher
+from identity.security.signing import KeyVault
 from identity.store.repository import SqlAccounts, SqlSigningKeys
 from sqlalchemy import text
 
 RULES = SignupRules(TITULAIRE, timedelta(days=15), "2025-01", "https://identite.example")
 TOKENS = TokenRules("https://identite.example", "cpf-platform", timedelta(seconds=900))
 HASHER = PasswordHasher(memory_kib=64, time_cost=1, parallelism=1, threads=4)
+
+VAULT = KeyVault("tests-only-passphrase-0123456789")
 
 
 def nir(n: int) -> str:
@@ -111,7 +114,7 @@ async def test_sign_up_activate_log_in(engine, uow_factory, keypair, clock, sign
 
     async def load():
         async with uow_factory() as uow:
-            return await ensure_signing_key(SqlSigningKeys(uow.session), clock)
+            return await ensure_signing_key(SqlSigningKeys(uow.session), clock, VAULT)
 
     async with uow_factory() as uow:
         issued = await log_in(
@@ -120,7 +123,7 @@ async def test_sign_up_activate_log_in(engine, uow_factory, keypair, clock, sign
             "Abcde123",
             accounts=SqlAccounts(uow.session),
             hasher=HASHER,
-            keys=KeyRing(load, clock),
+            keys=KeyRing(load, clock, VAULT),
             clock=clock,
             rules=TOKENS,
         )
@@ -184,7 +187,7 @@ async def test_an_expired_pending_account_gives_way(engine, keypair, clock, sign
 async def test_processes_starting_together_create_one_signing_key(engine, uow_factory, clock):
     async def ensure() -> str:
         async with uow_factory() as uow:
-            return (await ensure_signing_key(SqlSigningKeys(uow.session), clock)).kid
+            return (await ensure_signing_key(SqlSigningKeys(uow.session), clock, VAULT)).kid
 
     kids = await asyncio.gather(*(ensure() for _ in range(8)))
     assert len(set(kids)) == 1

@@ -22,8 +22,11 @@ from identity.domain.account import Account, AccountKind, CguAcceptance, Existin
 from identity.domain.password_policy import TITULAIRE
 from identity.domain.signing_keys import SigningKey
 from identity.domain.tokens import ActionToken, OneTimeToken
+from identity.security.signing import KeyVault
 
 PUBLIC_URL = "https://identite.example"
+
+VAULT = KeyVault("tests-only-passphrase-0123456789")
 
 
 class FakeClock:
@@ -288,6 +291,6 @@ def token_rules() -> TokenRules:
 @pytest.fixture
 def keyring(signing_keys: FakeSigningKeys, clock: FakeClock) -> KeyRing:
     async def load() -> SigningKey:
-        return await ensure_signing_key(signing_keys, clock)
+        return await ensure_signing_key(signing_keys, clock, VAULT)
 
-    return KeyRing(load, clock)
+    return KeyRing(load, clock, VAULT)

@@ -27,6 +27,7 @@ VALID = {
 @pytest.fixture(scope="module")
 def app(sealing_keypair) -> FastAPI:
     settings = IdentitySettings(
+        signing_key_passphrase="tests-only-passphrase-0123456789",
         database_url="postgresql+asyncpg://nobody:nothing@127.0.0.1:1/none",
         sealing_public_key=sealing_keypair[1],
         public_url="https://identite.example/",

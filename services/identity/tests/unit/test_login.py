@@ -18,9 +18,11 @@ from identity.app.login import log_in
 from identity.domain.account import Account, AccountKind, AccountStatus
 from identity.domain.signing_keys import SigningKey
 from identity.security.passwords import PasswordHasher
-from identity.security.signing import generate_signing_key, thumbprint
+from identity.security.signing import KeyVault, generate_signing_key, thumbprint
 
 NIR = "255081416802538"
+
+VAULT = KeyVault("tests-only-passphrase-0123456789")
 
 
 def account(status: AccountStatus = AccountStatus.ACTIVE) -> Account:
@@ -129,18 +131,18 @@ async def test_one_signing_key_is_created_then_reused(keyring, signing_keys, clo
     assert first is second is third
     assert len(signing_keys.keys) == 1
     assert signing_keys.keys[0].kid == thumbprint(signing_keys.keys[0].public_jwk)
-    assert (await ensure_signing_key(signing_keys, clock)).kid == first.kid
+    assert (await ensure_signing_key(signing_keys, clock, VAULT)).kid == first.kid
 
 
 async def test_a_retired_key_stays_published_while_its_tokens_live(
     signing_keys, clock, token_rules
 ) -> None:
-    old = generate_signing_key(clock.now - timedelta(days=30))
+    old = generate_signing_key(clock.now - timedelta(days=30), VAULT)
     retired = SigningKey(
         old.kid, old.private_key_pem, old.public_jwk, old.created_at, retired_at=clock.now
     )
     signing_keys.keys.append(retired)
-    new = await ensure_signing_key(signing_keys, clock)
+    new = await ensure_signing_key(signing_keys, clock, VAULT)
     assert new.kid != retired.kid
 
     kids = [k["kid"] for k in await published_keys(signing_keys, clock, token_rules.ttl)]
@@ -169,7 +171,7 @@ async def test_rotation_new_tokens_carry_the_new_kid_and_old_ones_still_verify(
     old_token = old_signer.sign(claims)
 
     clock.advance(timedelta(seconds=1))
-    new, gone = await rotate_signing_key(signing_keys, clock, token_rules.ttl)
+    new, gone = await rotate_signing_key(signing_keys, clock, token_rules.ttl, VAULT)
     assert gone == []
     assert new.kid != old_signer.kid
     assert await jwks_kids() == [new.kid, old_signer.kid]
@@ -190,7 +192,7 @@ async def test_rotation_new_tokens_carry_the_new_kid_and_old_ones_still_verify(
     # A second rotation after the overlap deletes the first key.
     clock.advance(token_rules.ttl + ROTATION_MARGIN)
     assert await jwks_kids() == [new.kid]
-    third, gone = await rotate_signing_key(signing_keys, clock, token_rules.ttl)
+    third, gone = await rotate_signing_key(signing_keys, clock, token_rules.ttl, VAULT)
     assert gone == [old_signer.kid]
     assert {k.kid for k in signing_keys.keys} == {new.kid, third.kid}
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from identity.app.ports import Clock, SigningKeys
 from identity.domain.signing_keys import SigningKey, current_key
-from identity.security.signing import TokenSigner, generate_signing_key
+from identity.security.signing import KeyVault, TokenSigner, generate_signing_key
 
 
-async def ensure_signing_key(keys: SigningKeys, clock: Clock) -> SigningKey:
+async def ensure_signing_key(keys: SigningKeys, clock: Clock, vault: KeyVault) -> SigningKey:
     """The key that signs new tokens; a new one when none is active."""
     key = current_key(await keys.all())
     if key is not None:
@@ -23,7 +23,7 @@ async def ensure_signing_key(keys: SigningKeys, clock: Clock) -> SigningKey:
     key = current_key(await keys.all())
     if key is not None:
         return key
-    key = generate_signing_key(clock())
+    key = generate_signing_key(clock(), vault)
     await keys.add(key)
     return key
 
@@ -49,7 +49,7 @@ async def published_keys(
 
 
 async def rotate_signing_key(
-    keys: SigningKeys, clock: Clock, token_ttl: timedelta
+    keys: SigningKeys, clock: Clock, token_ttl: timedelta, vault: KeyVault
 ) -> tuple[SigningKey, list[str]]:
     """A new key signs from now on; the active one is retired (still published for the
     overlap, so tokens in flight verify); keys past their overlap are deleted. The new key
@@ -57,7 +57,7 @@ async def rotate_signing_key(
     await keys.lock()
     now = clock()
     existing = await keys.all()
-    new = generate_signing_key(now)
+    new = generate_signing_key(now, vault)
     await keys.add(new)
     for key in existing:
         if key.retired_at is None:
@@ -80,8 +80,10 @@ class KeyRing:
         self,
         load: Callable[[], Awaitable[SigningKey]],
         clock: Clock,
+        vault: KeyVault,
         max_age: timedelta = timedelta(seconds=60),
     ) -> None:
+        self.vault = vault
         self._load = load
         self._clock = clock
         self._max_age = max_age
@@ -96,6 +98,6 @@ class KeyRing:
             if self._signer is None or stale:
                 key = await self._load()
                 if self._signer is None or self._signer.kid != key.kid:
-                    self._signer = TokenSigner(key)
+                    self._signer = TokenSigner(key, self.vault)
                 self._loaded_at = now
             return self._signer
