@@ -2,7 +2,13 @@
 
 The unit of work is the one transaction boundary of an entrypoint (an HTTP request, a
 consumed message, a scheduled job): it commits when the block ends without an exception and
-rolls back otherwise. Use cases receive it, add rows and events, and may flush, never commit.
+rolls back otherwise, with one explicit exception: a :class:`~cpf_runtime.errors.DomainError`
+whose class sets ``keeps_changes`` is committed, then re-raised (a failed login must count).
+Use cases receive it, add rows and events, and may flush, never commit.
+
+Each service subclasses :class:`UnitOfWork` to carry its repositories (``uow.accounts``…),
+built on the session in :meth:`UnitOfWork.bind`; its fake twin for unit tests derives from
+:class:`cpf_runtime.fakes.FakeUnitOfWork` and follows the same rules.
 Events published through it go to the outbox in the same transaction as the change, so a
 change is never committed without its events, nor an event published without its change.
 """
@@ -13,7 +19,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from cpf_contracts.base import Event
 from sqlalchemy import (
@@ -38,6 +44,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from cpf_runtime.errors import DomainError
 from cpf_runtime.tracing import child_of, current_traceparent
 
 NAMING_CONVENTION = {
@@ -108,6 +115,11 @@ def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
 
 
+def keeps_changes(exc: BaseException | None) -> bool:
+    """Whether a unit of work ending with ``exc`` commits (see the module docstring)."""
+    return exc is None or (isinstance(exc, DomainError) and exc.keeps_changes)
+
+
 class UnitOfWork:
     """One transaction: rows, outbox events and inbox marks committed together."""
 
@@ -117,10 +129,14 @@ class UnitOfWork:
         self._session_factory = session_factory
         self._pending: list[tuple[Event, str]] = []
 
-    async def __aenter__(self) -> UnitOfWork:
+    async def __aenter__(self) -> Self:
         self.session = self._session_factory()
         self._pending = []
+        self.bind(self.session)
         return self
+
+    def bind(self, session: AsyncSession) -> None:
+        """Build the service's repositories on ``session`` (overridden by each service)."""
 
     async def __aexit__(
         self,
@@ -129,7 +145,7 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            if exc_type is None:
+            if keeps_changes(exc):
                 await self._write_outbox()
                 await self.session.commit()
             else:

@@ -1,7 +1,9 @@
 """RFC 9457 problem details (``application/problem+json``), in French, naming field and rule.
 
-Use cases raise :class:`Problem`; the handlers here turn it, and FastAPI's own validation
-errors, into one shape every client can read::
+Use cases raise domain errors (:mod:`cpf_runtime.errors`); each service maps them to a
+status and a title once, with :func:`install_domain_errors`. Routes and dependencies of the
+API layer may raise :class:`Problem` directly (a missing token is HTTP's business). Both,
+and FastAPI's own validation errors, become one shape every client can read::
 
     {"type": "...", "title": "...", "status": 422, "detail": "...",
      "errors": [{"field": "email_confirmation", "rule": "emails_match", "message": "..."}]}
@@ -9,6 +11,8 @@ errors, into one shape every client can read::
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +20,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cpf_runtime.errors import DomainError, FieldError, InvalidInput
+
+__all__ = ["DomainError", "FieldError", "Problem", "install_domain_errors", "invalid"]
+
+log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://errors.cpf.example/"
@@ -31,13 +41,6 @@ PYDANTIC_MESSAGES = {
     "value_error": "Cette valeur est invalide.",
     "json_invalid": "Le corps de la requête n'est pas un JSON valide.",
 }
-
-
-@dataclass(frozen=True)
-class FieldError:
-    field: str
-    rule: str
-    message: str
 
 
 @dataclass
@@ -118,3 +121,55 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+
+
+ProblemSpec = tuple[int, str] | tuple[int, str, str] | Callable[[Any], Problem]
+"""How one domain error becomes a problem: ``(status, title)``, ``(status, title, code)``,
+or a function of the error (for headers such as Retry-After)."""
+
+
+def problem_for(error: DomainError, mapping: Mapping[type[DomainError], ProblemSpec]) -> Problem:
+    """The problem for ``error``: the entry of its nearest class in ``mapping``.
+
+    An error no entry covers is a programming mistake: it is logged and answered 400 with
+    its own message, never a 500 (a refusal is still a refusal).
+    """
+    for cls in type(error).__mro__:
+        spec = mapping.get(cls)
+        if spec is not None:
+            break
+    else:
+        log.error("domain error with no problem mapping", extra={"error": type(error).__name__})
+        spec = (400, error.message or "Requête refusée.")
+    if callable(spec):
+        return spec(error)
+    status, title, *code = spec
+    detail = error.message or "; ".join(e.message for e in error.errors)
+    return Problem(
+        status,
+        title,
+        detail if detail != title else "",
+        list(error.errors),
+        code[0] if code else _code_of(type(error)),
+    )
+
+
+def _code_of(cls: type) -> str:
+    name = cls.__name__
+    return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
+
+
+DEFAULT_MAPPING: Mapping[type[DomainError], ProblemSpec] = {
+    InvalidInput: (422, "Certaines informations saisies sont invalides.", "validation"),
+}
+
+
+def install_domain_errors(app: FastAPI, mapping: Mapping[type[DomainError], ProblemSpec]) -> None:
+    """Answer every :class:`DomainError` raised under ``app`` with its mapped problem."""
+    full = {**DEFAULT_MAPPING, **mapping}
+
+    async def on_domain_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DomainError)
+        return problem_response(problem_for(exc, full))
+
+    app.add_exception_handler(DomainError, on_domain_error)

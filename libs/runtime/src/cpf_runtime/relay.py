@@ -20,7 +20,6 @@ import logging
 import time
 from datetime import timedelta
 
-import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from cpf_contracts.envelope import CONTENT_TYPE
@@ -29,6 +28,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cpf_runtime.db import OUTBOX_CHANNEL
+from cpf_runtime.listen import listen_forever
 
 log = logging.getLogger(__name__)
 
@@ -158,25 +158,9 @@ class OutboxRelay:
         return len(sent)
 
     async def _listen(self) -> None:
-        """Keep a LISTEN connection open; reconnect when it drops (polling covers the gap)."""
-        while True:
-            closed = asyncio.Event()
-            conn: asyncpg.Connection | None = None
-            try:
-                conn = await asyncpg.connect(self._listen_dsn)
-                conn.add_termination_listener(lambda _, closed=closed: closed.set())
-                await conn.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
-                self._wake.set()  # events may have been committed while we were not listening
-                await closed.wait()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001  (any failure: reconnect after a pause)
-                log.warning("outbox relay: LISTEN connection lost, reconnecting")
-            finally:
-                if conn is not None:
-                    with contextlib.suppress(Exception):
-                        await conn.close()
-            await asyncio.sleep(self._poll_interval)
+        await listen_forever(
+            self._listen_dsn, OUTBOX_CHANNEL, self._wake.set, pause=self._poll_interval
+        )
 
     async def _purge_if_due(self) -> None:
         now = time.monotonic()

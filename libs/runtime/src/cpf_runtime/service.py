@@ -15,7 +15,7 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -32,9 +32,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from cpf_runtime.auth import TokenVerifier
 from cpf_runtime.consumer import EventConsumer, RetryPolicy, Subscription
 from cpf_runtime.db import UnitOfWork, create_engine, make_session_factory
+from cpf_runtime.errors import DomainError
 from cpf_runtime.kafka import ensure_topics, make_consumer, make_producer
 from cpf_runtime.logs import configure_logging
-from cpf_runtime.problems import Problem, install_problem_handlers, problem_response
+from cpf_runtime.problems import (
+    Problem,
+    ProblemSpec,
+    install_domain_errors,
+    install_problem_handlers,
+    problem_response,
+)
 from cpf_runtime.relay import OutboxRelay, asyncpg_dsn
 from cpf_runtime.settings import ServiceSettings
 from cpf_runtime.tracing import child_of, current_traceparent
@@ -66,6 +73,10 @@ class Runtime:
     settings: ServiceSettings
     publishes: list[type[Event]] = field(default_factory=list)
     description: str = ""
+    uow_class: type[UnitOfWork] = UnitOfWork
+    """The service's unit of work (the one that carries its repositories)."""
+    domain_errors: Mapping[type[DomainError], ProblemSpec] = field(default_factory=dict)
+    """The service's domain errors and their problems (its ``api/errors.py``)."""
     engine: AsyncEngine = field(init=False)
     session_factory: async_sessionmaker[AsyncSession] = field(init=False)
     producer: AIOKafkaProducer | None = field(init=False, default=None)
@@ -85,7 +96,7 @@ class Runtime:
         )
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
+        return self.uow_class(self.session_factory)
 
     def consume(self, name: str, *subscriptions: Subscription) -> None:
         s = self.settings
@@ -210,6 +221,7 @@ class Runtime:
         )
         app.state.runtime = self
         install_problem_handlers(app)
+        install_domain_errors(app, self.domain_errors)
         app.middleware("http")(_observe)
         app.include_router(self._ops_router())
         for router in self.routers:

@@ -26,6 +26,7 @@ from cpf_runtime.db import (
     make_session_factory,
     replay_outbox,
 )
+from cpf_runtime.errors import DomainError
 from cpf_runtime.kafka import ensure_topics
 from cpf_runtime.relay import OutboxRelay, asyncpg_dsn
 from cpf_runtime.settings import ServiceSettings
@@ -179,6 +180,32 @@ async def test_a_rolled_back_change_publishes_nothing(bench: Bench, thing_event:
             text("SELECT count(*) FROM outbox WHERE key = :k"), {"k": str(thing_id)}
         )
     assert count == 0
+
+
+class RefusedButCounted(DomainError):
+    keeps_changes = True
+
+
+async def test_a_refusal_that_keeps_changes_commits_them_then_raises(
+    bench: Bench, thing_event: Any
+) -> None:
+    kept, dropped = uuid.uuid4(), uuid.uuid4()
+    with pytest.raises(RefusedButCounted):
+        async with bench.uow() as uow:
+            await uow.session.execute(effect.insert().values(thing_id=kept, note="counted"))
+            uow.publish(thing_event(thing_id=kept, note="counted"))
+            raise RefusedButCounted("refusé")
+    with pytest.raises(DomainError):
+        async with bench.uow() as uow:
+            await uow.session.execute(effect.insert().values(thing_id=dropped, note="lost"))
+            raise DomainError("refusé")
+    assert await effects_of(bench, kept) == ["counted"]
+    assert await effects_of(bench, dropped) == []
+    async with bench.engine.connect() as conn:
+        count = await conn.scalar(
+            text("SELECT count(*) FROM outbox WHERE key = :k"), {"k": str(kept)}
+        )
+    assert count == 1
 
 
 async def test_the_same_event_delivered_twice_has_one_effect(

@@ -50,7 +50,11 @@ class _GestionnaireEvent(Event):
 
 class GestionnaireToProvision(_GestionnaireEvent):
     """A person was habilitated in the CPF employer space: identity must create their login
-    (identifiant chosen here) and e-mail them a temporary password."""
+    (identifiant chosen here) and e-mail them a temporary password.
+
+    Superseded by :class:`GestionnaireCreated` (v2); still published beside it for
+    consumers that have not moved yet.
+    """
 
     fact: ClassVar[str] = "to_provision"
 
@@ -64,6 +68,29 @@ class GestionnaireToProvision(_GestionnaireEvent):
     email: str
     telephone: str | None = None
     requested_at: datetime
+
+
+class GestionnaireCreated(_GestionnaireEvent):
+    """A person was habilitated in the CPF employer space, with the identifiant chosen here.
+
+    Identity creates their login from it and has a temporary password e-mailed to them.
+    Successor of ``GestionnaireToProvision`` (v1), whose name was a request rather than a
+    fact: it is ``v2`` of that contract, published beside v1 until every consumer reads v2.
+    """
+
+    fact: ClassVar[str] = "created"
+    version: ClassVar[int] = 2
+
+    account_id: uuid.UUID
+    identifiant: str
+    organisation_id: uuid.UUID
+    siret: str
+    civilite: Civilite
+    prenom: str
+    nom: str
+    email: str
+    telephone: str | None = None
+    created_at: datetime
 
 
 class GestionnairePasswordRegenerationRequested(_GestionnaireEvent):
