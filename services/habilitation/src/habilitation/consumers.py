@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from cpf_contracts.events.identity import (
     AccountActivated,
     AccountDeleted,
@@ -13,13 +15,15 @@ from cpf_runtime.db import UnitOfWork
 
 from habilitation.app import accounts
 from habilitation.app.deactivation import IDENTITY, deactivate_gestionnaire
+from habilitation.app.ports import HabilitationUow
 from habilitation.domain.models import KnownAccount
-from habilitation.store.uow import HabilitationUnitOfWork
 
 
-def _ours(uow: UnitOfWork) -> HabilitationUnitOfWork:
-    assert isinstance(uow, HabilitationUnitOfWork), "Runtime(uow_class=HabilitationUnitOfWork)"
-    return uow
+def _ours(uow: UnitOfWork) -> HabilitationUow:
+    """The runtime's unit of work is the service's (``Runtime(uow_class=...)``); unit tests
+    hand in the fake one."""
+    assert hasattr(uow, "gestionnaires"), "Runtime(uow_class=HabilitationUnitOfWork)"
+    return cast(HabilitationUow, uow)
 
 
 async def account_activated(event: AccountActivated, uow: UnitOfWork) -> None:

@@ -83,6 +83,18 @@ async def active_target(
     return target
 
 
+def rights_of(person: Gestionnaire, organisation: Organisation) -> dict[str, Any]:
+    """What the habilitation events (granted, changed) say of a person's rights."""
+    return {
+        "account_id": person.account_id,
+        "organisation_id": organisation.id,
+        "siret": organisation.siret,
+        "role": person.role,
+        "profile": person.profile,
+        "unite_id": person.unite_id,
+    }
+
+
 async def organisation_of(uow: HabilitationUow, person: Gestionnaire) -> Organisation:
     organisation = await uow.organisations.get(person.organisation_id)
     assert organisation is not None, "a person belongs to a recorded organisation"

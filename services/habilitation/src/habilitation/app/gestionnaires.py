@@ -24,6 +24,7 @@ from habilitation.app.common import (
     refuse_unless_allowed,
     require_action_by,
     require_member,
+    rights_of,
     unite_of,
 )
 from habilitation.app.organisations import NewPerson, contact_of
@@ -249,13 +250,6 @@ async def _publish_edit(
         organisation = await organisation_of(uow, person)
         uow.publish(
             HabilitationChanged(
-                account_id=person.account_id,
-                organisation_id=person.organisation_id,
-                siret=organisation.siret,
-                role=person.role,
-                profile=person.profile,
-                unite_id=person.unite_id,
-                changed_by=by.account_id,
-                changed_at=at,
+                **rights_of(person, organisation), changed_by=by.account_id, changed_at=at
             )
         )

@@ -12,7 +12,7 @@ from cpf_contracts.events.habilitation import (
     HabilitationGranted,
 )
 
-from habilitation.app.common import Actor, record
+from habilitation.app.common import Actor, record, rights_of
 from habilitation.app.ports import Draw, HabilitationUow
 from habilitation.domain.errors import EmailTaken, IdentifiantExhausted, IdentifiantTaken
 from habilitation.domain.identifiant import candidates
@@ -107,13 +107,6 @@ def created_events(
         GestionnaireToProvision(**person_fields, requested_at=person.created_at),
         GestionnaireCreated(**person_fields, created_at=person.created_at),
         HabilitationGranted(
-            account_id=person.account_id,
-            organisation_id=organisation.id,
-            siret=organisation.siret,
-            role=person.role,
-            profile=person.profile,
-            unite_id=person.unite_id,
-            granted_by=granted_by,
-            granted_at=person.created_at,
+            **rights_of(person, organisation), granted_by=granted_by, granted_at=person.created_at
         ),
     )

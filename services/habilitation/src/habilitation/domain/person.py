@@ -81,26 +81,32 @@ def check_contact(
             )
         )
     phone = (telephone or "").strip() or None
-    if phone is not None:
-        if not (phone.isascii() and phone.isdigit()):
-            errors.append(
-                FieldError(
-                    "telephone",
-                    "phone_digits",
-                    "Le téléphone se saisit sans espaces ni points : des chiffres uniquement.",
-                )
-            )
-        elif not PHONE_MIN <= len(phone) <= PHONE_MAX:
-            errors.append(
-                FieldError(
-                    "telephone",
-                    "phone_length",
-                    f"Le téléphone compte de {PHONE_MIN} à {PHONE_MAX} chiffres.",
-                )
-            )
+    errors += _phone_errors(phone)
     job = (fonction or "").strip() or None
     if job is not None and len(job) > MAX_FONCTION:
         errors.append(FieldError("fonction", "max_length", "La fonction est trop longue."))
     if errors or civ is None:
         return None, errors
     return Contact(civ, clean["prenom"], clean["nom"], mail, phone, job), []
+
+
+def _phone_errors(phone: str | None) -> list[FieldError]:
+    if phone is None:
+        return []
+    if not (phone.isascii() and phone.isdigit()):
+        return [
+            FieldError(
+                "telephone",
+                "phone_digits",
+                "Le téléphone se saisit sans espaces ni points : des chiffres uniquement.",
+            )
+        ]
+    if not PHONE_MIN <= len(phone) <= PHONE_MAX:
+        return [
+            FieldError(
+                "telephone",
+                "phone_length",
+                f"Le téléphone compte de {PHONE_MIN} à {PHONE_MAX} chiffres.",
+            )
+        ]
+    return []
