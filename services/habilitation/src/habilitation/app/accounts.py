@@ -8,7 +8,7 @@ import logging
 import uuid
 from datetime import datetime
 
-from habilitation.app.common import Actor, record
+from habilitation.app.common import Actor, record_on
 from habilitation.app.ports import HabilitationUow
 from habilitation.domain.models import Gestionnaire, KnownAccount
 
@@ -58,13 +58,12 @@ async def _own_change(
     uow: HabilitationUow, before: Gestionnaire, after: Gestionnaire, what: str, at: datetime
 ) -> None:
     await uow.gestionnaires.update(after)
-    await record(
+    await record_on(
         uow,
+        before,
         actor=Actor(str(before.account_id), "gestionnaire"),
         action=f"gestionnaire.{what}_changed",
         at=at,
-        organisation_id=before.organisation_id,
-        subject_id=before.account_id,
         before=before.snapshot(),
         after=after.snapshot(),
     )

@@ -129,3 +129,26 @@ async def record(
             after=after,
         )
     )
+
+
+async def record_on(
+    uow: HabilitationUow,
+    person: Gestionnaire,
+    *,
+    actor: Actor,
+    action: str,
+    at: datetime,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Append to the history a change made to ``person``."""
+    await record(
+        uow,
+        actor=actor,
+        action=action,
+        at=at,
+        organisation_id=person.organisation_id,
+        subject_id=person.account_id,
+        before=before,
+        after=after,
+    )

@@ -14,7 +14,7 @@ from habilitation.app.common import (
     Actor,
     active_target,
     organisation_of,
-    record,
+    record_on,
     refuse_unless_allowed,
     require_member,
 )
@@ -57,13 +57,12 @@ async def deactivate_gestionnaire(
     inactive = dataclasses.replace(target, active=False, deactivated_at=at)
     await uow.gestionnaires.update(inactive)
     await _publish(uow, inactive, revoked_by=revoked_by, login_stops=login_deleted is None)
-    await record(
+    await record_on(
         uow,
+        target,
         actor=actor,
         action=action,
         at=at,
-        organisation_id=target.organisation_id,
-        subject_id=target.account_id,
         before=target.snapshot(),
         after=inactive.snapshot(),
     )

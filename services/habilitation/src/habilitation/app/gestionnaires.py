@@ -20,7 +20,7 @@ from habilitation.app.common import (
     Actor,
     active_target,
     organisation_of,
-    record,
+    record_on,
     refuse_unless_allowed,
     require_action_by,
     require_member,
@@ -106,13 +106,12 @@ async def regenerate_password(
             account_id=target.account_id, requested_by=member.account_id, requested_at=now
         )
     )
-    await record(
+    await record_on(
         uow,
+        target,
         actor=actor,
         action="gestionnaire.password_regeneration_requested",
         at=now,
-        organisation_id=target.organisation_id,
-        subject_id=target.account_id,
     )
 
 
@@ -180,13 +179,12 @@ async def edit_gestionnaire(
     if after != before:
         await uow.gestionnaires.update(edited)
         await _publish_edit(uow, edited, changed=_changed(before, after), by=member, at=now)
-        await record(
+        await record_on(
             uow,
+            edited,
             actor=actor,
             action="gestionnaire.edited",
             at=now,
-            organisation_id=edited.organisation_id,
-            subject_id=edited.account_id,
             before=before,
             after=after,
         )

@@ -12,7 +12,7 @@ from cpf_contracts.events.habilitation import (
     HabilitationGranted,
 )
 
-from habilitation.app.common import Actor, record, rights_of
+from habilitation.app.common import Actor, record_on, rights_of
 from habilitation.app.ports import Draw, HabilitationUow
 from habilitation.domain.errors import EmailTaken, IdentifiantExhausted, IdentifiantTaken
 from habilitation.domain.identifiant import candidates
@@ -61,13 +61,12 @@ async def add_person(
         draw,
     )
     uow.publish(*created_events(person, organisation, granted_by=actor.uuid))
-    await record(
+    await record_on(
         uow,
+        person,
         actor=actor,
         action="gestionnaire.created",
         at=now,
-        organisation_id=organisation.id,
-        subject_id=person.account_id,
         after=person.snapshot(),
     )
     return person
