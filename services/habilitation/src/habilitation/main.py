@@ -9,6 +9,7 @@ import secrets
 
 from cpf_contracts.events.habilitation import (
     GestionnaireContactChanged,
+    GestionnaireCreated,
     GestionnaireDeactivated,
     GestionnairePasswordRegenerationRequested,
     GestionnaireToProvision,
@@ -17,29 +18,20 @@ from cpf_contracts.events.habilitation import (
     HabilitationRevoked,
     OrganisationCreated,
 )
-from cpf_contracts.events.identity import (
-    AccountActivated,
-    AccountDeleted,
-    EmailChanged,
-    PhoneChanged,
-)
-from cpf_runtime.consumer import Subscription
-from cpf_runtime.service import Runtime
+from cpf_runtime.clock import utcnow
 from fastapi import FastAPI
 
-from habilitation.api.context import Context
-from habilitation.api.routes import make_router
-from habilitation.app.common import utcnow
-from habilitation.app.handlers import (
-    account_deleted,
-    email_changed,
-    phone_changed,
-    record_account,
-)
-from habilitation.register.file import DEFAULT_FILE, FileRegister
-from habilitation.register.http import HttpRegister
-from habilitation.register.ports import CompanyRegister
+from habilitation import commands, consumers, jobs
+from habilitation.adapters.register.file import DEFAULT_FILE, FileRegister
+from habilitation.adapters.register.http import HttpRegister
+from habilitation.api import bulk, entreprises, gestionnaires, history, moi, organisations, unites
+from habilitation.api.deps import HabilitationRuntime
+from habilitation.api.errors import DOMAIN_ERRORS
+from habilitation.app.ports import CompanyRegister, Ports
 from habilitation.settings import HabilitationSettings
+from habilitation.store.uow import HabilitationUnitOfWork
+
+ROUTERS = (organisations, entreprises, moi, unites, gestionnaires, history, bulk)
 
 
 def company_register(settings: HabilitationSettings) -> CompanyRegister:
@@ -51,15 +43,16 @@ def company_register(settings: HabilitationSettings) -> CompanyRegister:
 
 
 def build(
-    settings: HabilitationSettings | None = None, *, context: Context | None = None
-) -> Runtime:
+    settings: HabilitationSettings | None = None, *, ports: Ports | None = None
+) -> HabilitationRuntime:
     settings = settings or HabilitationSettings()
-    runtime = Runtime(
+    runtime = HabilitationRuntime(
         "habilitation",
         settings,
         publishes=[
             OrganisationCreated,
             GestionnaireToProvision,
+            GestionnaireCreated,
             GestionnairePasswordRegenerationRequested,
             GestionnaireDeactivated,
             GestionnaireContactChanged,
@@ -68,22 +61,16 @@ def build(
             HabilitationRevoked,
         ],
         description=__doc__ or "",
+        uow_class=HabilitationUnitOfWork,
+        domain_errors=DOMAIN_ERRORS,
+        ports=ports
+        or Ports(register=company_register(settings), clock=utcnow, draw=secrets.randbelow),
     )
-    context = context or Context(
-        register=company_register(settings),
-        clock=utcnow,
-        draw=secrets.randbelow,
-        bulk_max_rows=settings.bulk_max_rows,
-        bulk_max_bytes=settings.bulk_max_bytes,
-    )
-    runtime.routers.append(make_router(context))
-    runtime.consume(
-        "accounts",
-        Subscription(AccountActivated, record_account),
-        Subscription(AccountDeleted, account_deleted),
-        Subscription(EmailChanged, email_changed),
-        Subscription(PhoneChanged, phone_changed),
-    )
+    runtime.routers.extend(module.api for module in ROUTERS)
+    runtime.consume("accounts", *consumers.SUBSCRIPTIONS)
+    for name, job in jobs.JOBS:
+        runtime.job(name, job)
+    runtime.commands.extend(commands.COMMANDS)
     return runtime
 
 

@@ -1,11 +1,9 @@
 """The habilitation API in-process, on a real PostgreSQL migrated by Alembic, with access
-tokens signed by a test key (the verifier fetches its JWKS from memory)."""
+tokens from ``cpf_runtime.testing.TokenMint`` (the verifier reads its JWKS from memory)."""
 
 from __future__ import annotations
 
-import json
 import random
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,22 +11,17 @@ from typing import Any
 
 import habilitation
 import httpx
-import jwt
 import pytest
 from cpf_local.postgres import PostgresCluster
 from cpf_local.testing import migrated_database
-from cpf_runtime.auth import TokenVerifier
-from cryptography.hazmat.primitives.asymmetric import ec
+from cpf_runtime.db import make_session_factory
+from cpf_runtime.testing import TokenMint
 from habilitation.domain.siret import luhn_check_digit
 from habilitation.main import build
 from habilitation.settings import HabilitationSettings
-from jwt.algorithms import ECAlgorithm
+from habilitation.store.uow import HabilitationUnitOfWork
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-ISSUER = "https://identity.test"
-AUDIENCE = "cpf-platform"
-KID = "test-key"
 
 
 def random_siret() -> str:
@@ -47,22 +40,14 @@ class Api:
 
     client: httpx.AsyncClient
     engine: AsyncEngine
-    key: ec.EllipticCurvePrivateKey
-
-    def token(self, sub: str, kind: str) -> str:
-        now = int(time.time())
-        claims = {
-            "sub": sub,
-            "kind": kind,
-            "iss": ISSUER,
-            "aud": AUDIENCE,
-            "iat": now,
-            "exp": now + 300,
-        }
-        return jwt.encode(claims, self.key, algorithm="ES256", headers={"kid": KID})
+    mint: TokenMint
 
     def auth(self, sub: str, kind: str = "gestionnaire") -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(sub, kind)}"}
+        return self.mint.headers(kind=kind, account_id=sub)
+
+    def uow(self) -> HabilitationUnitOfWork:
+        """A unit of work of the service, on the test database."""
+        return HabilitationUnitOfWork(make_session_factory(self.engine))
 
     @staticmethod
     def siret() -> str:
@@ -141,20 +126,12 @@ class Org:
 
 @pytest.fixture(scope="session")
 async def api(migrated_url: str) -> AsyncIterator[Api]:
-    key = ec.generate_private_key(ec.SECP256R1())
-
-    async def jwks(url: str) -> dict[str, Any]:
-        jwk = json.loads(ECAlgorithm.to_jwk(key.public_key()))
-        return {"keys": [jwk | {"kid": KID, "alg": "ES256", "use": "sig"}]}
-
     runtime = build(HabilitationSettings(database_url=migrated_url))
-    runtime.verifier = TokenVerifier(
-        "https://identity.test/jwks", issuer=ISSUER, audience=AUDIENCE, fetch=jwks
-    )
+    mint = TokenMint.for_runtime(runtime)
     app = runtime.create_app()  # no lifespan: no broker, the outbox rows stay in the table
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://habilitation.test"
     ) as client:
-        yield Api(client, runtime.engine, key)
+        yield Api(client, runtime.engine, mint)
     await runtime.engine.dispose()

@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cpf_contracts.events.identity import AccountDeleted, EmailChanged, PhoneChanged
-from cpf_runtime.db import UnitOfWork, make_session_factory
-from habilitation.app.handlers import account_deleted, email_changed, phone_changed
+from habilitation.consumers import account_deleted, email_changed, phone_changed
 
 
 async def handle(api: Any, handler: Any, event: Any) -> None:
-    async with UnitOfWork(make_session_factory(api.engine)) as uow:
+    async with api.uow() as uow:
         await handler(event, uow)
 
 

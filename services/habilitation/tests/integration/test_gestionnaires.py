@@ -29,14 +29,18 @@ async def test_creating_shows_the_identifiant_and_provisions_the_login(api: Any)
     person = await org.add(prenom="Jean-Marc", nom="Collot", profile="validation")
     assert person["identifiant"].startswith("JMCOL") and person["profile"] == "validation"
     assert person["unite"] == {"id": org.unite_id, "nom": "Unité Formation"}
-    assert await events_of(api, person["account_id"]) == ["to_provision", "habilitation_granted"]
+    assert await events_of(api, person["account_id"]) == [
+        "to_provision",
+        "created",
+        "habilitation_granted",
+    ]
     payload = await api.sql(
         "SELECT payload FROM outbox WHERE key = :k ORDER BY id", k=person["account_id"]
     )
-    provision = json.loads(payload[0].payload)["data"]
-    assert (
-        provision["organisation_id"] == org.id and provision["identifiant"] == person["identifiant"]
-    )
+    provision, created = (json.loads(p.payload)["data"] for p in payload[:2])
+    for fact in (provision, created):  # v1 and v2 name the same login to provision
+        assert fact["organisation_id"] == org.id and fact["identifiant"] == person["identifiant"]
+    assert created["created_at"] == provision["requested_at"]
     # An e-mail is habilitated once per organisation.
     response = await api.client.post(
         "/v1/gestionnaires",
@@ -171,6 +175,7 @@ async def test_edit_delete_regenerate_and_my_rights(api: Any) -> None:
     assert deleted.status_code == 204
     assert await events_of(api, pid) == [
         "to_provision",
+        "created",
         "habilitation_granted",
         "contact_changed",
         "habilitation_changed",

@@ -8,19 +8,18 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from cpf_runtime.db import UnitOfWork, make_session_factory
 from habilitation.app.common import Actor
 from habilitation.app.people import add_person
 from habilitation.domain.person import Contact
-from habilitation.store.tables import Organisation
 
 OPERATOR = Actor(str(uuid.uuid4()), "operateur")
 
 
 async def person(api: Any, org_id: str, draw: Any) -> str:
     contact = Contact("M", "Jean", "Homonyme", f"{uuid.uuid4().hex[:8]}@example.fr", None, None)
-    async with UnitOfWork(make_session_factory(api.engine)) as uow:
-        organisation = await uow.session.get(Organisation, uuid.UUID(org_id))
+    async with api.uow() as uow:
+        organisation = await uow.organisations.get(uuid.UUID(org_id))
+        assert organisation is not None
         row = await add_person(
             uow,
             actor=OPERATOR,

@@ -44,9 +44,18 @@ async def test_the_operator_creates_an_organisation_and_its_principal(api: Any) 
     events = await outbox(api, body["id"])
     assert [e["type"] for e in events] == ["fr.cpf.habilitation.organisation.created.v1"]
     events = await outbox(api, admin["account_id"])
-    assert [e["type"].split(".")[-2] for e in events] == ["to_provision", "habilitation_granted"]
-    provision, granted = (e["data"] for e in events)
+    assert [e["type"] for e in events] == [
+        "fr.cpf.habilitation.gestionnaire.to_provision.v1",
+        "fr.cpf.habilitation.gestionnaire.created.v2",
+        "fr.cpf.habilitation.gestionnaire.habilitation_granted.v1",
+    ]
+    provision, created, granted = (e["data"] for e in events)
     assert provision["identifiant"] == admin["identifiant"] and provision["siret"] == siret
+    # v2 names the same person as v1, with the fact's time under its new name.
+    assert {k: v for k, v in created.items() if k != "created_at"} == {
+        k: v for k, v in provision.items() if k != "requested_at"
+    }
+    assert created["created_at"] == provision["requested_at"]
     assert (granted["role"], granted["profile"]) == ("administrateur_principal", "cloture")
 
     again = await api.client.post("/v1/organisations", json=form(siret), headers=api.operator())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from habilitation.app.bulk import read_table, template_workbook
+from habilitation.adapters.spreadsheet import read_table, template_workbook
 from habilitation.domain.bulk import COLUMNS, map_header, read_row
 from openpyxl import load_workbook
 

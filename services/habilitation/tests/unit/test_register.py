@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from habilitation.register.file import FileRegister
-from habilitation.register.http import HttpRegister
-from habilitation.register.ports import (
+from habilitation.adapters.register.file import FileRegister
+from habilitation.adapters.register.http import HttpRegister
+from habilitation.app.ports import (
     CompanyRegister,
     Entreprise,
     RegisterError,
@@ -127,9 +127,12 @@ class Failing:
     ],
 )
 async def test_the_caller_gets_a_clear_problem(error: Exception, status: int, code: str) -> None:
-    from cpf_runtime.problems import Problem
+    from cpf_runtime.errors import DomainError
+    from cpf_runtime.problems import problem_for
+    from habilitation.api.errors import DOMAIN_ERRORS
     from habilitation.app.organisations import lookup_entreprise
 
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(DomainError) as caught:
         await lookup_entreprise(Failing(error), KNOWN.siret)
-    assert (caught.value.status, caught.value.body()["type"].rsplit("/", 1)[1]) == (status, code)
+    problem = problem_for(caught.value, DOMAIN_ERRORS)
+    assert (problem.status, problem.body()["type"].rsplit("/", 1)[1]) == (status, code)

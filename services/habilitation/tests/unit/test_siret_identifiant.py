@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from habilitation.adapters.register.file import DEFAULT_FILE
 from habilitation.domain.identifiant import PATTERN, candidates, letters_of, make_identifiant
 from habilitation.domain.siret import luhn_check_digit, siret_rule
-from habilitation.register.file import DEFAULT_FILE
 
 
 @pytest.mark.parametrize(

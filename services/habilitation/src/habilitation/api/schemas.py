@@ -1,4 +1,4 @@
-"""The shapes of the HTTP API (separate from the tables)."""
+"""The shapes of the HTTP API (separate from the tables and the domain's objects)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from habilitation.domain.models import AuditEntry, BulkJob, Gestionnaire, Organisation, Unite
 
 Profile = Literal["consultation", "creation", "validation", "cloture"]
 
@@ -167,3 +169,41 @@ class BulkJobOut(BaseModel):
 
 class MessageOut(BaseModel):
     message: str
+
+
+# --- from the domain's objects ---
+
+
+def organisation_out(organisation: Organisation) -> OrganisationOut:
+    return OrganisationOut.model_validate(organisation, from_attributes=True)
+
+
+def unite_out(unite: Unite | None) -> UniteOut | None:
+    return UniteOut(id=unite.id, nom=unite.nom) if unite is not None else None
+
+
+def gestionnaire_out(person: Gestionnaire, unite: Unite | None) -> GestionnaireOut:
+    return GestionnaireOut(
+        account_id=person.account_id,
+        identifiant=person.identifiant,
+        organisation_id=person.organisation_id,
+        civilite=person.civilite,
+        prenom=person.prenom,
+        nom=person.nom,
+        email=person.email,
+        telephone=person.telephone,
+        fonction=person.fonction,
+        unite=unite_out(unite),
+        role=person.role,
+        administrateur_delegue=person.role == "administrateur_delegue",
+        profile=person.profile,
+        created_at=person.created_at,
+    )
+
+
+def history_out(entries: list[AuditEntry]) -> list[AuditOut]:
+    return [AuditOut.model_validate(e, from_attributes=True) for e in entries]
+
+
+def job_out(job: BulkJob) -> BulkJobOut:
+    return BulkJobOut.model_validate(job, from_attributes=True)

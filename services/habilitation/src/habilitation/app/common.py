@@ -1,28 +1,17 @@
-"""What every use case of the CPF employer space shares: the caller, the refusals, the
-audit history and the record of a person as it is written there."""
+"""What every use case of the CPF employer space shares: the caller, the checks of their
+habilitation, and the audit history every change writes."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from cpf_runtime.problems import FieldError, Problem, invalid
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from habilitation.domain.permissions import Action, Member, is_allowed
-from habilitation.domain.person import Violation
-from habilitation.store.tables import AuditEntry, Gestionnaire
-
-Clock = Callable[[], datetime]
-Draw = Callable[[int], int]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from habilitation.app.ports import HabilitationUow
+from habilitation.domain.errors import Forbidden, NotFound
+from habilitation.domain.models import AuditEntry, Gestionnaire, Organisation, Unite
+from habilitation.domain.permissions import Action, Role, is_allowed, refusal_on
 
 
 @dataclass(frozen=True)
@@ -40,64 +29,84 @@ class Actor:
             return None
 
 
-def forbidden(detail: str) -> Problem:
-    return Problem(403, "Accès refusé.", detail, code="forbidden")
-
-
-def not_found(detail: str) -> Problem:
-    return Problem(404, "Ressource introuvable.", detail, code="not-found")
-
-
-def conflict(detail: str, code: str) -> Problem:
-    return Problem(409, "Conflit.", detail, code=code)
-
-
-def violations(errors: list[Violation], prefix: str = "") -> Problem:
-    return invalid(*(FieldError(prefix + e.field, e.rule, e.message) for e in errors))
-
-
-def as_member(row: Gestionnaire) -> Member:
-    return Member(
-        account_id=str(row.account_id),
-        organisation_id=str(row.organisation_id),
-        role=row.role,
-        profile=row.profile,
-    )
-
-
-async def require_member(session: AsyncSession, actor: Actor) -> Gestionnaire:
-    """The caller's active habilitation in the CPF employer space, or 403."""
+async def require_member(uow: HabilitationUow, actor: Actor) -> Gestionnaire:
+    """The caller's active habilitation in the CPF employer space."""
     if actor.kind != "gestionnaire" or actor.uuid is None:
-        raise forbidden("Cet espace est réservé aux gestionnaires habilités.")
-    row = await session.get(Gestionnaire, actor.uuid)
-    if row is None or not row.active:
-        raise forbidden("Aucune habilitation active pour ce compte.")
-    return row
+        raise Forbidden("Cet espace est réservé aux gestionnaires habilités.")
+    member = await uow.gestionnaires.get(actor.uuid)
+    if member is None or not member.active:
+        raise Forbidden("Aucune habilitation active pour ce compte.")
+    return member
 
 
 def require_action(member: Gestionnaire, action: Action) -> None:
     if not is_allowed(member.role, member.profile, action):
-        raise forbidden("Votre habilitation ne permet pas cette action.")
+        raise Forbidden("Votre habilitation ne permet pas cette action.")
 
 
-def snapshot(row: Gestionnaire) -> dict[str, Any]:
+async def require_action_by(uow: HabilitationUow, actor: Actor, action: Action) -> Gestionnaire:
+    """The caller's habilitation, when it allows ``action``."""
+    member = await require_member(uow, actor)
+    require_action(member, action)
+    return member
+
+
+def require_operator(actor: Actor) -> None:
+    if actor.kind != "operateur":
+        raise Forbidden("Cette opération est réservée à l'opérateur (back-office).")
+
+
+async def require_own_organisation(
+    uow: HabilitationUow, actor: Actor, organisation_id: uuid.UUID
+) -> Gestionnaire:
+    member = await require_member(uow, actor)
+    if member.organisation_id != organisation_id:
+        raise Forbidden("Cet organisme n'est pas le vôtre.")
+    return member
+
+
+def refuse_unless_allowed(
+    member: Gestionnaire, action: Action, target: Gestionnaire, *, new_role: Role | None = None
+) -> None:
+    reason = refusal_on(member.member(), action, target.member(), new_role=new_role)
+    if reason is not None:
+        raise Forbidden(reason)
+
+
+async def active_target(
+    uow: HabilitationUow, account_id: uuid.UUID, *, lock: bool = False
+) -> Gestionnaire:
+    """The person a request is about; an inactive one is as unknown as a missing one."""
+    target = await uow.gestionnaires.get(account_id, lock=lock)
+    if target is None or not target.active:
+        raise NotFound("Gestionnaire inconnu.")
+    return target
+
+
+def rights_of(person: Gestionnaire, organisation: Organisation) -> dict[str, Any]:
+    """What the habilitation events (granted, changed) say of a person's rights."""
     return {
-        "identifiant": row.identifiant,
-        "civilite": row.civilite,
-        "prenom": row.prenom,
-        "nom": row.nom,
-        "email": row.email,
-        "telephone": row.telephone,
-        "fonction": row.fonction,
-        "unite_id": str(row.unite_id) if row.unite_id else None,
-        "role": row.role,
-        "profile": row.profile,
-        "active": row.active,
+        "account_id": person.account_id,
+        "organisation_id": organisation.id,
+        "siret": organisation.siret,
+        "role": person.role,
+        "profile": person.profile,
+        "unite_id": person.unite_id,
     }
 
 
-def audit(
-    session: AsyncSession,
+async def organisation_of(uow: HabilitationUow, person: Gestionnaire) -> Organisation:
+    organisation = await uow.organisations.get(person.organisation_id)
+    assert organisation is not None, "a person belongs to a recorded organisation"
+    return organisation
+
+
+async def unite_of(uow: HabilitationUow, person: Gestionnaire) -> Unite | None:
+    return await uow.unites.get(person.unite_id) if person.unite_id else None
+
+
+async def record(
+    uow: HabilitationUow,
     *,
     actor: Actor,
     action: str,
@@ -107,8 +116,8 @@ def audit(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    """Append to the history, in the caller's transaction: no change without its trace."""
-    session.add(
+    """Append to the history, in the caller's unit of work: no change without its trace."""
+    await uow.history.append(
         AuditEntry(
             occurred_at=at,
             actor_id=actor.account_id,
@@ -122,19 +131,24 @@ def audit(
     )
 
 
-async def history(
-    session: AsyncSession,
+async def record_on(
+    uow: HabilitationUow,
+    person: Gestionnaire,
     *,
-    organisation_id: uuid.UUID | None = None,
-    person: uuid.UUID | None = None,
-    limit: int = 200,
-) -> list[AuditEntry]:
-    query = select(AuditEntry)
-    if organisation_id is not None:
-        query = query.where(AuditEntry.organisation_id == organisation_id)
-    if person is not None:
-        query = query.where(
-            (AuditEntry.subject_id == person) | (AuditEntry.actor_id == str(person))
-        )
-    rows = await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit))
-    return list(rows)
+    actor: Actor,
+    action: str,
+    at: datetime,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Append to the history a change made to ``person``."""
+    await record(
+        uow,
+        actor=actor,
+        action=action,
+        at=at,
+        organisation_id=person.organisation_id,
+        subject_id=person.account_id,
+        before=before,
+        after=after,
+    )

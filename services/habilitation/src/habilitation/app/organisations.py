@@ -1,5 +1,5 @@
 """Back-office (the operator, as the Caisse des Dépôts is in the guides): an organisation
-joins with one form per SIRET, with its principal administrator."""
+joins with one form per SIRET, with its principal administrator; the company register."""
 
 from __future__ import annotations
 
@@ -7,30 +7,28 @@ import uuid
 from dataclasses import dataclass
 
 from cpf_contracts.events.habilitation import OrganisationCreated
-from cpf_runtime.db import UnitOfWork
-from cpf_runtime.problems import FieldError, Problem, invalid
-from sqlalchemy import exists, func, select
-from sqlalchemy.exc import IntegrityError
 
-from habilitation.app.common import (
-    Actor,
-    Clock,
-    Draw,
-    audit,
-    conflict,
-    forbidden,
-    not_found,
-)
+from habilitation.app.common import Actor, record, require_operator, require_own_organisation
 from habilitation.app.people import add_person
-from habilitation.domain.person import check_contact
-from habilitation.domain.siret import siret_rule
-from habilitation.register.ports import (
+from habilitation.app.ports import (
     CompanyRegister,
     Entreprise,
+    HabilitationUow,
+    Ports,
     RegisterError,
     RegisterUnavailable,
 )
-from habilitation.store.tables import Gestionnaire, Organisation
+from habilitation.domain.errors import (
+    FieldError,
+    NotFound,
+    RegisterBadAnswer,
+    RegisterDown,
+    SiretTaken,
+    invalid,
+)
+from habilitation.domain.models import Gestionnaire, Organisation, Page, Paging
+from habilitation.domain.person import Contact, check_contact
+from habilitation.domain.siret import siret_rule
 
 SIRET_MESSAGES = {
     "siret_format": "Le SIRET compte 14 chiffres.",
@@ -43,6 +41,13 @@ class NewOrganisation:
     siret: str
     raison_sociale: str | None
     kind: str
+    administrateur: NewPerson
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    """The form of one person (the principal administrator here, a gestionnaire later)."""
+
     civilite: str
     prenom: str
     nom: str
@@ -52,38 +57,38 @@ class NewOrganisation:
     fonction: str | None
 
 
-def require_operator(actor: Actor) -> None:
-    if actor.kind != "operateur":
-        raise forbidden("Cette opération est réservée à l'opérateur (back-office).")
-
-
-def check_siret(siret: str, field: str = "siret") -> None:
+def siret_errors(siret: str) -> list[FieldError]:
     rule = siret_rule(siret)
-    if rule is not None:
-        raise invalid(FieldError(field, rule, SIRET_MESSAGES[rule]))
+    return [] if rule is None else [FieldError("siret", rule, SIRET_MESSAGES[rule])]
+
+
+def contact_of(form: NewPerson, prefix: str = "") -> tuple[Contact | None, list[FieldError]]:
+    """The checked contact of a person's form, or the rules it breaks (fields prefixed)."""
+    contact, violations = check_contact(
+        civilite=form.civilite,
+        prenom=form.prenom,
+        nom=form.nom,
+        email=form.email,
+        email_confirmation=form.email_confirmation,
+        telephone=form.telephone,
+        fonction=form.fonction,
+    )
+    return contact, [FieldError(prefix + v.field, v.rule, v.message) for v in violations]
 
 
 async def lookup_entreprise(register: CompanyRegister, siret: str) -> Entreprise:
-    """The register's answer, or the problem the caller shows (404, 502, 503)."""
-    check_siret(siret)
+    """The register's answer for a valid SIRET, or why there is none."""
+    errors = siret_errors(siret)
+    if errors:
+        raise invalid(*errors)
     try:
         found = await register.lookup(siret)
     except RegisterUnavailable as exc:
-        raise Problem(
-            503,
-            "Registre des entreprises indisponible.",
-            "Le registre des entreprises ne répond pas ; réessayez dans un instant.",
-            code="register-unavailable",
-        ) from exc
+        raise RegisterDown from exc
     except RegisterError as exc:
-        raise Problem(
-            502,
-            "Réponse invalide du registre des entreprises.",
-            "Le registre des entreprises a renvoyé une réponse illisible.",
-            code="register-bad-gateway",
-        ) from exc
+        raise RegisterBadAnswer from exc
     if found is None:
-        raise not_found("Aucun établissement connu pour ce SIRET.")
+        raise NotFound("Aucun établissement connu pour ce SIRET.")
     return found
 
 
@@ -94,50 +99,17 @@ class Created:
 
 
 async def create_organisation(
-    uow: UnitOfWork,
-    form: NewOrganisation,
-    *,
-    actor: Actor,
-    register: CompanyRegister,
-    clock: Clock,
-    draw: Draw,
+    uow: HabilitationUow, form: NewOrganisation, *, actor: Actor, ports: Ports
 ) -> Created:
     require_operator(actor)
-    errors: list[FieldError] = []
-    rule = siret_rule(form.siret)
-    if rule is not None:
-        errors.append(FieldError("siret", rule, SIRET_MESSAGES[rule]))
-    contact, contact_errors = check_contact(
-        civilite=form.civilite,
-        prenom=form.prenom,
-        nom=form.nom,
-        email=form.email,
-        email_confirmation=form.email_confirmation,
-        telephone=form.telephone,
-        fonction=form.fonction,
-    )
-    errors += [FieldError("administrateur." + e.field, e.rule, e.message) for e in contact_errors]
+    contact, contact_errors = contact_of(form.administrateur, "administrateur.")
+    errors = siret_errors(form.siret) + contact_errors
     if errors or contact is None:
         raise invalid(*errors)
-    raison_sociale = (form.raison_sociale or "").strip()
-    if not raison_sociale:
-        # Pre-filled from the register when the operator leaves it empty.
-        try:
-            raison_sociale = (await lookup_entreprise(register, form.siret)).raison_sociale
-        except Problem as problem:
-            if problem.status != 404:
-                raise
-            raise invalid(
-                FieldError(
-                    "raison_sociale",
-                    "required",
-                    "SIRET inconnu du registre : saisissez la raison sociale.",
-                )
-            ) from problem
-    session = uow.session
-    if await session.scalar(select(exists().where(Organisation.siret == form.siret))):
-        raise conflict("Un organisme est déjà inscrit avec ce SIRET.", "siret-taken")
-    now = clock()
+    raison_sociale = await _raison_sociale(form, ports.register)
+    if await uow.organisations.siret_taken(form.siret):
+        raise SiretTaken
+    now = ports.clock()
     organisation = Organisation(
         id=uuid.uuid4(),
         siret=form.siret,
@@ -146,23 +118,18 @@ async def create_organisation(
         created_by=actor.account_id,
         created_at=now,
     )
-    try:
-        async with session.begin_nested():
-            session.add(organisation)
-            await session.flush()
-    except IntegrityError as exc:  # a concurrent creation of the same SIRET
-        raise conflict("Un organisme est déjà inscrit avec ce SIRET.", "siret-taken") from exc
+    await uow.organisations.add(organisation)
     uow.publish(
         OrganisationCreated(
             organisation_id=organisation.id,
             siret=organisation.siret,
-            raison_sociale=organisation.raison_sociale,
+            raison_sociale=raison_sociale,
             kind=form.kind,
             created_at=now,
         )
     )
-    audit(
-        session,
+    await record(
+        uow,
         actor=actor,
         action="organisation.created",
         at=now,
@@ -179,30 +146,43 @@ async def create_organisation(
         profile="cloture",
         unite_id=None,
         now=now,
-        draw=draw,
+        draw=ports.draw,
     )
     return Created(organisation, principal)
 
 
-async def get_organisation(uow: UnitOfWork, organisation_id: uuid.UUID) -> Organisation:
-    row = await uow.session.get(Organisation, organisation_id)
-    if row is None:
-        raise not_found("Organisme inconnu.")
-    return row
+async def _raison_sociale(form: NewOrganisation, register: CompanyRegister) -> str:
+    """As typed, or pre-filled from the register when the operator leaves it empty."""
+    raison_sociale = (form.raison_sociale or "").strip()
+    if raison_sociale:
+        return raison_sociale
+    try:
+        return (await lookup_entreprise(register, form.siret)).raison_sociale
+    except NotFound as exc:
+        raise invalid(
+            FieldError(
+                "raison_sociale",
+                "required",
+                "SIRET inconnu du registre : saisissez la raison sociale.",
+            )
+        ) from exc
+
+
+async def get_organisation(
+    uow: HabilitationUow, organisation_id: uuid.UUID, *, actor: Actor
+) -> Organisation:
+    """For the operator, or a person habilitated in that organisation."""
+    if actor.kind != "operateur":
+        await require_own_organisation(uow, actor, organisation_id)
+    organisation = await uow.organisations.get(organisation_id)
+    if organisation is None:
+        raise NotFound("Organisme inconnu.")
+    return organisation
 
 
 async def list_organisations(
-    uow: UnitOfWork, *, actor: Actor, siret: str | None, page: int, taille: int
-) -> tuple[int, list[Organisation]]:
+    uow: HabilitationUow, *, actor: Actor, siret: str | None, paging: Paging
+) -> Page[Organisation]:
     """The operator's list, newest first, optionally by SIRET (or SIREN) prefix."""
     require_operator(actor)
-    query = select(Organisation)
-    if siret:
-        query = query.where(Organisation.siret.startswith(siret.strip(), autoescape=True))
-    total = await uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await uow.session.scalars(
-        query.order_by(Organisation.created_at.desc(), Organisation.id)
-        .offset((page - 1) * taille)
-        .limit(taille)
-    )
-    return total, list(rows)
+    return await uow.organisations.page(siret.strip() if siret else None, paging)

@@ -6,35 +6,23 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from cpf_contracts.events.habilitation import GestionnaireToProvision, HabilitationGranted
-from cpf_runtime.db import UnitOfWork
-from cpf_runtime.problems import Problem
-from sqlalchemy import exists, func, select
-from sqlalchemy.exc import IntegrityError
+from cpf_contracts.events.habilitation import (
+    GestionnaireCreated,
+    GestionnaireToProvision,
+    HabilitationGranted,
+)
 
-from habilitation.app.common import Actor, Draw, audit, conflict, snapshot
+from habilitation.app.common import Actor, record_on, rights_of
+from habilitation.app.ports import Draw, HabilitationUow
+from habilitation.domain.errors import EmailTaken, IdentifiantExhausted, IdentifiantTaken
 from habilitation.domain.identifiant import candidates
+from habilitation.domain.models import Gestionnaire, Organisation
 from habilitation.domain.permissions import ADMIN_ROLES, Profile, Role
 from habilitation.domain.person import Contact
-from habilitation.store.tables import Gestionnaire, Organisation
-
-
-async def email_taken(uow: UnitOfWork, organisation_id: uuid.UUID, email: str) -> bool:
-    return bool(
-        await uow.session.scalar(
-            select(
-                exists().where(
-                    Gestionnaire.organisation_id == organisation_id,
-                    Gestionnaire.active.is_(True),
-                    func.lower(Gestionnaire.email) == email.lower(),
-                )
-            )
-        )
-    )
 
 
 async def add_person(
-    uow: UnitOfWork,
+    uow: HabilitationUow,
     *,
     actor: Actor,
     organisation: Organisation,
@@ -46,20 +34,16 @@ async def add_person(
     draw: Draw,
 ) -> Gestionnaire:
     """Create the person, choose their identifiant and account id, and ask identity for
-    their login; 409 when the e-mail is already habilitated in this organisation."""
-    if await email_taken(uow, organisation.id, contact.email):
-        raise conflict(
-            "Une personne habilitée dans cet organisme utilise déjà ce courriel.", "email-taken"
-        )
+    their login; refused when the e-mail is already habilitated in this organisation."""
+    if await uow.gestionnaires.email_taken(organisation.id, contact.email):
+        raise EmailTaken
     if role in ADMIN_ROLES:
         profile = "cloture"  # administrators have the most complete profile (guide 000)
-    session = uow.session
-    for identifiant in candidates(contact.prenom, contact.nom, draw):
-        if await session.scalar(select(exists().where(Gestionnaire.identifiant == identifiant))):
-            continue
-        row = Gestionnaire(
+    person = await _insert(
+        uow,
+        Gestionnaire(
             account_id=uuid.uuid4(),
-            identifiant=identifiant,
+            identifiant="",
             organisation_id=organisation.id,
             unite_id=unite_id,
             civilite=contact.civilite,
@@ -73,61 +57,55 @@ async def add_person(
             active=True,
             created_by=actor.account_id,
             created_at=now,
-        )
-        # A concurrent creation may take the same identifiant between the check and the
-        # insert: the savepoint keeps the transaction usable so the next candidate is tried.
-        try:
-            async with session.begin_nested():
-                session.add(row)
-                await session.flush()
-        except IntegrityError as exc:
-            if "uq_gestionnaire_identifiant" in str(exc.orig):
-                continue
-            if "uq_gestionnaire_email" in str(exc.orig):
-                raise conflict(
-                    "Une personne habilitée dans cet organisme utilise déjà ce courriel.",
-                    "email-taken",
-                ) from exc
-            raise
-        break
-    else:
-        raise Problem(
-            503,
-            "Identifiant indisponible.",
-            "Aucun identifiant libre n'a pu être attribué ; réessayez.",
-            code="identifiant-exhausted",
-        )
-    uow.publish(
-        GestionnaireToProvision(
-            account_id=row.account_id,
-            identifiant=row.identifiant,
-            organisation_id=organisation.id,
-            siret=organisation.siret,
-            civilite=contact.civilite,
-            prenom=row.prenom,
-            nom=row.nom,
-            email=row.email,
-            telephone=row.telephone,
-            requested_at=now,
         ),
-        HabilitationGranted(
-            account_id=row.account_id,
-            organisation_id=organisation.id,
-            siret=organisation.siret,
-            role=role,
-            profile=profile,
-            unite_id=unite_id,
-            granted_by=actor.uuid,
-            granted_at=now,
-        ),
+        draw,
     )
-    audit(
-        session,
+    uow.publish(*created_events(person, organisation, granted_by=actor.uuid))
+    await record_on(
+        uow,
+        person,
         actor=actor,
         action="gestionnaire.created",
         at=now,
-        organisation_id=organisation.id,
-        subject_id=row.account_id,
-        after=snapshot(row),
+        after=person.snapshot(),
     )
-    return row
+    return person
+
+
+async def _insert(uow: HabilitationUow, person: Gestionnaire, draw: Draw) -> Gestionnaire:
+    """The person with the first free identifiant among the candidates."""
+    for identifiant in candidates(person.prenom, person.nom, draw):
+        if await uow.gestionnaires.identifiant_taken(identifiant):
+            continue
+        person.identifiant = identifiant
+        try:
+            await uow.gestionnaires.add(person)
+        except IdentifiantTaken:
+            continue
+        return person
+    raise IdentifiantExhausted
+
+
+def created_events(
+    person: Gestionnaire, organisation: Organisation, *, granted_by: uuid.UUID | None
+) -> tuple[GestionnaireToProvision, GestionnaireCreated, HabilitationGranted]:
+    """A new person's facts: identity provisions the login from v1 or v2 (both carry the
+    same person; identity handles them idempotently per ``account_id``)."""
+    person_fields = {
+        "account_id": person.account_id,
+        "identifiant": person.identifiant,
+        "organisation_id": organisation.id,
+        "siret": organisation.siret,
+        "civilite": person.civilite,
+        "prenom": person.prenom,
+        "nom": person.nom,
+        "email": person.email,
+        "telephone": person.telephone,
+    }
+    return (
+        GestionnaireToProvision(**person_fields, requested_at=person.created_at),
+        GestionnaireCreated(**person_fields, created_at=person.created_at),
+        HabilitationGranted(
+            **rights_of(person, organisation), granted_by=granted_by, granted_at=person.created_at
+        ),
+    )

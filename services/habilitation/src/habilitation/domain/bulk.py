@@ -8,8 +8,9 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from habilitation.domain.errors import FieldError, InvalidInput, invalid
 from habilitation.domain.permissions import PROFILES, Profile
-from habilitation.domain.person import Contact, Violation, check_contact
+from habilitation.domain.person import Contact, check_contact
 
 # (key, header shown in the template workbook)
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -77,7 +78,7 @@ def parse_profile(value: str) -> Profile | None:
 
 
 def read_row(line: int, cells: dict[str, str]) -> tuple[BulkRow | None, list[RowError]]:
-    contact, violations = check_contact(
+    contact, broken = check_contact(
         civilite=cells.get("civilite", ""),
         prenom=cells.get("prenom", ""),
         nom=cells.get("nom", ""),
@@ -86,15 +87,17 @@ def read_row(line: int, cells: dict[str, str]) -> tuple[BulkRow | None, list[Row
         telephone=cells.get("telephone"),
         fonction=cells.get("fonction"),
     )
-    errors = list(violations)
+    errors = list(broken)
     admin_cell = _fold(cells.get("administrateur_delegue", ""))
     admin = admin_cell in _YES
     if admin_cell not in _YES | _NO:
-        errors.append(Violation("administrateur_delegue", "yes_no", "Indiquez « oui » ou « non »."))
+        errors.append(
+            FieldError("administrateur_delegue", "yes_no", "Indiquez « oui » ou « non ».")
+        )
     profile = parse_profile(cells.get("profil", ""))
     if profile is None:
         errors.append(
-            Violation(
+            FieldError(
                 "profil",
                 "profile_invalid",
                 "Le profil est consultation, creation, validation ou cloture.",
@@ -107,3 +110,8 @@ def read_row(line: int, cells: dict[str, str]) -> tuple[BulkRow | None, list[Row
 
 def is_blank(cells: dict[str, str]) -> bool:
     return not any((v or "").strip() for v in cells.values())
+
+
+def bad_file(detail: str, rule: str = "file_unreadable") -> InvalidInput:
+    """The uploaded file as a whole breaks a rule (field ``fichier``)."""
+    return invalid(FieldError("fichier", rule, detail))

@@ -1,5 +1,5 @@
-"""A file-backed company register: a JSON list of objects, or a CSV (``;`` or ``,``) with
-the columns ``siret, raison_sociale, adresse, code_postal, commune``."""
+"""A file-backed company register (development and tests): a JSON list of objects, or a
+CSV (``;`` or ``,``) with the columns ``siret, raison_sociale, adresse, code_postal, commune``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import io
 import json
 from pathlib import Path
 
-from habilitation.register.ports import Entreprise
+from habilitation.app.ports import Entreprise
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "data" / "entreprises.json"
 

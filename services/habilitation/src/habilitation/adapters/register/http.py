@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from habilitation.register.ports import Entreprise, RegisterError, RegisterUnavailable
+from habilitation.app.ports import Entreprise, RegisterError, RegisterUnavailable
 
 
 class HttpRegister:
