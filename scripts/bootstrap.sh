@@ -62,3 +62,6 @@ fi
 
 # 3. The workspace, exactly as locked (all members and the dev group).
 uv sync --frozen --all-packages --quiet
+
+# 4. The mail catcher: Mailpit, built once from the Go module proxy and npm into ~/.cache/cpf.
+scripts/install_mailpit.sh

@@ -3,7 +3,7 @@ fetch identity's anti-robot challenge, solve its proof of work, post the form.
 
     uv run python scripts/demo_signup.py [--email jeanne@example.fr] [--identity URL]
 
-Then read the activation e-mail at http://127.0.0.1:8025 and follow its link.
+Then read the activation e-mail in Mailpit's web UI, http://127.0.0.1:8025, and follow its link.
 """
 
 from __future__ import annotations

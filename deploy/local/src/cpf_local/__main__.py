@@ -108,10 +108,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         running = cluster.running_pid_and_port()
         state = f"running, pid {running[0]}, port {running[1]}" if running else "stopped"
         print(f"postgres: {state}")
-    for name in ("tansu", "mailcatcher", *runtime.get("services", [])):
+    for name in ("tansu", "mailpit", *runtime.get("services", [])):
         pid = read_pid_file(pids / f"{name}.pid")
         state = f"running, pid {pid}" if pid else "stopped"
         url = runtime["urls"].get(name)
+        if name == "mailpit":  # its web UI; /readyz answers there too
+            url = (runtime["urls"].get("e-mails sent (Mailpit)") or "").rstrip("/") or None
         if pid and url:
             state += ", ready" if service_ready(url) else ", NOT ready"
         print(f"{name}: {state}" + (f"  {url}" if url else ""))
@@ -164,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument(
         "--no-services",
         action="store_true",
-        help="infrastructure only (PostgreSQL, Kafka, mail catcher, databases, topics)",
+        help="infrastructure only (PostgreSQL, Kafka, Mailpit, databases, topics)",
     )
     up.add_argument("--ready-timeout", type=float, default=None, help="seconds (default 120)")
     up.set_defaults(handler=cmd_up)

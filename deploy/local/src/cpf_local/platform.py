@@ -1,4 +1,4 @@
-"""The whole platform on one machine: PostgreSQL, Tansu, the mail catcher and the five services.
+"""The whole platform on one machine: PostgreSQL, Tansu, Mailpit (mail) and the five services.
 
 Used by the CLI (``python -m cpf_local up``) and by pytest fixtures alike::
 
@@ -14,7 +14,7 @@ State folder layout (default ``<repo>/.local/``)::
     pids/            one pid file per process we started (read by `down`)
     logs/<name>.log  one log per process, appended to across runs
     postgres/        data/ (the cluster) and run/ (its Unix socket)
-    mail/            the messages the catcher accepted, as .eml files
+    mail/            mailpit.db: the messages Mailpit accepted (kept across restarts)
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from nacl.public import PrivateKey
 from cpf_local import broker as broker_mod
 from cpf_local.broker import TansuBroker, platform_topics, wait_for_kafka
 from cpf_local.errors import AlreadyRunningError, LocalRunnerError, StartupError
-from cpf_local.mailcatcher import MailCatcher, MailCatcherClient
+from cpf_local.mailpit import Mailpit, MailpitClient
 from cpf_local.postgres import OS_USER_WHEN_ROOT, ExternalPostgres, PostgresCluster, runuser
 from cpf_local.proc import (
     LOCALHOST,
@@ -317,19 +317,18 @@ class Platform:
             idempotence if idempotence is not None else bool(config.external_kafka)
         )
 
-        self.mailcatcher: MailCatcher | None = None
+        self.mailcatcher: Mailpit | None = None
         self.mail_http_url: str | None = None
         if config.external_smtp:
             self.smtp_host, self.smtp_port = config.external_smtp
         else:
             self.smtp_host, self.smtp_port = LOCALHOST, self.ports.smtp
-            self.mailcatcher = MailCatcher(
+            self.mailcatcher = Mailpit(
                 self.ports.smtp,
                 self.ports.mail_http,
-                log_file=self.logs_dir / "mailcatcher.log",
-                store_dir=self.state_dir / "mail",
-                pid_file=self.pids_dir / "mailcatcher.pid",
-                python=config.python,
+                log_file=self.logs_dir / "mailpit.log",
+                database=self.state_dir / "mail" / "mailpit.db",
+                pid_file=self.pids_dir / "mailpit.pid",
             )
             self.mail_http_url = self.mailcatcher.http_url
 
@@ -351,10 +350,10 @@ class Platform:
         return self._secrets.sealing_private_key
 
     @property
-    def mail(self) -> MailCatcherClient:
+    def mail(self) -> MailpitClient:
         if self.mail_http_url is None:
             raise LocalRunnerError("the SMTP server is external: no mail catcher to read")
-        return MailCatcherClient(self.mail_http_url)
+        return MailpitClient(self.mail_http_url)
 
     def url(self, service: str) -> str:
         return self.service_urls[service_spec(service).name]
@@ -419,7 +418,8 @@ class Platform:
     def urls(self) -> dict[str, str]:
         table = {s.name: self.service_urls[s.name] for s in self.services}
         if self.mail_http_url:
-            table["mail (web)"] = self.mail_http_url + "/"
+            table["e-mails sent (Mailpit)"] = self.mail_http_url + "/"
+            table["Mailpit API"] = self.mail_http_url + "/api/v1/"
         table["SMTP"] = f"smtp://{self.smtp_host}:{self.smtp_port}"
         table["Kafka"] = self.kafka_bootstrap_servers
         table["PostgreSQL"] = f"postgresql://{self.postgres.host}:{self.postgres.port}"
@@ -502,7 +502,7 @@ class Platform:
             steps.append(("Kafka", wait_for_kafka(self.kafka_bootstrap_servers, 30.0)))
         if self.mailcatcher is not None:
             self._progress(
-                f"starting the mail catcher (SMTP {self.ports.smtp}, HTTP {self.ports.mail_http})"
+                f"starting Mailpit (SMTP {self.ports.smtp}, HTTP {self.ports.mail_http})"
             )
             steps.append(("mail catcher", self.mailcatcher.start()))
         # Settle every step before raising, so nothing keeps starting behind our back.
@@ -648,7 +648,7 @@ class Platform:
     # -- pieces, for tests --
 
     def stop_mailcatcher(self) -> None:
-        """Stop the SMTP catcher (an SMTP outage); the messages it accepted stay on disk."""
+        """Stop Mailpit (an SMTP outage); the messages it accepted stay in its database."""
         if self.mailcatcher is None:
             raise LocalRunnerError("the SMTP server is external")
         self.mailcatcher.stop()
