@@ -5,29 +5,29 @@ The database is a fresh one on the session's PostgreSQL cluster (``cpf_local.tes
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 
 import identity
 import pytest
 from cpf_local.postgres import PostgresCluster
 from cpf_local.testing import migrated_database
+from cpf_runtime.clock import FakeClock
+from cpf_runtime.db import make_session_factory
 from cpf_runtime.sealing import generate_keypair
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
+from identity.store.uow import IdentityUnitOfWork
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 @pytest.fixture(scope="session")
 async def migrated_url(postgres: PostgresCluster) -> str:
     return await migrated_database(postgres, identity.__file__, "identity")
+
+
+@pytest.fixture
+def uow_factory(engine: AsyncEngine) -> Callable[[], IdentityUnitOfWork]:
+    """Identity's units of work on ``engine``, as its entrypoints open them."""
+    factory = make_session_factory(engine)
+    return lambda: IdentityUnitOfWork(factory)
 
 
 @pytest.fixture(scope="session")
@@ -36,5 +36,5 @@ def keypair() -> tuple[str, str]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock()

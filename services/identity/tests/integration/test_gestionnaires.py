@@ -22,7 +22,6 @@ from cpf_runtime.service import Runtime
 from identity.app.provisioning import purge_unused
 from identity.main import build
 from identity.settings import IdentitySettings
-from identity.store.repository import SqlAccounts
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -198,7 +197,7 @@ async def test_unused_accounts_are_purged_after_15_days(
 
     async def purge() -> int:
         async with uow_factory() as uow:
-            return await purge_unused(accounts=SqlAccounts(uow.session), outbox=uow, clock=clock)
+            return await purge_unused(uow, clock=clock)
 
     clock.advance(timedelta(days=15) - timedelta(seconds=1))
     assert await purge() == 0

@@ -15,12 +15,11 @@ import pytest
 from cpf_runtime.auth import TokenVerifier
 from cpf_runtime.sealing import Unsealer
 from cpf_runtime.service import Runtime
+from identity.adapters.passwords import PasswordHasher
 from identity.app.throttle import lift_ended_locks
 from identity.domain.account import Account, AccountKind, AccountStatus
 from identity.main import build
-from identity.security.passwords import PasswordHasher
 from identity.settings import IdentitySettings
-from identity.store.repository import SqlAccounts
 from sqlalchemy import text
 
 PASSWORD = "Session2026abc"  # noqa: S105
@@ -77,7 +76,7 @@ async def account(uow_factory) -> Account:
         created_at=datetime.now(UTC),
     )
     async with uow_factory() as uow:
-        assert await SqlAccounts(uow.session).add(created)
+        assert await uow.accounts.add(created)
     return created
 
 
@@ -149,9 +148,7 @@ async def test_the_lock_after_five_failures_and_its_end(
 
     clock.advance(timedelta(minutes=15))
     async with uow_factory() as uow:
-        assert (
-            await lift_ended_locks(accounts=SqlAccounts(uow.session), outbox=uow, clock=clock) == 1
-        )
+        assert await lift_ended_locks(uow, clock=clock) == 1
     assert (await client.post("/v1/token", json=body | {"mot_de_passe": PASSWORD})).is_success
 
     async with engine.connect() as conn:

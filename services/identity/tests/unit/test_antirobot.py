@@ -5,13 +5,8 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from identity.app.antirobot import (
-    Proof,
-    ProofOfWork,
-    RemoteCaptcha,
-    leading_zero_bits,
-    solve,
-)
+from identity.adapters.antirobot import ProofOfWork, RemoteCaptcha, leading_zero_bits, solve
+from identity.app.antirobot import Proof
 
 
 class Used:

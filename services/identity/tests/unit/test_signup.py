@@ -10,7 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from cpf_contracts.events.identity import AccountRegistered, SignupAttemptedOnExistingAccount
-from cpf_runtime.problems import Problem
+from cpf_runtime.errors import DomainError, InvalidInput
+from identity.api.errors import problem_of
+from identity.app.antirobot import Proof
 from identity.app.signup import sign_up_titulaire
 from identity.domain.account import Account, AccountKind, AccountStatus
 from identity.domain.signup import TitulaireSignup
@@ -38,19 +40,20 @@ def form(**changes: Any) -> TitulaireSignup:
 
 
 @pytest.fixture
-def sign_up(accounts, outbox, hasher, sealer, clock, signup_rules):
-    async def run(f: TitulaireSignup) -> None:
-        await sign_up_titulaire(
+def sign_up(run, hasher, anti_robot, sealer, clock, signup_rules):
+    async def in_a_unit_of_work(f: TitulaireSignup, proof: Proof | None = None) -> None:
+        await run(
+            sign_up_titulaire,
             f,
-            accounts=accounts,
-            outbox=outbox,
+            proof or Proof(defi=uuid.uuid4().hex, solution="s"),
+            anti_robot=anti_robot,
             hasher=hasher,
             sealer=sealer,
             clock=clock,
             rules=signup_rules,
         )
 
-    return run
+    return in_a_unit_of_work
 
 
 def the_link(event: AccountRegistered, unsealer) -> str:
@@ -58,7 +61,7 @@ def the_link(event: AccountRegistered, unsealer) -> str:
 
 
 async def test_a_valid_form_opens_a_pending_account(
-    sign_up, accounts, outbox, hasher, clock, unsealer
+    sign_up, accounts, uow, hasher, clock, unsealer
 ) -> None:
     await sign_up(form())
 
@@ -73,7 +76,7 @@ async def test_a_valid_form_opens_a_pending_account(
     assert hasher.hashed == 1
     assert [(c.account_id, c.cgu_version) for c in accounts.cgu] == [(account.id, "2025-01")]
 
-    [event] = outbox.events
+    [event] = uow.published
     assert isinstance(event, AccountRegistered)
     assert (event.account_id, event.kind, event.login) == (account.id, "titulaire", NIR)
     assert event.activation_expires_at == clock.now + timedelta(days=15)
@@ -113,19 +116,19 @@ async def test_a_valid_form_opens_a_pending_account(
     ],
 )
 async def test_bad_input_is_refused_naming_field_and_rule(
-    sign_up, accounts, outbox, hasher, changes, field, rule
+    sign_up, accounts, uow, hasher, changes, field, rule
 ) -> None:
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(DomainError) as caught:
         await sign_up(form(**changes))
     problem = caught.value
-    assert problem.status == 422
+    assert problem_of(problem).status == 422
     assert (field, rule) in {(e.field, e.rule) for e in problem.errors}
     assert all(e.message for e in problem.errors)
-    assert accounts.accounts == {} and outbox.events == [] and hasher.hashed == 0
+    assert accounts.accounts == {} and uow.published == [] and hasher.hashed == 0
 
 
 async def test_every_broken_rule_is_reported_at_once(sign_up) -> None:
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(DomainError) as caught:
         await sign_up(form(cgu_acceptees=False, nir="1", email_confirmation="x@example.org"))
     assert {e.rule for e in caught.value.errors} == {"cgu_required", "nir_format", "emails_match"}
 
@@ -154,7 +157,7 @@ def registered_account(**changes: Any) -> Account:
     ],
 )
 async def test_an_existing_account_is_told_and_nothing_is_created(
-    sign_up, accounts, outbox, hasher, changes
+    sign_up, accounts, uow, hasher, changes
 ) -> None:
     existing = registered_account(**changes)
     accounts.accounts[existing.id] = existing
@@ -163,25 +166,25 @@ async def test_an_existing_account_is_told_and_nothing_is_created(
 
     assert list(accounts.accounts) == [existing.id]
     assert hasher.hashed == 1  # the same work as a real sign-up
-    [event] = outbox.events
+    [event] = uow.published
     assert isinstance(event, SignupAttemptedOnExistingAccount)
     assert (event.account_id, event.email) == (existing.id, existing.email)
 
 
-async def test_a_pending_account_with_a_live_link_is_kept(sign_up, accounts, outbox, clock) -> None:
+async def test_a_pending_account_with_a_live_link_is_kept(sign_up, accounts, uow, clock) -> None:
     await sign_up(form())
     [first] = accounts.accounts
     clock.advance(timedelta(days=14))
     await sign_up(form(prenom="Autre"))
 
     assert list(accounts.accounts) == [first]
-    assert [type(e) for e in outbox.events] == [
+    assert [type(e) for e in uow.published] == [
         AccountRegistered,
         SignupAttemptedOnExistingAccount,
     ]
 
 
-async def test_after_15_days_the_sign_up_is_redone(sign_up, accounts, outbox, clock) -> None:
+async def test_after_15_days_the_sign_up_is_redone(sign_up, accounts, uow, clock) -> None:
     await sign_up(form())
     [first] = accounts.accounts
     old_tokens = set(accounts.tokens)
@@ -192,12 +195,10 @@ async def test_after_15_days_the_sign_up_is_redone(sign_up, accounts, outbox, cl
     assert second.id != first and second.prenom == "Jeanne-Marie"
     assert not old_tokens & set(accounts.tokens)
     assert [c.account_id for c in accounts.cgu] == [second.id]
-    assert [type(e) for e in outbox.events] == [AccountRegistered, AccountRegistered]
+    assert [type(e) for e in uow.published] == [AccountRegistered, AccountRegistered]
 
 
-async def test_a_concurrent_sign_up_that_commits_first_wins(
-    sign_up, accounts, outbox, clock
-) -> None:
+async def test_a_concurrent_sign_up_that_commits_first_wins(sign_up, accounts, uow, clock) -> None:
     winner = registered_account(status=AccountStatus.PENDING)
     _, winner_token = OneTimeToken.issue(winner.id, clock.now, timedelta(days=15))
 
@@ -210,6 +211,32 @@ async def test_a_concurrent_sign_up_that_commits_first_wins(
 
     assert list(accounts.accounts) == [winner.id]
     assert list(accounts.tokens) == [winner_token.token_hash] and accounts.cgu == []
-    [event] = outbox.events
+    [event] = uow.published
     assert isinstance(event, SignupAttemptedOnExistingAccount)
     assert event.account_id == winner.id
+
+
+async def test_a_refused_proof_is_a_422_after_the_form_rules(
+    sign_up, anti_robot, accounts, uow, hasher
+) -> None:
+    anti_robot.accept = False
+    with pytest.raises(InvalidInput) as caught:
+        await sign_up(form())
+    assert [(e.field, e.rule) for e in caught.value.errors] == [("anti_robot", "anti_robot_failed")]
+    assert accounts.accounts == {} and uow.published == [] and hasher.hashed == 0
+
+    with pytest.raises(InvalidInput) as invalid_form:  # the form's rules come first
+        await sign_up(form(nir="1"))
+    assert [e.rule for e in invalid_form.value.errors] == ["nir_format"]
+
+
+async def test_a_proof_serves_once(sign_up, uow) -> None:
+    proof = Proof(defi="une-fois", solution="s")
+    with pytest.raises(InvalidInput):  # refused by the form's rules: the proof is not spent
+        await sign_up(form(mot_de_passe_confirmation="Autre123"), proof)
+    await sign_up(form(), proof)
+    assert len(uow.events_of(AccountRegistered)) == 1
+    other = "autre@example.org"
+    with pytest.raises(InvalidInput) as again:
+        await sign_up(form(nir=OTHER_NIR, email=other, email_confirmation=other), proof)
+    assert [e.rule for e in again.value.errors] == ["anti_robot_failed"]

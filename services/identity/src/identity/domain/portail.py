@@ -20,7 +20,7 @@ from identity.domain.contact import (
     same_email,
 )
 from identity.domain.password_policy import PasswordPolicy
-from identity.domain.rules import FieldViolation, InvalidInput, Violation
+from identity.domain.rules import FieldError, InvalidInput, Violation, on_field
 from identity.domain.signup import CGU_REQUIRED, EMAILS_MATCH, PASSWORDS_MATCH
 
 SIRET_FORMAT = Violation("siret_format", "Le SIRET comporte 14 chiffres, sans espace.")
@@ -32,6 +32,17 @@ POSTCODE_FORMAT = Violation("code_postal_format", "Le code postal comporte 5 chi
 # of the digits is a multiple of 5).
 LA_POSTE_SIREN = "356000000"
 TEXT_MAX = 200
+
+
+@dataclass(frozen=True)
+class Company:
+    """An establishment as the company register knows it (or as the person adjusted it)."""
+
+    siret: str
+    raison_sociale: str
+    adresse: str
+    code_postal: str
+    commune: str
 
 
 def normalize_siret(value: str) -> str:
@@ -82,11 +93,11 @@ class PortailSignup:
 
 
 def validate_portail_signup(form: PortailSignup, policy: PasswordPolicy) -> PortailSignup:
-    found: list[FieldViolation] = []
+    found: list[FieldError] = []
 
     def add(field: str, violation: Violation | None) -> None:
         if violation is not None:
-            found.append(FieldViolation(field, violation.rule, violation.message))
+            found.append(on_field(field, violation))
 
     if not form.cgu_acceptees:
         add("cgu_acceptees", CGU_REQUIRED)
@@ -113,7 +124,7 @@ def validate_portail_signup(form: PortailSignup, policy: PasswordPolicy) -> Port
         add("code_postal", POSTCODE_FORMAT)
     add("commune", text_violation(form.commune, 100))
     if found:
-        raise InvalidInput(found)
+        raise InvalidInput(errors=found)
     return dataclasses.replace(
         form,
         email=email,

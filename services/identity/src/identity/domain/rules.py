@@ -2,6 +2,10 @@
 
 from dataclasses import dataclass
 
+from cpf_runtime.errors import FieldError, InvalidInput
+
+__all__ = ["FieldError", "InvalidInput", "Violation", "on_field"]
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -11,16 +15,6 @@ class Violation:
     message: str
 
 
-@dataclass(frozen=True)
-class FieldViolation:
-    field: str
-    rule: str
-    message: str
-
-
-class InvalidInput(Exception):
-    """The input breaks some rules; nothing was done."""
-
-    def __init__(self, violations: list[FieldViolation]) -> None:
-        super().__init__("; ".join(f"{v.field}: {v.rule}" for v in violations))
-        self.violations = violations
+def on_field(field: str, violation: Violation) -> FieldError:
+    """The violation, named on the field that breaks it."""
+    return FieldError(field, violation.rule, violation.message)

@@ -15,7 +15,7 @@ from identity.domain.contact import (
 )
 from identity.domain.nir import nir_violation, normalize_nir
 from identity.domain.password_policy import PasswordPolicy
-from identity.domain.rules import FieldViolation, InvalidInput, Violation
+from identity.domain.rules import FieldError, InvalidInput, Violation, on_field
 
 CGU_REQUIRED = Violation(
     "cgu_required",
@@ -51,11 +51,11 @@ class TitulaireSignup:
 def validate_titulaire_signup(form: TitulaireSignup, policy: PasswordPolicy) -> TitulaireSignup:
     """The form, normalized (NIR without spaces, e-mail domain in lower case, names trimmed,
     empty phones as ``None``); ``InvalidInput`` naming every broken rule otherwise."""
-    found: list[FieldViolation] = []
+    found: list[FieldError] = []
 
     def add(field: str, violation: Violation | None) -> None:
         if violation is not None:
-            found.append(FieldViolation(field, violation.rule, violation.message))
+            found.append(on_field(field, violation))
 
     if not form.cgu_acceptees:
         add("cgu_acceptees", CGU_REQUIRED)
@@ -85,7 +85,7 @@ def validate_titulaire_signup(form: TitulaireSignup, policy: PasswordPolicy) -> 
         add("mot_de_passe_confirmation", PASSWORDS_MATCH)
 
     if found:
-        raise InvalidInput(found)
+        raise InvalidInput(errors=found)
     return dataclasses.replace(
         form,
         nir=normalize_nir(form.nir),

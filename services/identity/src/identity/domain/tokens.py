@@ -13,6 +13,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+MAX_TOKEN_LENGTH = 200
+"""Longer input is no token of ours: refused before any look-up."""
+
 
 class TokenUsed(Exception):
     pass

@@ -10,7 +10,6 @@ from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.app.portail import Company
 from identity.app.ports import HistoryEntry
 from identity.domain.account import (
     Account,
@@ -20,6 +19,7 @@ from identity.domain.account import (
     Civilite,
     ExistingAccount,
 )
+from identity.domain.portail import Company
 from identity.domain.signing_keys import SigningKey
 from identity.domain.tokens import ActionToken, OneTimeToken, RefreshToken
 from identity.store.tables import (
