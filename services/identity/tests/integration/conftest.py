@@ -5,15 +5,22 @@ The database is a fresh one on the session's PostgreSQL cluster (``cpf_local.tes
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 
+import httpx
 import identity
 import pytest
 from cpf_local.postgres import PostgresCluster
 from cpf_local.testing import migrated_database
+from cpf_runtime.auth import TokenVerifier
 from cpf_runtime.clock import FakeClock
 from cpf_runtime.db import make_session_factory
 from cpf_runtime.sealing import generate_keypair
+from cpf_runtime.service import Runtime
+from identity.domain.account import Account, AccountKind, AccountStatus
+from identity.main import build
+from identity.settings import IdentitySettings
 from identity.store.fake import FakeIdentityUnitOfWork
 from identity.store.uow import IdentityUnitOfWork
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -42,6 +49,30 @@ def store(request: pytest.FixtureRequest) -> Callable[[], IdentityUnitOfWork]:
     return factory
 
 
+@pytest.fixture
+def an_account(store: Callable[[], IdentityUnitOfWork]) -> Callable[[], Awaitable[uuid.UUID]]:
+    """Adds an account to ``store`` (tokens and history entries need one); its id."""
+
+    async def add() -> uuid.UUID:
+        owner = Account(
+            id=uuid.uuid4(),
+            kind=AccountKind.PORTAIL,
+            login=f"{uuid.uuid4().hex[:8]}@example.org",
+            email="claire@example.org",
+            civilite="MME",
+            prenom="Claire",
+            nom="Martin",
+            password_hash="hash:x",  # noqa: S106
+            status=AccountStatus.ACTIVE,
+            created_at=FakeClock().now,
+        )
+        async with store() as uow:
+            assert await uow.accounts.add(owner)
+        return owner.id
+
+    return add
+
+
 @pytest.fixture(scope="session")
 def keypair() -> tuple[str, str]:
     return generate_keypair()
@@ -50,3 +81,40 @@ def keypair() -> tuple[str, str]:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+async def runtime(migrated_url, engine, keypair, clock) -> AsyncIterator[Runtime]:
+    """Identity as ``main.build`` wires it, on the test database, with fast argon2."""
+    settings = IdentitySettings(
+        signing_key_passphrase="tests-only-passphrase-0123456789",
+        database_url=migrated_url,
+        sealing_public_key=keypair[1],
+        argon2_memory_kib=64,
+        argon2_time_cost=1,
+        login_delay_step_ms=0,
+    )
+    built = build(settings, clock=clock)
+    yield built
+    await built.engine.dispose()
+
+
+@pytest.fixture
+async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    """The API in process (no lifespan: no relay, no consumers)."""
+    transport = httpx.ASGITransport(app=runtime.create_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://identity") as c:
+
+        async def own_jwks(_url: str) -> dict[str, object]:
+            keys: dict[str, object] = (await c.get("/.well-known/jwks.json")).json()
+            return keys
+
+        # The service verifies its own tokens like any other: against its JWKS.
+        settings = runtime.settings
+        runtime.verifier = TokenVerifier(
+            settings.auth_jwks_url,
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+            fetch=own_jwks,
+        )
+        yield c

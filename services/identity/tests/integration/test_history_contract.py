@@ -7,31 +7,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from identity.app.ports import HistoryEntry
-from identity.domain.account import Account, AccountKind, AccountStatus
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 
-async def an_account(store) -> uuid.UUID:
-    owner = Account(
-        id=uuid.uuid4(),
-        kind=AccountKind.OPERATEUR,
-        login=f"{uuid.uuid4().hex[:8]}@example.fr",
-        email="agent@example.fr",
-        civilite="M",
-        prenom="Paul",
-        nom="Agent",
-        password_hash="hash:x",  # noqa: S106
-        status=AccountStatus.ACTIVE,
-        created_at=NOW,
-    )
-    async with store() as uow:
-        assert await uow.accounts.add(owner)
-    return owner.id
-
-
-async def test_an_account_s_history_is_its_own_newest_first(store) -> None:
-    mine, theirs = await an_account(store), await an_account(store)
+async def test_an_account_s_history_is_its_own_newest_first(store, an_account) -> None:
+    mine, theirs = await an_account(), await an_account()
     async with store() as uow:
         await uow.history.record(mine, "connexion", NOW, "192.0.2.1")
         await uow.history.record(theirs, "connexion", NOW, None)

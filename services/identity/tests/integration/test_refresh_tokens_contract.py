@@ -6,33 +6,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from identity.domain.account import Account, AccountKind, AccountStatus
 from identity.domain.tokens import RefreshToken
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 TTL = timedelta(hours=8)
 
 
-async def an_account(store) -> uuid.UUID:
-    owner = Account(
-        id=uuid.uuid4(),
-        kind=AccountKind.PORTAIL,
-        login=f"{uuid.uuid4().hex[:8]}@example.org",
-        email="claire@example.org",
-        civilite="MME",
-        prenom="Claire",
-        nom="Martin",
-        password_hash="hash:x",  # noqa: S106
-        status=AccountStatus.ACTIVE,
-        created_at=NOW,
-    )
-    async with store() as uow:
-        assert await uow.accounts.add(owner)
-    return owner.id
-
-
-async def test_a_token_reads_back_and_its_use_is_kept(store) -> None:
-    account_id = await an_account(store)
+async def test_a_token_reads_back_and_its_use_is_kept(store, an_account) -> None:
+    account_id = await an_account()
     _, token = RefreshToken.issue(account_id, uuid.uuid4(), NOW, TTL)
     async with store() as uow:
         await uow.refresh_tokens.add(token)
@@ -45,8 +26,8 @@ async def test_a_token_reads_back_and_its_use_is_kept(store) -> None:
         assert used.used_at == NOW + timedelta(minutes=1) and used.revoked_at is None
 
 
-async def test_revoking_a_family_revokes_its_live_tokens_only(store) -> None:
-    account_id = await an_account(store)
+async def test_revoking_a_family_revokes_its_live_tokens_only(store, an_account) -> None:
+    account_id = await an_account()
     family, other_family = uuid.uuid4(), uuid.uuid4()
     tokens = [RefreshToken.issue(account_id, family, NOW, TTL)[1] for _ in range(2)]
     _, other = RefreshToken.issue(account_id, other_family, NOW, TTL)
@@ -63,8 +44,8 @@ async def test_revoking_a_family_revokes_its_live_tokens_only(store) -> None:
         assert (await uow.refresh_tokens.get(other.token_hash)).revoked_at is None
 
 
-async def test_revoking_an_account_ends_all_its_sessions(store) -> None:
-    mine, theirs = await an_account(store), await an_account(store)
+async def test_revoking_an_account_ends_all_its_sessions(store, an_account) -> None:
+    mine, theirs = await an_account(), await an_account()
     _, first = RefreshToken.issue(mine, uuid.uuid4(), NOW, TTL)
     _, second = RefreshToken.issue(mine, uuid.uuid4(), NOW, TTL)
     _, other = RefreshToken.issue(theirs, uuid.uuid4(), NOW, TTL)

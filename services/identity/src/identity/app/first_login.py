@@ -12,13 +12,14 @@ from __future__ import annotations
 from cpf_contracts.events.identity import CguAccepted, PasswordChanged
 from cpf_runtime.clock import Clock
 
+from identity.app.links import redeem_action_token
 from identity.app.login import ActionRequired, TokenRules, issue_action_token
 from identity.app.passwords import OldPassword, set_new_password
 from identity.app.ports import Hasher, Uow
 from identity.domain.account import Account, CguAcceptance, RequiredAction
 from identity.domain.errors import ActionTokenInvalid
 from identity.domain.rules import FieldError, InvalidInput
-from identity.domain.tokens import MAX_TOKEN_LENGTH, ActionToken, TokenExpired, TokenUsed, digest
+from identity.domain.tokens import ActionToken
 
 CGU_REQUIRED = FieldError(
     "cgu_acceptees", "cgu_required", "Vous devez accepter les conditions générales d'utilisation."
@@ -28,19 +29,11 @@ CGU_REQUIRED = FieldError(
 async def _redeem(
     uow: Uow, secret: str, action: RequiredAction, clock: Clock
 ) -> tuple[Account, ActionToken]:
-    """The account the token is for; the token is spent in memory, saved by the caller once
-    the action succeeds."""
-    token = None
-    if 0 < len(secret) <= MAX_TOKEN_LENGTH:
-        token = await uow.accounts.action_token(digest(secret))
-    if token is None or token.action != action.value:
-        raise ActionTokenInvalid()
-    try:
-        token.redeem(clock())
-    except (TokenUsed, TokenExpired) as exc:
-        raise ActionTokenInvalid() from exc
-    account = await uow.accounts.get(token.account_id)
-    if account is None or account.required_action is not action:
+    """The account the token is for, if that action is still its next one."""
+    account, token = await redeem_action_token(
+        uow, secret, action.value, clock(), unknown=ActionTokenInvalid, spent=ActionTokenInvalid
+    )
+    if account.required_action is not action:
         raise ActionTokenInvalid()
     return account, token
 

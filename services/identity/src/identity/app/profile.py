@@ -14,6 +14,7 @@ from cpf_contracts.events.identity import (
 )
 from cpf_runtime.clock import Clock
 
+from identity.app.links import redeem_action_token
 from identity.app.passwords import OldPassword, set_new_password
 from identity.app.ports import Hasher, HistoryEntry, Sealer, Uow
 from identity.domain.account import Account, AccountKind, normalize_login
@@ -21,7 +22,7 @@ from identity.domain.contact import EMAIL_FORMAT, normalize_email, phone_violati
 from identity.domain.errors import AccountGone, EmailLinkInvalid, EmailLinkUnknown, EmailTaken
 from identity.domain.rules import InvalidInput, on_field
 from identity.domain.signup import EMAILS_MATCH
-from identity.domain.tokens import MAX_TOKEN_LENGTH, ActionToken, TokenExpired, TokenUsed, digest
+from identity.domain.tokens import ActionToken
 
 HISTORY_LIMIT = 100
 EMAIL_ACTION = "changer_adresse"
@@ -146,18 +147,11 @@ async def request_email_change(
 async def confirm_email_change(
     uow: Uow, secret: str, client_address: str | None, *, clock: Clock
 ) -> None:
-    token = None
-    if 0 < len(secret) <= MAX_TOKEN_LENGTH:
-        token = await uow.accounts.action_token(digest(secret))
-    if token is None or token.action != EMAIL_ACTION or token.detail is None:
-        raise EmailLinkUnknown()
     now = clock()
-    try:
-        token.redeem(now)
-    except (TokenUsed, TokenExpired) as exc:
-        raise EmailLinkInvalid() from exc
-    account = await uow.accounts.get(token.account_id)
-    if account is None:
+    account, token = await redeem_action_token(
+        uow, secret, EMAIL_ACTION, now, unknown=EmailLinkUnknown, spent=EmailLinkInvalid
+    )
+    if token.detail is None:
         raise EmailLinkUnknown()
     new = token.detail
     taken = await uow.accounts.matching(account.kind, new.lower(), new)

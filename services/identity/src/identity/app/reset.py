@@ -20,18 +20,12 @@ from cpf_contracts.events.identity import (
 )
 from cpf_runtime.clock import Clock
 
+from identity.app.links import redeem_action_token
 from identity.app.passwords import set_new_password
 from identity.app.ports import Hasher, Sealer, Uow
 from identity.domain.account import AccountKind, AccountStatus, normalize_login
 from identity.domain.errors import ResetLinkInvalid, ResetLinkUnknown
-from identity.domain.tokens import (
-    MAX_TOKEN_LENGTH,
-    ActionToken,
-    TokenExpired,
-    TokenUsed,
-    digest,
-    new_secret,
-)
+from identity.domain.tokens import ActionToken, new_secret
 
 RESET_ACTION = "reinitialiser_mot_de_passe"
 MAX_LOGIN_LENGTH = 254
@@ -96,19 +90,10 @@ async def reset_password(
 ) -> None:
     """Set the new password; every session of the account (refresh tokens) ends, and a
     lock is lifted. A refused password saves nothing: the link still works."""
-    token = None
-    if 0 < len(secret) <= MAX_TOKEN_LENGTH:
-        token = await uow.accounts.action_token(digest(secret))
-    if token is None or token.action != RESET_ACTION:
-        raise ResetLinkUnknown()
     now = clock()
-    try:
-        token.redeem(now)
-    except (TokenUsed, TokenExpired) as exc:
-        raise ResetLinkInvalid() from exc
-    account = await uow.accounts.get(token.account_id)
-    if account is None:
-        raise ResetLinkUnknown()
+    account, token = await redeem_action_token(
+        uow, secret, RESET_ACTION, now, unknown=ResetLinkUnknown, spent=ResetLinkInvalid
+    )
     await set_new_password(account, nouveau, confirmation, hasher=hasher)
     account.failed_logins = 0
     lifted = account.locked_until is not None

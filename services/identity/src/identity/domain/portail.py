@@ -12,16 +12,13 @@ from dataclasses import dataclass
 
 from identity.domain.account import Civilite
 from identity.domain.contact import (
-    EMAIL_FORMAT,
     REQUIRED,
     name_violation,
-    normalize_email,
     phone_violation,
-    same_email,
 )
 from identity.domain.password_policy import PasswordPolicy
 from identity.domain.rules import FieldError, InvalidInput, Violation, on_field
-from identity.domain.signup import CGU_REQUIRED, EMAILS_MATCH, PASSWORDS_MATCH
+from identity.domain.signup import CGU_REQUIRED, check_credentials
 
 SIRET_FORMAT = Violation("siret_format", "Le SIRET comporte 14 chiffres, sans espace.")
 SIRET_CHECKSUM = Violation(
@@ -101,18 +98,7 @@ def validate_portail_signup(form: PortailSignup, policy: PasswordPolicy) -> Port
 
     if not form.cgu_acceptees:
         add("cgu_acceptees", CGU_REQUIRED)
-    email = form.email
-    try:
-        email = normalize_email(form.email)
-    except ValueError:
-        add("email", EMAIL_FORMAT)
-    else:
-        if not same_email(form.email.strip(), form.email_confirmation.strip()):
-            add("email_confirmation", EMAILS_MATCH)
-    for violation in policy.violations(form.mot_de_passe):
-        add("mot_de_passe", violation)
-    if form.mot_de_passe != form.mot_de_passe_confirmation:
-        add("mot_de_passe_confirmation", PASSWORDS_MATCH)
+    email = check_credentials(form, policy, add)
     add("prenom", name_violation(form.prenom))
     add("nom", name_violation(form.nom))
     add("telephone", phone_violation(form.telephone.strip()))

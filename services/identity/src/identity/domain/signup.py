@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from identity.domain.account import Civilite
 from identity.domain.contact import (
@@ -28,6 +30,39 @@ EMAILS_MATCH = Violation(
 PASSWORDS_MATCH = Violation(
     "passwords_match", "La confirmation ne correspond pas au mot de passe saisi."
 )
+
+
+class Credentials(Protocol):
+    """What every sign-up form carries: its login's e-mail and the password, each twice."""
+
+    @property
+    def email(self) -> str: ...
+    @property
+    def email_confirmation(self) -> str: ...
+    @property
+    def mot_de_passe(self) -> str: ...
+    @property
+    def mot_de_passe_confirmation(self) -> str: ...
+
+
+def check_credentials(
+    form: Credentials, policy: PasswordPolicy, add: Callable[[str, Violation | None], None]
+) -> str:
+    """``add`` what the e-mail, the password and their confirmations break; the e-mail
+    normalized (as typed when it is not an address)."""
+    email = form.email
+    try:
+        email = normalize_email(form.email)
+    except ValueError:
+        add("email", EMAIL_FORMAT)
+    else:
+        if not same_email(form.email.strip(), form.email_confirmation.strip()):
+            add("email_confirmation", EMAILS_MATCH)
+    for violation in policy.violations(form.mot_de_passe):
+        add("mot_de_passe", violation)
+    if form.mot_de_passe != form.mot_de_passe_confirmation:
+        add("mot_de_passe_confirmation", PASSWORDS_MATCH)
+    return email
 
 
 @dataclass(frozen=True)
@@ -70,19 +105,7 @@ def validate_titulaire_signup(form: TitulaireSignup, policy: PasswordPolicy) -> 
             add(field, phone_violation(value))
         phones[field] = value
 
-    email = form.email
-    try:
-        email = normalize_email(form.email)
-    except ValueError:
-        add("email", EMAIL_FORMAT)
-    else:
-        if not same_email(form.email.strip(), form.email_confirmation.strip()):
-            add("email_confirmation", EMAILS_MATCH)
-
-    for violation in policy.violations(form.mot_de_passe):
-        add("mot_de_passe", violation)
-    if form.mot_de_passe != form.mot_de_passe_confirmation:
-        add("mot_de_passe_confirmation", PASSWORDS_MATCH)
+    email = check_credentials(form, policy, add)
 
     if found:
         raise InvalidInput(errors=found)
