@@ -17,7 +17,7 @@ from identity.domain.contact import (
     phone_violation,
 )
 from identity.domain.password_policy import PasswordPolicy
-from identity.domain.rules import FieldError, InvalidInput, Violation, on_field
+from identity.domain.rules import Refusals, Violation
 from identity.domain.signup import CGU_REQUIRED, check_credentials
 
 SIRET_FORMAT = Violation("siret_format", "Le SIRET comporte 14 chiffres, sans espace.")
@@ -90,11 +90,8 @@ class PortailSignup:
 
 
 def validate_portail_signup(form: PortailSignup, policy: PasswordPolicy) -> PortailSignup:
-    found: list[FieldError] = []
-
-    def add(field: str, violation: Violation | None) -> None:
-        if violation is not None:
-            found.append(on_field(field, violation))
+    refusals = Refusals()
+    add = refusals.add
 
     if not form.cgu_acceptees:
         add("cgu_acceptees", CGU_REQUIRED)
@@ -109,8 +106,7 @@ def validate_portail_signup(form: PortailSignup, policy: PasswordPolicy) -> Port
     if len(code_postal) != 5 or not code_postal.isascii() or not code_postal.isdigit():
         add("code_postal", POSTCODE_FORMAT)
     add("commune", text_violation(form.commune, 100))
-    if found:
-        raise InvalidInput(errors=found)
+    refusals.raise_any()
     return dataclasses.replace(
         form,
         email=email,

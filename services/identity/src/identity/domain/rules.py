@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from cpf_runtime.errors import FieldError, InvalidInput
 
-__all__ = ["FieldError", "InvalidInput", "Violation", "on_field"]
+__all__ = ["FieldError", "InvalidInput", "Refusals", "Violation", "on_field"]
 
 
 @dataclass(frozen=True)
@@ -18,3 +18,19 @@ class Violation:
 def on_field(field: str, violation: Violation) -> FieldError:
     """The violation, named on the field that breaks it."""
     return FieldError(field, violation.rule, violation.message)
+
+
+class Refusals:
+    """The broken rules of one form, gathered field by field, refused all at once."""
+
+    def __init__(self) -> None:
+        self.found: list[FieldError] = []
+
+    def add(self, field: str, violation: Violation | None) -> None:
+        if violation is not None:
+            self.found.append(on_field(field, violation))
+
+    def raise_any(self) -> None:
+        """``InvalidInput`` naming every broken rule, when there is one."""
+        if self.found:
+            raise InvalidInput(errors=self.found)

@@ -17,7 +17,7 @@ from identity.domain.contact import (
 )
 from identity.domain.nir import nir_violation, normalize_nir
 from identity.domain.password_policy import PasswordPolicy
-from identity.domain.rules import FieldError, InvalidInput, Violation, on_field
+from identity.domain.rules import Refusals, Violation
 
 CGU_REQUIRED = Violation(
     "cgu_required",
@@ -86,11 +86,8 @@ class TitulaireSignup:
 def validate_titulaire_signup(form: TitulaireSignup, policy: PasswordPolicy) -> TitulaireSignup:
     """The form, normalized (NIR without spaces, e-mail domain in lower case, names trimmed,
     empty phones as ``None``); ``InvalidInput`` naming every broken rule otherwise."""
-    found: list[FieldError] = []
-
-    def add(field: str, violation: Violation | None) -> None:
-        if violation is not None:
-            found.append(on_field(field, violation))
+    refusals = Refusals()
+    add = refusals.add
 
     if not form.cgu_acceptees:
         add("cgu_acceptees", CGU_REQUIRED)
@@ -107,8 +104,7 @@ def validate_titulaire_signup(form: TitulaireSignup, policy: PasswordPolicy) -> 
 
     email = check_credentials(form, policy, add)
 
-    if found:
-        raise InvalidInput(errors=found)
+    refusals.raise_any()
     return dataclasses.replace(
         form,
         nir=normalize_nir(form.nir),
