@@ -59,9 +59,9 @@ def an_account(store: Callable[[], IdentityUnitOfWork]) -> Callable[[], Awaitabl
             kind=AccountKind.PORTAIL,
             login=f"{uuid.uuid4().hex[:8]}@example.org",
             email="claire@example.org",
-            civilite="MME",
-            prenom="Claire",
-            nom="Martin",
+            title="MME",
+            first_name="Claire",
+            last_name="Martin",
             password_hash="hash:x",  # noqa: S106
             status=AccountStatus.ACTIVE,
             created_at=FakeClock().now,

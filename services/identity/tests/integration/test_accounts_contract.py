@@ -21,9 +21,9 @@ def account(kind: AccountKind = AccountKind.TITULAIRE, **changes: object) -> Acc
         kind=kind,
         login=f"login-{uuid.uuid4().hex[:8]}",
         email=f"{uuid.uuid4().hex[:8]}@example.org",
-        civilite="MME",
-        prenom="Jeanne",
-        nom="Martin",
+        title="MME",
+        first_name="Jeanne",
+        last_name="Martin",
         password_hash="hash:Abcde123",  # noqa: S106
         status=AccountStatus.ACTIVE,
         created_at=NOW,
@@ -38,7 +38,7 @@ async def added(store, *accounts: Account) -> None:
 
 
 async def test_an_added_account_reads_back_as_it_was(store) -> None:
-    saved = account(telephone_mobile="0612345678", delete_if_unused_by=NOW + timedelta(days=15))
+    saved = account(mobile="0612345678", delete_if_unused_by=NOW + timedelta(days=15))
     await added(store, saved)
     async with store() as uow:
         assert await uow.accounts.get(saved.id) == saved
@@ -69,7 +69,7 @@ async def test_a_change_counts_only_once_saved(store) -> None:
     async with store() as uow:
         unsaved = await uow.accounts.get(saved.id)
         assert unsaved is not None
-        unsaved.prenom = "Oubliée"
+        unsaved.first_name = "Oubliée"
         changed = await uow.accounts.get(saved.id)
         assert changed is not None
         changed.email, changed.locked_until = "nouvelle@example.org", NOW

@@ -33,9 +33,9 @@ def account(status: AccountStatus = AccountStatus.ACTIVE) -> Account:
         kind=AccountKind.TITULAIRE,
         login=NIR,
         email="jean.dupont@example.org",
-        civilite="M",
-        prenom="Jean",
-        nom="Dupont",
+        title="M",
+        first_name="Jean",
+        last_name="Dupont",
         password_hash="hash:Abcde123",  # noqa: S106  (the fake hasher's format)
         status=status,
         created_at=datetime(2025, 1, 1, tzinfo=UTC),

@@ -37,9 +37,9 @@ def portail(email: str = "claire.martin@example.fr") -> Account:
         kind=AccountKind.PORTAIL,
         login=email,
         email=email,
-        civilite="MME",
-        prenom="Claire",
-        nom="Martin",
+        title="MME",
+        first_name="Claire",
+        last_name="Martin",
         password_hash="hash:Ancien2026-ok",  # noqa: S106
         status=AccountStatus.ACTIVE,
         created_at=datetime(2025, 1, 1, tzinfo=UTC),
@@ -104,7 +104,7 @@ async def test_phones_are_digits_only_and_empty_removes(run, owner, accounts, uo
     }
     await run(change_phone, me, "0123456789", " ", clock=clock)
     saved = accounts.accounts[owner.id]
-    assert (saved.telephone_fixe, saved.telephone_mobile) == ("0123456789", None)
+    assert (saved.landline, saved.mobile) == ("0123456789", None)
     [changed] = uow.events_of(PhoneChanged)
     assert (changed.telephone_fixe, changed.telephone_mobile) == ("0123456789", None)
 

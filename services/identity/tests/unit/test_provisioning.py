@@ -146,13 +146,13 @@ async def test_contact_changes_follow_habilitation(run, ports, accounts, clock) 
     )
     assert await run(change_contact, changed)
     account = accounts.accounts[event.account_id]
-    assert (account.civilite, account.prenom, account.nom, account.email) == (
+    assert (account.title, account.first_name, account.last_name, account.email) == (
         "M",
         "Jules",
         "Durand",
         "jules.durand@example.fr",
     )
-    assert account.telephone_mobile is None
+    assert account.mobile is None
 
 
 async def test_unused_gestionnaires_are_deleted_after_15_days(run, ports, accounts, uow, clock):

@@ -21,9 +21,9 @@ async def session(run, accounts, hasher, keyring, clock, token_rules) -> AccessT
         kind=AccountKind.TITULAIRE,
         login=NIR,
         email="jean.dupont@example.org",
-        civilite="M",
-        prenom="Jean",
-        nom="Dupont",
+        title="M",
+        first_name="Jean",
+        last_name="Dupont",
         password_hash="hash:Abcde123",  # noqa: S106
         status=AccountStatus.ACTIVE,
         created_at=datetime(2025, 1, 1, tzinfo=UTC),

@@ -22,9 +22,9 @@ def titulaire(status: AccountStatus = AccountStatus.ACTIVE) -> Account:
         kind=AccountKind.TITULAIRE,
         login=NIR,
         email="jean.dupont@example.org",
-        civilite="M",
-        prenom="Jean",
-        nom="Dupont",
+        title="M",
+        first_name="Jean",
+        last_name="Dupont",
         password_hash="hash:Ancien123abc",  # noqa: S106
         status=status,
         created_at=datetime(2025, 1, 1, tzinfo=UTC),

@@ -70,8 +70,8 @@ async def test_a_valid_form_opens_a_pending_account(
     assert account.status is AccountStatus.PENDING
     assert account.login == NIR
     assert account.email == "Jeanne.Martin@example.org"  # domain in lower case
-    assert (account.prenom, account.nom, account.civilite) == ("Jeanne", "Martin", "MME")
-    assert (account.telephone_fixe, account.telephone_mobile) == (None, "0612345678")
+    assert (account.first_name, account.last_name, account.title) == ("Jeanne", "Martin", "MME")
+    assert (account.landline, account.mobile) == (None, "0612345678")
     assert account.password_hash == "hash:Abcde123"  # noqa: S105
     assert hasher.hashed == 1
     assert [(c.account_id, c.cgu_version) for c in accounts.cgu] == [(account.id, "2025-01")]
@@ -139,9 +139,9 @@ def registered_account(**changes: Any) -> Account:
         kind=AccountKind.TITULAIRE,
         login=NIR,
         email="owner@example.org",
-        civilite="MME",
-        prenom="Jeanne",
-        nom="Martin",
+        title="MME",
+        first_name="Jeanne",
+        last_name="Martin",
         password_hash="hash:Owner123",  # noqa: S106
         status=AccountStatus.ACTIVE,
         created_at=datetime(2024, 1, 1, tzinfo=UTC),
@@ -192,7 +192,7 @@ async def test_after_15_days_the_sign_up_is_redone(sign_up, accounts, uow, clock
     await sign_up(form(prenom="Jeanne-Marie"))
 
     [second] = accounts.accounts.values()
-    assert second.id != first and second.prenom == "Jeanne-Marie"
+    assert second.id != first and second.first_name == "Jeanne-Marie"
     assert not old_tokens & set(accounts.tokens)
     assert [c.account_id for c in accounts.cgu] == [second.id]
     assert [type(e) for e in uow.published] == [AccountRegistered, AccountRegistered]

@@ -29,9 +29,9 @@ def operateur() -> Account:
         kind=AccountKind.OPERATEUR,
         login="agent@example.fr",
         email="agent@example.fr",
-        civilite="M",
-        prenom="Paul",
-        nom="Agent",
+        title="M",
+        first_name="Paul",
+        last_name="Agent",
         password_hash="hash:Bon2026mdp",  # noqa: S106
         status=AccountStatus.ACTIVE,
         created_at=datetime(2025, 1, 1, tzinfo=UTC),

@@ -40,9 +40,9 @@ async def activate_account(uow: Uow, secret: str, *, clock: Clock) -> Account:
             kind=account.kind.value,
             login=account.login,
             email=account.email,
-            civilite=account.civilite,
-            prenom=account.prenom,
-            nom=account.nom,
+            civilite=account.title,
+            prenom=account.first_name,
+            nom=account.last_name,
             activated_at=now,
         )
     )

@@ -89,14 +89,14 @@ async def change_phone(
     if errors:
         raise InvalidInput(errors=errors)
     account = await _own(uow, account_id)
-    account.telephone_fixe = values["telephone_fixe"]
-    account.telephone_mobile = values["telephone_mobile"]
+    account.landline = values["telephone_fixe"]
+    account.mobile = values["telephone_mobile"]
     await uow.accounts.save(account)
     uow.publish(
         PhoneChanged(
             account_id=account.id,
-            telephone_fixe=account.telephone_fixe,
-            telephone_mobile=account.telephone_mobile,
+            telephone_fixe=account.landline,
+            telephone_mobile=account.mobile,
             changed_at=clock(),
         )
     )
@@ -134,8 +134,8 @@ async def request_email_change(
             account_id=account.id,
             kind=account.kind.value,
             new_email=new,
-            prenom=account.prenom,
-            nom=account.nom,
+            prenom=account.first_name,
+            nom=account.last_name,
             confirmation_link_sealed=sealer.seal(
                 f"{public_url}/adresse/confirmation?token={secret}"
             ),

@@ -79,9 +79,9 @@ class TemporaryPassword:
                 kind=account.kind.value,
                 identifiant=identifiant,
                 email=account.email,
-                civilite=account.civilite,
-                prenom=account.prenom,
-                nom=account.nom,
+                civilite=account.title,
+                prenom=account.first_name,
+                nom=account.last_name,
                 temporary_password_sealed=sealer.seal(self.clear),
                 reason=self.reason,
                 delete_if_unused_by=account.delete_if_unused_by,
@@ -117,10 +117,10 @@ async def provision_gestionnaire(
         kind=AccountKind.GESTIONNAIRE,
         login=normalize_login(AccountKind.GESTIONNAIRE, request.identifiant),
         email=request.email.strip(),
-        civilite=request.civilite,
-        prenom=request.prenom,
-        nom=request.nom,
-        telephone_mobile=_phone(request.telephone),
+        title=request.civilite,
+        first_name=request.prenom,
+        last_name=request.nom,
+        mobile=_phone(request.telephone),
         password_hash="",
         status=AccountStatus.ACTIVE,
         created_at=now,
@@ -186,11 +186,11 @@ async def change_contact(uow: Uow, change: GestionnaireContactChanged) -> bool:
     account = await uow.accounts.get(change.account_id)
     if account is None:
         return False
-    account.civilite = change.civilite
-    account.prenom = change.prenom
-    account.nom = change.nom
+    account.title = change.civilite
+    account.first_name = change.prenom
+    account.last_name = change.nom
     account.email = change.email.strip()
-    account.telephone_mobile = _phone(change.telephone)
+    account.mobile = _phone(change.telephone)
     await uow.accounts.save(account)
     return True
 
@@ -215,9 +215,9 @@ async def create_operateur(
         kind=AccountKind.OPERATEUR,
         login=normalize_login(AccountKind.OPERATEUR, address),
         email=address,
-        civilite=civilite,
-        prenom=prenom.strip(),
-        nom=nom.strip(),
+        title=civilite,
+        first_name=prenom.strip(),
+        last_name=nom.strip(),
         password_hash="",
         status=AccountStatus.ACTIVE,
         created_at=now,

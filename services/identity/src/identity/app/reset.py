@@ -70,8 +70,8 @@ async def request_reset(
             account_id=account.id,
             kind=account.kind.value,
             email=account.email,
-            prenom=account.prenom,
-            nom=account.nom,
+            prenom=account.first_name,
+            nom=account.last_name,
             reset_link_sealed=sealer.seal(rules.link(secret)),
             expires_at=token.expires_at,
         )

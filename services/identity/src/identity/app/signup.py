@@ -64,11 +64,11 @@ async def sign_up_titulaire(
         kind=AccountKind.TITULAIRE,
         login=form.nir,
         email=form.email,
-        civilite=form.civilite,
-        prenom=form.prenom,
-        nom=form.nom_naissance,
-        telephone_fixe=form.telephone_fixe,
-        telephone_mobile=form.telephone_mobile,
+        title=form.civilite,
+        first_name=form.prenom,
+        last_name=form.nom_naissance,
+        landline=form.telephone_fixe,
+        mobile=form.telephone_mobile,
         password_hash=password_hash,
         status=AccountStatus.PENDING,
         created_at=now,
@@ -104,9 +104,9 @@ async def register_pending(
             kind=account.kind.value,
             login=account.login,
             email=account.email,
-            civilite=account.civilite,
-            prenom=account.prenom,
-            nom=account.nom,
+            civilite=account.title,
+            prenom=account.first_name,
+            nom=account.last_name,
             activation_link_sealed=sealer.seal(f"{rules.public_url}/activation?token={secret}"),
             activation_expires_at=token.expires_at,
         )
@@ -121,6 +121,10 @@ def _tell_owners(existing: list[ExistingAccount], uow: Uow, now: datetime) -> No
         a = match.account
         uow.publish(
             SignupAttemptedOnExistingAccount(
-                account_id=a.id, kind=a.kind.value, email=a.email, prenom=a.prenom, nom=a.nom
+                account_id=a.id,
+                kind=a.kind.value,
+                email=a.email,
+                prenom=a.first_name,
+                nom=a.last_name,
             )
         )
