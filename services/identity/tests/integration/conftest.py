@@ -18,7 +18,7 @@ from cpf_runtime.clock import FakeClock
 from cpf_runtime.db import make_session_factory
 from cpf_runtime.sealing import generate_keypair
 from cpf_runtime.service import Runtime
-from identity.domain.account import Account, AccountKind, AccountStatus
+from identity.domain.account import Account, AccountKind
 from identity.main import build
 from identity.settings import IdentitySettings
 from identity.store.fake import FakeIdentityUnitOfWork
@@ -50,22 +50,13 @@ def store(request: pytest.FixtureRequest) -> Callable[[], IdentityUnitOfWork]:
 
 
 @pytest.fixture
-def an_account(store: Callable[[], IdentityUnitOfWork]) -> Callable[[], Awaitable[uuid.UUID]]:
+def an_account(
+    store: Callable[[], IdentityUnitOfWork], new_account: Callable[..., Account]
+) -> Callable[[], Awaitable[uuid.UUID]]:
     """Adds an account to ``store`` (tokens and history entries need one); its id."""
 
     async def add() -> uuid.UUID:
-        owner = Account(
-            id=uuid.uuid4(),
-            kind=AccountKind.PORTAIL,
-            login=f"{uuid.uuid4().hex[:8]}@example.org",
-            email="claire@example.org",
-            title="MME",
-            first_name="Claire",
-            last_name="Martin",
-            password_hash="hash:x",  # noqa: S106
-            status=AccountStatus.ACTIVE,
-            created_at=FakeClock().now,
-        )
+        owner = new_account(AccountKind.PORTAIL, login=f"{uuid.uuid4().hex[:8]}@example.org")
         async with store() as uow:
             assert await uow.accounts.add(owner)
         return owner.id

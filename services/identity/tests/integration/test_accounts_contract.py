@@ -15,20 +15,16 @@ from identity.domain.tokens import ActionToken, OneTimeToken, RefreshToken
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 
-def account(kind: AccountKind = AccountKind.TITULAIRE, **changes: object) -> Account:
-    base = Account(
-        id=uuid.uuid4(),
-        kind=kind,
-        login=f"login-{uuid.uuid4().hex[:8]}",
-        email=f"{uuid.uuid4().hex[:8]}@example.org",
-        title="MME",
-        first_name="Jeanne",
-        last_name="Martin",
-        password_hash="hash:Abcde123",  # noqa: S106
-        status=AccountStatus.ACTIVE,
-        created_at=NOW,
-    )
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+@pytest.fixture
+def account(new_account):
+    """Accounts of ``kind`` whose login and e-mail are their own."""
+
+    def make(kind: AccountKind = AccountKind.TITULAIRE, **changes: object) -> Account:
+        unique = uuid.uuid4().hex[:8]
+        own = {"login": f"login-{unique}", "email": f"{unique}@example.org", "created_at": NOW}
+        return new_account(kind, **own | changes)
+
+    return make
 
 
 async def added(store, *accounts: Account) -> None:
@@ -37,7 +33,7 @@ async def added(store, *accounts: Account) -> None:
             assert await uow.accounts.add(a)
 
 
-async def test_an_added_account_reads_back_as_it_was(store) -> None:
+async def test_an_added_account_reads_back_as_it_was(store, account) -> None:
     saved = account(mobile="0612345678", delete_if_unused_by=NOW + timedelta(days=15))
     await added(store, saved)
     async with store() as uow:
@@ -47,7 +43,7 @@ async def test_an_added_account_reads_back_as_it_was(store) -> None:
         assert await uow.accounts.get(uuid.uuid4()) is None
 
 
-async def test_a_taken_id_login_or_titulaire_e_mail_is_refused(store) -> None:
+async def test_a_taken_id_login_or_titulaire_e_mail_is_refused(store, account) -> None:
     first = account()
     await added(store, first)
     async with store() as uow:
@@ -63,7 +59,7 @@ async def test_a_taken_id_login_or_titulaire_e_mail_is_refused(store) -> None:
         assert [e.account.id for e in found] == [first.id]
 
 
-async def test_a_change_counts_only_once_saved(store) -> None:
+async def test_a_change_counts_only_once_saved(store, account) -> None:
     saved = account()
     await added(store, saved)
     async with store() as uow:
@@ -80,7 +76,9 @@ async def test_a_change_counts_only_once_saved(store) -> None:
         )
 
 
-async def test_matching_finds_by_login_or_e_mail_with_the_activation_deadline(store) -> None:
+async def test_matching_finds_by_login_or_e_mail_with_the_activation_deadline(
+    store, account
+) -> None:
     pending = account(status=AccountStatus.PENDING, email="Jeanne@Example.org")
     await added(store, pending)
     async with store() as uow:
@@ -95,7 +93,7 @@ async def test_matching_finds_by_login_or_e_mail_with_the_activation_deadline(st
         assert await uow.accounts.matching(AccountKind.PORTAIL, pending.login, "x@y.org") == []
 
 
-async def test_single_use_tokens_keep_their_use(store) -> None:
+async def test_single_use_tokens_keep_their_use(store, account) -> None:
     owner = account()
     await added(store, owner)
     _, activation = OneTimeToken.issue(owner.id, NOW, timedelta(days=15))
@@ -119,7 +117,7 @@ async def test_single_use_tokens_keep_their_use(store) -> None:
         assert await uow.accounts.action_token("inconnu") is None
 
 
-async def test_spending_an_action_spends_its_unused_tokens_only(store) -> None:
+async def test_spending_an_action_spends_its_unused_tokens_only(store, account) -> None:
     owner = account()
     await added(store, owner)
     _, reset = ActionToken.issue(owner.id, "reinitialiser", NOW, timedelta(hours=1))
@@ -133,7 +131,7 @@ async def test_spending_an_action_spends_its_unused_tokens_only(store) -> None:
         assert (await uow.accounts.action_token(other.token_hash)).used_at is None
 
 
-async def test_failures_count_up_to_the_lock_then_start_again(store) -> None:
+async def test_failures_count_up_to_the_lock_then_start_again(store, account) -> None:
     owner = account()
     await added(store, owner)
     until = NOW + timedelta(minutes=15)
@@ -155,7 +153,7 @@ async def test_failures_count_up_to_the_lock_then_start_again(store) -> None:
         assert ended.id == owner.id
 
 
-async def test_unused_since_finds_the_never_logged_in_past_their_deadline(store) -> None:
+async def test_unused_since_finds_the_never_logged_in_past_their_deadline(store, account) -> None:
     late = account(AccountKind.GESTIONNAIRE, delete_if_unused_by=NOW - timedelta(days=1))
     later = account(AccountKind.GESTIONNAIRE, delete_if_unused_by=NOW - timedelta(hours=1))
     on_time = account(AccountKind.GESTIONNAIRE, delete_if_unused_by=NOW + timedelta(hours=1))
@@ -170,7 +168,7 @@ async def test_unused_since_finds_the_never_logged_in_past_their_deadline(store)
         assert [a.id for a in await uow.accounts.unused_since(late.kind, NOW, 1)] == [late.id]
 
 
-async def test_a_removed_account_takes_its_tokens_and_history_along(store) -> None:
+async def test_a_removed_account_takes_its_tokens_and_history_along(store, account) -> None:
     owner, other = account(), account()
     await added(store, owner, other)
     _, activation = OneTimeToken.issue(owner.id, NOW, timedelta(days=1))
@@ -203,7 +201,7 @@ class RefusedButKept(DomainError):
     keeps_changes = True
 
 
-async def test_a_refusal_rolls_back_unless_it_keeps_its_changes(store) -> None:
+async def test_a_refusal_rolls_back_unless_it_keeps_its_changes(store, account) -> None:
     dropped, kept = account(), account()
     with pytest.raises(Refused):
         async with store() as uow:

@@ -5,7 +5,6 @@ lock after repeated failures (committed too) and its end."""
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -14,25 +13,22 @@ import pytest
 from cpf_runtime.sealing import Unsealer
 from identity.adapters.passwords import PasswordHasher
 from identity.app.throttle import lift_ended_locks
-from identity.domain.account import Account, AccountKind, AccountStatus
+from identity.domain.account import Account, AccountKind
 from sqlalchemy import text
 
 PASSWORD = "Session2026abc"  # noqa: S105
 
 
 @pytest.fixture
-async def account(uow_factory) -> Account:
+async def account(uow_factory, new_account) -> Account:
     hasher = PasswordHasher(memory_kib=64, time_cost=1, parallelism=1, threads=1)
-    created = Account(
-        id=uuid.uuid4(),
-        kind=AccountKind.OPERATEUR,
+    created = new_account(
+        AccountKind.OPERATEUR,
         login="agent@example.fr",
         email="agent@example.fr",
-        title="M",
         first_name="Paul",
         last_name="Agent",
         password_hash=await hasher.hash(PASSWORD),
-        status=AccountStatus.ACTIVE,
         created_at=datetime.now(UTC),
     )
     async with uow_factory() as uow:

@@ -2,7 +2,7 @@
 
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import jwt
 import pytest
@@ -18,28 +18,13 @@ from identity.app.keys import (
     rotate_signing_key,
 )
 from identity.app.login import log_in
-from identity.domain.account import Account, AccountKind, AccountStatus
+from identity.domain.account import AccountKind, AccountStatus
 from identity.domain.errors import LoginFailed
 from identity.domain.signing_keys import SigningKey
 
 NIR = "255081416802538"
 
 VAULT = KeyVault("tests-only-passphrase-0123456789")
-
-
-def account(status: AccountStatus = AccountStatus.ACTIVE) -> Account:
-    return Account(
-        id=uuid.uuid4(),
-        kind=AccountKind.TITULAIRE,
-        login=NIR,
-        email="jean.dupont@example.org",
-        title="M",
-        first_name="Jean",
-        last_name="Dupont",
-        password_hash="hash:Abcde123",  # noqa: S106  (the fake hasher's format)
-        status=status,
-        created_at=datetime(2025, 1, 1, tzinfo=UTC),
-    )
 
 
 @pytest.fixture
@@ -61,9 +46,9 @@ def login(run, hasher, keyring, clock, token_rules):
 
 
 async def test_a_token_verifies_against_the_jwks(
-    login, accounts, keys_uow, clock, token_rules
+    new_account, login, accounts, keys_uow, clock, token_rules
 ) -> None:
-    owner = account()
+    owner = new_account()
     accounts.accounts[owner.id] = owner
 
     issued = await login("2 55 08 14 168 025 38", "Abcde123")
@@ -91,10 +76,12 @@ async def test_a_token_verifies_against_the_jwks(
     assert uuid.UUID(claims["jti"])
 
 
-async def test_every_refusal_is_the_same_after_the_same_work(login, accounts, hasher) -> None:
-    pending = account(AccountStatus.PENDING)
+async def test_every_refusal_is_the_same_after_the_same_work(
+    new_account, login, accounts, hasher
+) -> None:
+    pending = new_account(status=AccountStatus.PENDING)
     accounts.accounts[pending.id] = pending
-    active = account()
+    active = new_account()
     active.login = "180032A12345652"
     accounts.accounts[active.id] = active
 
@@ -114,8 +101,8 @@ async def test_every_refusal_is_the_same_after_the_same_work(login, accounts, ha
     assert bodies[0]["status"] == 401
 
 
-async def test_an_outdated_hash_is_replaced_at_login(login, accounts, hasher) -> None:
-    owner = account()
+async def test_an_outdated_hash_is_replaced_at_login(new_account, login, accounts, hasher) -> None:
+    owner = new_account()
     accounts.accounts[owner.id] = owner
     hasher.outdated.add(owner.password_hash)
     hasher.hashed = 0
@@ -232,8 +219,10 @@ async def test_argon2id_hashes_off_the_event_loop() -> None:
     assert all(t.name.startswith("argon2") for _, t in costly)
 
 
-async def test_a_login_opens_a_session_and_is_recorded(login, uow, accounts, clock) -> None:
-    owner = account()
+async def test_a_login_opens_a_session_and_is_recorded(
+    new_account, login, uow, accounts, clock
+) -> None:
+    owner = new_account()
     accounts.accounts[owner.id] = owner
 
     issued = await login(NIR, "Abcde123")
@@ -246,8 +235,10 @@ async def test_a_login_opens_a_session_and_is_recorded(login, uow, accounts, clo
     assert accounts.accounts[owner.id].last_login_at == clock.now
 
 
-async def test_a_wrong_password_is_refused_but_its_failure_is_kept(login, uow, accounts) -> None:
-    owner = account()
+async def test_a_wrong_password_is_refused_but_its_failure_is_kept(
+    new_account, login, uow, accounts
+) -> None:
+    owner = new_account()
     accounts.accounts[owner.id] = owner
 
     with pytest.raises(LoginFailed):

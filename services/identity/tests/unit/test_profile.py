@@ -1,7 +1,7 @@
 """The account's own profile on the fake unit of work: password, phone, e-mail, history."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,7 +19,7 @@ from identity.app.profile import (
     own_history,
     request_email_change,
 )
-from identity.domain.account import Account, AccountKind, AccountStatus
+from identity.domain.account import Account, AccountKind
 from identity.domain.errors import (
     AccountGone,
     EmailLinkInvalid,
@@ -31,24 +31,21 @@ from identity.domain.errors import (
 PUBLIC_URL = "https://identite.example"
 
 
-def portail(email: str = "claire.martin@example.fr") -> Account:
-    return Account(
-        id=uuid.uuid4(),
-        kind=AccountKind.PORTAIL,
+def portail(new_account, email: str = "claire.martin@example.fr") -> Account:
+    return new_account(
+        AccountKind.PORTAIL,
         login=email,
         email=email,
         title="MME",
         first_name="Claire",
         last_name="Martin",
-        password_hash="hash:Ancien2026-ok",  # noqa: S106
-        status=AccountStatus.ACTIVE,
-        created_at=datetime(2025, 1, 1, tzinfo=UTC),
+        password_hash="hash:Ancien2026-ok",
     )
 
 
 @pytest.fixture
-def owner(accounts) -> Account:
-    account = portail()
+def owner(accounts, new_account) -> Account:
+    account = portail(new_account)
     accounts.accounts[account.id] = account
     return account
 
@@ -159,7 +156,7 @@ async def test_an_e_mail_changes_when_its_link_is_followed(
 
 
 async def test_a_link_is_refused_when_unknown_expired_or_the_address_was_taken(
-    run, owner, accounts, uow, clock, unsealer, ask_change
+    new_account, run, owner, accounts, uow, clock, unsealer, ask_change
 ) -> None:
     with pytest.raises(EmailLinkUnknown) as unknown:
         await run(confirm_email_change, "inconnu", None, clock=clock)
@@ -168,7 +165,7 @@ async def test_a_link_is_refused_when_unknown_expired_or_the_address_was_taken(
     await ask_change(str(owner.id), "prise@example.fr", "prise@example.fr")
     await ask_change(str(owner.id), "tard@example.fr", "tard@example.fr")
     taken_link, late_link = (link_secret(e, unsealer) for e in uow.events_of(EmailChangeRequested))
-    other = portail("prise@example.fr")
+    other = portail(new_account, "prise@example.fr")
     accounts.accounts[other.id] = other
     with pytest.raises(EmailTaken) as taken:
         await run(confirm_email_change, taken_link, None, clock=clock)

@@ -1,13 +1,10 @@
 """Refresh tokens on the fake unit of work: rotation, reuse detection, logout."""
 
-import uuid
-from datetime import UTC, datetime
-
 import pytest
 from identity.api.errors import problem_of
 from identity.app.login import AccessToken, log_in
 from identity.app.refresh import log_out, refresh_access
-from identity.domain.account import Account, AccountKind, AccountStatus
+from identity.domain.account import AccountKind
 from identity.domain.errors import InvalidGrant, RefreshTokenReused
 from identity.domain.tokens import digest
 
@@ -15,19 +12,8 @@ NIR = "255081416802538"
 
 
 @pytest.fixture
-async def session(run, accounts, hasher, keyring, clock, token_rules) -> AccessToken:
-    owner = Account(
-        id=uuid.uuid4(),
-        kind=AccountKind.TITULAIRE,
-        login=NIR,
-        email="jean.dupont@example.org",
-        title="M",
-        first_name="Jean",
-        last_name="Dupont",
-        password_hash="hash:Abcde123",  # noqa: S106
-        status=AccountStatus.ACTIVE,
-        created_at=datetime(2025, 1, 1, tzinfo=UTC),
-    )
+async def session(new_account, run, accounts, hasher, keyring, clock, token_rules) -> AccessToken:
+    owner = new_account()
     accounts.accounts[owner.id] = owner
     issued = await run(
         log_in,

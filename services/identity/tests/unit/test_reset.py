@@ -1,7 +1,7 @@
 """Forgotten password: same answer for everyone, a single-use link, the kind's policy."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -9,26 +9,12 @@ from cpf_contracts.events.identity import AccountUnlocked, PasswordChanged, Pass
 from cpf_runtime.errors import DomainError, InvalidInput
 from identity.api.errors import problem_of
 from identity.app.reset import ResetRules, request_reset, reset_password
-from identity.domain.account import Account, AccountKind, AccountStatus
+from identity.domain.account import AccountKind, AccountStatus
 from identity.domain.tokens import RefreshToken
 
 NIR = "255081416802538"
+OLD_HASH = "hash:Ancien123abc"  # noqa: S105  (the fake hasher's format)
 RULES = ResetRules(validity=timedelta(hours=1), public_url="https://identite.example")
-
-
-def titulaire(status: AccountStatus = AccountStatus.ACTIVE) -> Account:
-    return Account(
-        id=uuid.uuid4(),
-        kind=AccountKind.TITULAIRE,
-        login=NIR,
-        email="jean.dupont@example.org",
-        title="M",
-        first_name="Jean",
-        last_name="Dupont",
-        password_hash="hash:Ancien123abc",  # noqa: S106
-        status=status,
-        created_at=datetime(2025, 1, 1, tzinfo=UTC),
-    )
 
 
 @pytest.fixture
@@ -58,9 +44,11 @@ def secret_of(event, unsealer) -> str:
     return parse_qs(parts.query)["token"][0]
 
 
-async def test_unknown_and_pending_accounts_get_nothing_and_no_error(ask, reset, accounts, uow):
+async def test_unknown_and_pending_accounts_get_nothing_and_no_error(
+    new_account, ask, reset, accounts, uow
+):
     await ask()
-    pending = titulaire(AccountStatus.PENDING)
+    pending = new_account(status=AccountStatus.PENDING, password_hash=OLD_HASH)
     accounts.accounts[pending.id] = pending
     await ask()
     await ask("x" * 1000)
@@ -69,9 +57,9 @@ async def test_unknown_and_pending_accounts_get_nothing_and_no_error(ask, reset,
 
 
 async def test_a_reset_link_sets_the_new_password_once(
-    ask, reset, accounts, uow, hasher, clock, unsealer
+    new_account, ask, reset, accounts, uow, hasher, clock, unsealer
 ) -> None:
-    owner = titulaire()
+    owner = new_account(password_hash=OLD_HASH)
     accounts.accounts[owner.id] = owner
     await ask("2 55 08 14 168 025 38")
     (event,) = uow.events_of(PasswordResetRequested)
@@ -96,9 +84,9 @@ async def test_a_reset_link_sets_the_new_password_once(
 
 
 async def test_an_expired_or_unknown_link_is_refused(
-    ask, reset, accounts, uow, hasher, clock, unsealer
+    new_account, ask, reset, accounts, uow, hasher, clock, unsealer
 ) -> None:
-    owner = titulaire()
+    owner = new_account(password_hash=OLD_HASH)
     accounts.accounts[owner.id] = owner
     await ask()
     await ask()
@@ -119,9 +107,9 @@ async def test_an_expired_or_unknown_link_is_refused(
 
 
 async def test_a_reset_ends_every_session_lifts_the_lock_and_is_recorded(
-    ask, reset, run, uow, accounts, unsealer, clock
+    new_account, ask, reset, run, uow, accounts, unsealer, clock
 ) -> None:
-    owner = titulaire()
+    owner = new_account(password_hash=OLD_HASH)
     owner.locked_until = clock.now + timedelta(minutes=10)
     owner.failed_logins = 3
     accounts.accounts[owner.id] = owner
@@ -141,9 +129,9 @@ async def test_a_reset_ends_every_session_lifts_the_lock_and_is_recorded(
 
 
 async def test_a_refused_new_password_changes_nothing_and_the_link_still_works(
-    ask, reset, uow, accounts, unsealer
+    new_account, ask, reset, uow, accounts, unsealer
 ) -> None:
-    owner = titulaire()
+    owner = new_account(password_hash=OLD_HASH)
     accounts.accounts[owner.id] = owner
     await ask()
     secret = secret_of(uow.events_of(PasswordResetRequested)[0], unsealer)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,11 +14,18 @@ from cpf_runtime.errors import DomainError, InvalidInput
 from identity.api.errors import problem_of
 from identity.app.antirobot import Proof
 from identity.app.signup import sign_up_titulaire
-from identity.domain.account import Account, AccountKind, AccountStatus
+from identity.domain.account import AccountKind, AccountStatus
 from identity.domain.signup import TitulaireSignup
 from identity.domain.tokens import OneTimeToken, digest
 
 NIR = "255081416802538"
+OWNER = {
+    "email": "owner@example.org",
+    "title": "MME",
+    "first_name": "Jeanne",
+    "last_name": "Martin",
+    "password_hash": "hash:Owner123",
+}
 OTHER_NIR = "180032A12345652"
 
 
@@ -133,22 +140,6 @@ async def test_every_broken_rule_is_reported_at_once(sign_up) -> None:
     assert {e.rule for e in caught.value.errors} == {"cgu_required", "nir_format", "emails_match"}
 
 
-def registered_account(**changes: Any) -> Account:
-    base = Account(
-        id=uuid.uuid4(),
-        kind=AccountKind.TITULAIRE,
-        login=NIR,
-        email="owner@example.org",
-        title="MME",
-        first_name="Jeanne",
-        last_name="Martin",
-        password_hash="hash:Owner123",  # noqa: S106
-        status=AccountStatus.ACTIVE,
-        created_at=datetime(2024, 1, 1, tzinfo=UTC),
-    )
-    return dataclasses.replace(base, **changes)
-
-
 @pytest.mark.parametrize(
     "changes",
     [
@@ -157,9 +148,9 @@ def registered_account(**changes: Any) -> Account:
     ],
 )
 async def test_an_existing_account_is_told_and_nothing_is_created(
-    sign_up, accounts, uow, hasher, changes
+    new_account, sign_up, accounts, uow, hasher, changes
 ) -> None:
-    existing = registered_account(**changes)
+    existing = new_account(**OWNER | changes)
     accounts.accounts[existing.id] = existing
 
     await sign_up(form())  # no error: the answer is the same as for a new account
@@ -198,8 +189,10 @@ async def test_after_15_days_the_sign_up_is_redone(sign_up, accounts, uow, clock
     assert [type(e) for e in uow.published] == [AccountRegistered, AccountRegistered]
 
 
-async def test_a_concurrent_sign_up_that_commits_first_wins(sign_up, accounts, uow, clock) -> None:
-    winner = registered_account(status=AccountStatus.PENDING)
+async def test_a_concurrent_sign_up_that_commits_first_wins(
+    new_account, sign_up, accounts, uow, clock
+) -> None:
+    winner = new_account(**OWNER, status=AccountStatus.PENDING)
     _, winner_token = OneTimeToken.issue(winner.id, clock.now, timedelta(days=15))
 
     def commit_winner() -> None:

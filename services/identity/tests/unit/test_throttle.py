@@ -1,6 +1,5 @@
 """Brute-force protection: progressive delay, lock after N failures, generic 401, unlock."""
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,8 +9,15 @@ from cpf_runtime.problems import Problem
 from identity.api.errors import problem_of
 from identity.app.login import AccessToken, log_in
 from identity.app.throttle import Throttle, ThrottleRules, lift_ended_locks
-from identity.domain.account import Account, AccountKind, AccountStatus
+from identity.domain.account import AccountKind
 
+AGENT = {
+    "login": "agent@example.fr",
+    "email": "agent@example.fr",
+    "first_name": "Paul",
+    "last_name": "Agent",
+    "password_hash": "hash:Bon2026mdp",
+}
 RULES = ThrottleRules(
     max_failures=3,
     lock_duration=timedelta(minutes=15),
@@ -21,21 +27,6 @@ RULES = ThrottleRules(
     address_free_failures=0,
     address_max_failures=10,
 )
-
-
-def operateur() -> Account:
-    return Account(
-        id=uuid.uuid4(),
-        kind=AccountKind.OPERATEUR,
-        login="agent@example.fr",
-        email="agent@example.fr",
-        title="M",
-        first_name="Paul",
-        last_name="Agent",
-        password_hash="hash:Bon2026mdp",  # noqa: S106
-        status=AccountStatus.ACTIVE,
-        created_at=datetime(2025, 1, 1, tzinfo=UTC),
-    )
 
 
 @pytest.fixture
@@ -64,9 +55,9 @@ def attempt(run, hasher, keyring, clock, token_rules):
 
 
 async def test_the_lock_after_n_failures_answers_the_generic_401_until_it_ends(
-    attempt, run, accounts, uow, clock, hasher
+    new_account, attempt, run, accounts, uow, clock, hasher
 ) -> None:
-    owner = operateur()
+    owner = new_account(AccountKind.OPERATEUR, **AGENT)
     accounts.accounts[owner.id] = owner
     unknown = await attempt("Faux", login="personne@example.fr")
     assert isinstance(unknown, Problem)
@@ -90,8 +81,8 @@ async def test_the_lock_after_n_failures_answers_the_generic_401_until_it_ends(
     assert accounts.accounts[owner.id].failed_logins == 0
 
 
-async def test_a_success_resets_the_count(attempt, accounts, uow) -> None:
-    owner = operateur()
+async def test_a_success_resets_the_count(new_account, attempt, accounts, uow) -> None:
+    owner = new_account(AccountKind.OPERATEUR, **AGENT)
     accounts.accounts[owner.id] = owner
     for _ in range(2):
         await attempt("Faux")

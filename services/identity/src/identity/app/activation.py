@@ -5,6 +5,7 @@ from __future__ import annotations
 from cpf_contracts.events.identity import AccountActivated
 from cpf_runtime.clock import Clock
 
+from identity.app.events import owner
 from identity.app.ports import Uow
 from identity.domain.account import Account, AccountNotPending
 from identity.domain.errors import ActivationExpired, ActivationUnknown, ActivationUsed
@@ -36,13 +37,8 @@ async def activate_account(uow: Uow, secret: str, *, clock: Clock) -> Account:
     await uow.accounts.save(account)
     uow.publish(
         AccountActivated(
-            account_id=account.id,
-            kind=account.kind.value,
+            **owner(account),
             login=account.login,
-            email=account.email,
-            civilite=account.title,
-            prenom=account.first_name,
-            nom=account.last_name,
             activated_at=now,
         )
     )

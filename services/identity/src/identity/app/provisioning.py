@@ -26,6 +26,7 @@ from cpf_contracts.events.habilitation import (
 from cpf_contracts.events.identity import AccountDeleted, TemporaryPasswordIssued
 from cpf_runtime.clock import Clock
 
+from identity.app.events import owner
 from identity.app.ports import Hasher, Sealer, Uow
 from identity.domain.account import Account, AccountKind, AccountStatus, Civilite, normalize_login
 from identity.domain.contact import normalize_email
@@ -75,13 +76,8 @@ class TemporaryPassword:
         """Publish it, sealed for the notifier, who e-mails it to the account's owner."""
         uow.publish(
             TemporaryPasswordIssued(
-                account_id=account.id,
-                kind=account.kind.value,
+                **owner(account),
                 identifiant=identifiant,
-                email=account.email,
-                civilite=account.title,
-                prenom=account.first_name,
-                nom=account.last_name,
                 temporary_password_sealed=sealer.seal(self.clear),
                 reason=self.reason,
                 delete_if_unused_by=account.delete_if_unused_by,

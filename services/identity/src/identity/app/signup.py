@@ -15,6 +15,7 @@ from cpf_contracts.events.identity import AccountRegistered, SignupAttemptedOnEx
 from cpf_runtime.clock import Clock
 
 from identity.app.antirobot import AntiRobot, Proof, require_proof
+from identity.app.events import owner
 from identity.app.ports import Hasher, Sealer, Uow
 from identity.domain.account import (
     Account,
@@ -100,13 +101,8 @@ async def register_pending(
     await accounts.add_cgu_acceptance(CguAcceptance(account.id, rules.cgu_version, now))
     uow.publish(
         AccountRegistered(
-            account_id=account.id,
-            kind=account.kind.value,
+            **owner(account),
             login=account.login,
-            email=account.email,
-            civilite=account.title,
-            prenom=account.first_name,
-            nom=account.last_name,
             activation_link_sealed=sealer.seal(f"{rules.public_url}/activation?token={secret}"),
             activation_expires_at=token.expires_at,
         )
