@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import jwt
-import pytest
 from cpf_contracts.base import Event
 from cpf_contracts.events.habilitation import (
     GestionnaireDeactivated,
@@ -20,35 +17,10 @@ from cpf_contracts.events.habilitation import (
 from cpf_runtime.sealing import Unsealer
 from cpf_runtime.service import Runtime
 from identity.app.provisioning import purge_unused
-from identity.main import build
-from identity.settings import IdentitySettings
-from identity.store.repository import SqlAccounts
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 NEW_PASSWORD = "Nouveau2026abc"  # noqa: S105
-
-
-@pytest.fixture
-async def runtime(migrated_url, engine, keypair, clock) -> AsyncIterator[Runtime]:
-    settings = IdentitySettings(
-        signing_key_passphrase="tests-only-passphrase-0123456789",
-        database_url=migrated_url,
-        sealing_public_key=keypair[1],
-        argon2_memory_kib=64,
-        argon2_time_cost=1,
-    )
-    built = build(settings, clock=clock)
-    yield built
-    await built.engine.dispose()
-
-
-@pytest.fixture
-async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    app = runtime.create_app()
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://identity") as c:
-        yield c
 
 
 def to_provision(identifiant: str = "dupontj01") -> GestionnaireToProvision:
@@ -198,7 +170,7 @@ async def test_unused_accounts_are_purged_after_15_days(
 
     async def purge() -> int:
         async with uow_factory() as uow:
-            return await purge_unused(accounts=SqlAccounts(uow.session), outbox=uow, clock=clock)
+            return await purge_unused(uow, clock=clock)
 
     clock.advance(timedelta(days=15) - timedelta(seconds=1))
     assert await purge() == 0

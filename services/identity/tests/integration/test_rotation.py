@@ -7,10 +7,9 @@ from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from identity.adapters.signing import KeyVault
 from identity.app.keys import ROTATION_MARGIN, ensure_signing_key, published_keys
 from identity.app.keys import rotate_signing_key as rotate
-from identity.security.signing import KeyVault
-from identity.store.repository import SqlSigningKeys
 from sqlalchemy import text
 
 TTL = timedelta(seconds=900)
@@ -20,23 +19,21 @@ VAULT = KeyVault("tests-only-passphrase-0123456789")
 
 async def test_rotation_keeps_the_old_key_published_for_the_overlap(uow_factory, clock) -> None:
     async with uow_factory() as uow:
-        first = await ensure_signing_key(SqlSigningKeys(uow.session), clock, VAULT)
+        first = await ensure_signing_key(uow, clock, VAULT)
     clock.advance(timedelta(seconds=1))
     async with uow_factory() as uow:
-        second, gone = await rotate(SqlSigningKeys(uow.session), clock, TTL, VAULT)
+        second, gone = await rotate(uow, clock, TTL, VAULT)
     assert gone == []
     async with uow_factory() as uow:
-        keys = SqlSigningKeys(uow.session)
-        assert (await ensure_signing_key(keys, clock, VAULT)).kid == second.kid
-        assert [k["kid"] for k in await published_keys(keys, clock, TTL)] == [
+        assert (await ensure_signing_key(uow, clock, VAULT)).kid == second.kid
+        assert [k["kid"] for k in await published_keys(uow, clock, TTL)] == [
             second.kid,
             first.kid,
         ]
     clock.advance(TTL + ROTATION_MARGIN)
     async with uow_factory() as uow:
-        keys = SqlSigningKeys(uow.session)
-        assert [k["kid"] for k in await published_keys(keys, clock, TTL)] == [second.kid]
-        _, gone = await rotate(keys, clock, TTL, VAULT)
+        assert [k["kid"] for k in await published_keys(uow, clock, TTL)] == [second.kid]
+        _, gone = await rotate(uow, clock, TTL, VAULT)
     assert gone == [first.kid]
 
 
@@ -44,7 +41,7 @@ async def test_the_stored_private_key_is_encrypted_and_opens_only_with_the_passp
     uow_factory, clock
 ) -> None:
     async with uow_factory() as uow:
-        key = await ensure_signing_key(SqlSigningKeys(uow.session), clock, VAULT)
+        key = await ensure_signing_key(uow, clock, VAULT)
     async with uow_factory() as uow:
         stored = await uow.session.scalar(
             text("SELECT private_key_pem FROM signing_key WHERE kid = :kid"), {"kid": key.kid}

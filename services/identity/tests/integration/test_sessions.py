@@ -5,79 +5,34 @@ lock after repeated failures (committed too) and its end."""
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
 import pytest
-from cpf_runtime.auth import TokenVerifier
 from cpf_runtime.sealing import Unsealer
-from cpf_runtime.service import Runtime
+from identity.adapters.passwords import PasswordHasher
 from identity.app.throttle import lift_ended_locks
-from identity.domain.account import Account, AccountKind, AccountStatus
-from identity.main import build
-from identity.security.passwords import PasswordHasher
-from identity.settings import IdentitySettings
-from identity.store.repository import SqlAccounts
+from identity.domain.account import Account, AccountKind
 from sqlalchemy import text
 
 PASSWORD = "Session2026abc"  # noqa: S105
 
 
 @pytest.fixture
-async def runtime(migrated_url, engine, keypair, clock) -> AsyncIterator[Runtime]:
-    settings = IdentitySettings(
-        signing_key_passphrase="tests-only-passphrase-0123456789",
-        database_url=migrated_url,
-        sealing_public_key=keypair[1],
-        argon2_memory_kib=64,
-        argon2_time_cost=1,
-        login_delay_step_ms=0,
-    )
-    built = build(settings, clock=clock)
-    yield built
-    await built.engine.dispose()
-
-
-@pytest.fixture
-async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=runtime.create_app())
-    async with httpx.AsyncClient(transport=transport, base_url="http://identity") as c:
-
-        async def own_jwks(_url: str) -> dict[str, object]:
-            keys: dict[str, object] = (await c.get("/.well-known/jwks.json")).json()
-            return keys
-
-        # The service verifies its own tokens like any other: against its JWKS.
-        settings = runtime.settings
-        runtime.verifier = TokenVerifier(
-            settings.auth_jwks_url,
-            issuer=settings.auth_issuer,
-            audience=settings.auth_audience,
-            fetch=own_jwks,
-        )
-        yield c
-
-
-@pytest.fixture
-async def account(uow_factory) -> Account:
+async def account(uow_factory, new_account) -> Account:
     hasher = PasswordHasher(memory_kib=64, time_cost=1, parallelism=1, threads=1)
-    created = Account(
-        id=uuid.uuid4(),
-        kind=AccountKind.OPERATEUR,
+    created = new_account(
+        AccountKind.OPERATEUR,
         login="agent@example.fr",
         email="agent@example.fr",
-        civilite="M",
-        prenom="Paul",
-        nom="Agent",
+        first_name="Paul",
+        last_name="Agent",
         password_hash=await hasher.hash(PASSWORD),
-        status=AccountStatus.ACTIVE,
         created_at=datetime.now(UTC),
     )
     async with uow_factory() as uow:
-        assert await SqlAccounts(uow.session).add(created)
+        assert await uow.accounts.add(created)
     return created
 
 
@@ -149,9 +104,7 @@ async def test_the_lock_after_five_failures_and_its_end(
 
     clock.advance(timedelta(minutes=15))
     async with uow_factory() as uow:
-        assert (
-            await lift_ended_locks(accounts=SqlAccounts(uow.session), outbox=uow, clock=clock) == 1
-        )
+        assert await lift_ended_locks(uow, clock=clock) == 1
     assert (await client.post("/v1/token", json=body | {"mot_de_passe": PASSWORD})).is_success
 
     async with engine.connect() as conn:

@@ -11,19 +11,21 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 from cpf_contracts.events.identity import AccountRegistered
-from cpf_runtime.problems import Problem
+from cpf_runtime.errors import DomainError
 from cpf_runtime.sealing import Sealer, Unsealer
+from identity.adapters.passwords import PasswordHasher
+from identity.adapters.signing import KeyVault
+from identity.api.errors import problem_of
 from identity.app.activation import activate_account
+from identity.app.antirobot import Proof
 from identity.app.keys import KeyRing, ensure_signing_key, published_keys
 from identity.app.login import TokenRules, log_in
 from identity.app.signup import SignupRules, sign_up_titulaire
 from identity.domain.account import AccountKind
+from identity.domain.errors import ActivationUsed
 from identity.domain.nir import nir_key
 from identity.domain.password_policy import TITULAIRE
 from identity.domain.signup import TitulaireSignup
-from identity.security.passwords import PasswordHasher
-from identity.security.signing import KeyVault
-from identity.store.repository import SqlAccounts, SqlSigningKeys
 from sqlalchemy import text
 
 RULES = SignupRules(TITULAIRE, timedelta(days=15), "2025-01", "https://identite.example")
@@ -31,6 +33,16 @@ TOKENS = TokenRules("https://identite.example", "cpf-platform", timedelta(second
 HASHER = PasswordHasher(memory_kib=64, time_cost=1, parallelism=1, threads=4)
 
 VAULT = KeyVault("tests-only-passphrase-0123456789")
+
+
+class NoRobotCheck:
+    """Every proof holds: the anti-robot methods have their own tests."""
+
+    def challenge(self) -> None:
+        return None
+
+    async def verify(self, proof: Proof, used: object) -> bool:
+        return True
 
 
 def nir(n: int) -> str:
@@ -58,9 +70,10 @@ def sign_up(uow_factory, keypair, clock):
     async def run(f: TitulaireSignup) -> None:
         async with uow_factory() as uow:
             await sign_up_titulaire(
+                uow,
                 f,
-                accounts=SqlAccounts(uow.session),
-                outbox=uow,
+                Proof(),
+                anti_robot=NoRobotCheck(),
                 hasher=HASHER,
                 sealer=Sealer(keypair[1]),
                 clock=clock,
@@ -74,9 +87,7 @@ def sign_up(uow_factory, keypair, clock):
 def activate(uow_factory, clock):
     async def run(secret: str) -> None:
         async with uow_factory() as uow:
-            await activate_account(
-                secret, accounts=SqlAccounts(uow.session), outbox=uow, clock=clock
-            )
+            await activate_account(uow, secret, clock=clock)
 
     return run
 
@@ -108,27 +119,27 @@ async def test_sign_up_activate_log_in(engine, uow_factory, keypair, clock, sign
     assert stored != secret
 
     await activate(secret)
-    with pytest.raises(Problem) as again:
+    with pytest.raises(DomainError) as again:
         await activate(secret)
-    assert again.value.status == 400
+    assert problem_of(again.value).status == 400
 
     async def load():
         async with uow_factory() as uow:
-            return await ensure_signing_key(SqlSigningKeys(uow.session), clock, VAULT)
+            return await ensure_signing_key(uow, clock, VAULT)
 
     async with uow_factory() as uow:
         issued = await log_in(
+            uow,
             AccountKind.TITULAIRE,
             nir(0),
             "Abcde123",
-            accounts=SqlAccounts(uow.session),
             hasher=HASHER,
             keys=KeyRing(load, clock, VAULT),
             clock=clock,
             rules=TOKENS,
         )
     async with uow_factory() as uow:
-        [jwk] = await published_keys(SqlSigningKeys(uow.session), clock, TOKENS.ttl)
+        [jwk] = await published_keys(uow, clock, TOKENS.ttl)
     claims = jwt.decode(
         issued.token,
         key=jwt.PyJWK.from_dict(jwk).key,
@@ -164,16 +175,16 @@ async def test_concurrent_clicks_activate_once(engine, keypair, sign_up, activat
     secret = await secret_of(engine, keypair, "personne0@example.org")
     results = await asyncio.gather(*(activate(secret) for _ in range(6)), return_exceptions=True)
     assert sum(r is None for r in results) == 1
-    assert all(isinstance(r, Problem) and r.status == 400 for r in results if r is not None)
+    assert all(isinstance(r, ActivationUsed) for r in results if r is not None)
 
 
 async def test_an_expired_pending_account_gives_way(engine, keypair, clock, sign_up, activate):
     await sign_up(form())
     old = await secret_of(engine, keypair, "personne0@example.org")
     clock.advance(timedelta(days=15))
-    with pytest.raises(Problem) as expired:
+    with pytest.raises(DomainError) as expired:
         await activate(old)
-    assert expired.value.status == 410
+    assert problem_of(expired.value).status == 410
     await sign_up(dataclasses.replace(form(), prenom="Jeanne"))
     assert await rows(engine, "SELECT prenom, status FROM account") == [("Jeanne", "pending")]
     assert await rows(engine, "SELECT count(*) FROM activation_token") == [(1,)]
@@ -187,7 +198,7 @@ async def test_an_expired_pending_account_gives_way(engine, keypair, clock, sign
 async def test_processes_starting_together_create_one_signing_key(engine, uow_factory, clock):
     async def ensure() -> str:
         async with uow_factory() as uow:
-            return (await ensure_signing_key(SqlSigningKeys(uow.session), clock, VAULT)).kid
+            return (await ensure_signing_key(uow, clock, VAULT)).kid
 
     kids = await asyncio.gather(*(ensure() for _ in range(8)))
     assert len(set(kids)) == 1

@@ -5,7 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from cpf_contracts.events.identity import AccountActivated, AccountRegistered
-from cpf_runtime.problems import Problem
+from cpf_runtime.errors import DomainError
+from identity.api.errors import problem_of
 from identity.app.activation import activate_account
 from identity.app.signup import sign_up_titulaire
 from identity.domain.account import AccountStatus
@@ -25,74 +26,85 @@ FORM = TitulaireSignup(
 
 
 @pytest.fixture
-async def secret(accounts, outbox, hasher, sealer, unsealer, clock, signup_rules) -> str:
-    await sign_up_titulaire(
+async def secret(run, uow, hasher, anti_robot, proof, sealer, unsealer, clock, signup_rules) -> str:
+    await run(
+        sign_up_titulaire,
         FORM,
-        accounts=accounts,
-        outbox=outbox,
+        proof,
+        anti_robot=anti_robot,
         hasher=hasher,
         sealer=sealer,
         clock=clock,
         rules=signup_rules,
     )
-    [registered] = outbox.of(AccountRegistered)
+    [registered] = uow.events_of(AccountRegistered)
     link = unsealer.unseal(registered.activation_link_sealed)
-    outbox.events.clear()
+    uow.published.clear()
     return parse_qs(urlsplit(link).query)["token"][0]
 
 
-async def activate(secret: str, accounts, outbox, clock) -> None:
-    await activate_account(secret, accounts=accounts, outbox=outbox, clock=clock)
+@pytest.fixture
+def activate(run, clock):
+    async def in_a_unit_of_work(secret: str) -> None:
+        await run(activate_account, secret, clock=clock)
+
+    return in_a_unit_of_work
 
 
-async def test_the_link_activates_the_account_once(secret, accounts, outbox, clock) -> None:
+async def test_the_link_activates_the_account_once(secret, activate, accounts, uow, clock) -> None:
     clock.advance(timedelta(days=3))
-    await activate(secret, accounts, outbox, clock)
+    await activate(secret)
 
     [account] = accounts.accounts.values()
     assert account.status is AccountStatus.ACTIVE
     assert account.activated_at == clock.now
     [token] = accounts.tokens.values()
     assert token.used_at == clock.now
-    [event] = outbox.events
+    [event] = uow.published
     assert isinstance(event, AccountActivated)
     assert (event.account_id, event.login, event.kind) == (account.id, account.login, "titulaire")
     assert event.activated_at == clock.now
 
-    with pytest.raises(Problem) as again:
-        await activate(secret, accounts, outbox, clock)
-    assert again.value.status == 400
+    with pytest.raises(DomainError) as again:
+        await activate(secret)
+    assert problem_of(again.value).status == 400
     assert [(e.field, e.rule) for e in again.value.errors] == [("token", "activation_used")]
-    assert len(outbox.events) == 1
+    assert len(uow.published) == 1
 
 
-async def test_after_15_days_the_link_has_expired(secret, accounts, outbox, clock) -> None:
+async def test_after_15_days_the_link_has_expired(secret, activate, accounts, uow, clock) -> None:
     clock.advance(timedelta(days=15))
-    with pytest.raises(Problem) as expired:
-        await activate(secret, accounts, outbox, clock)
-    assert expired.value.status == 410
+    with pytest.raises(DomainError) as expired:
+        await activate(secret)
+    assert problem_of(expired.value).status == 410
     assert [(e.field, e.rule) for e in expired.value.errors] == [("token", "activation_expired")]
-    assert "recommencer votre inscription" in expired.value.detail
+    assert "recommencer votre inscription" in expired.value.message
     [account] = accounts.accounts.values()
     assert account.status is AccountStatus.PENDING
-    assert outbox.events == []
+    assert uow.published == []
 
 
-async def test_the_last_second_still_counts(secret, accounts, outbox, clock) -> None:
+async def test_the_last_second_still_counts(secret, activate, accounts, uow, clock) -> None:
     clock.advance(timedelta(days=15) - timedelta(seconds=1))
-    await activate(secret, accounts, outbox, clock)
+    await activate(secret)
+
+    [account] = accounts.accounts.values()
+    assert account.status is AccountStatus.ACTIVE
+    assert account.activated_at == clock.now
+    [event] = uow.events_of(AccountActivated)
+    assert event.account_id == account.id
 
 
 @pytest.mark.parametrize("wrong", ["", "inconnu", "x" * 5000])
-async def test_an_unknown_token_is_404(secret, accounts, outbox, clock, wrong) -> None:
-    with pytest.raises(Problem) as unknown:
-        await activate(wrong, accounts, outbox, clock)
-    assert unknown.value.status == 404
+async def test_an_unknown_token_is_404(secret, activate, accounts, uow, clock, wrong) -> None:
+    with pytest.raises(DomainError) as unknown:
+        await activate(wrong)
+    assert problem_of(unknown.value).status == 404
     assert [(e.field, e.rule) for e in unknown.value.errors] == [("token", "activation_unknown")]
 
 
-async def test_the_stored_digest_is_not_a_token(secret, accounts, outbox, clock) -> None:
+async def test_the_stored_digest_is_not_a_token(secret, activate, accounts, uow, clock) -> None:
     [stored] = accounts.tokens
-    with pytest.raises(Problem) as unknown:
-        await activate(stored, accounts, outbox, clock)
-    assert unknown.value.status == 404
+    with pytest.raises(DomainError) as unknown:
+        await activate(stored)
+    assert problem_of(unknown.value).status == 404

@@ -5,13 +5,10 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from identity.app.antirobot import (
-    Proof,
-    ProofOfWork,
-    RemoteCaptcha,
-    leading_zero_bits,
-    solve,
-)
+from identity.adapters.antirobot import ProofOfWork, RemoteCaptcha, leading_zero_bits, solve
+from identity.app.antirobot import Proof, forget_used_challenges, issue_challenge
+from identity.domain.errors import NoChallenge
+from identity.store.fake import FakeIdentityUnitOfWork
 
 
 class Used:
@@ -83,3 +80,21 @@ async def test_the_captcha_adapter_asks_the_configured_url(monkeypatch) -> None:
     assert "secret=s3cret" in seen["body"] and "response=ok-token" in seen["body"]
     assert not await captcha.verify(Proof(jeton="bad"), Used())
     assert not await captcha.verify(Proof(), Used())
+
+
+async def test_a_challenge_is_issued_only_by_a_method_that_has_one(pow_, clock) -> None:
+    issued = issue_challenge(pow_)
+    assert issued["difficulte"] == 8
+    with pytest.raises(NoChallenge):
+        issue_challenge(RemoteCaptcha("https://captcha.example/verify", "secret"))
+
+
+async def test_expired_used_challenges_are_forgotten(pow_, clock) -> None:
+    uow = FakeIdentityUnitOfWork()
+    async with uow:
+        assert await uow.used_challenges.first_use("a", clock.now + timedelta(minutes=1))
+        assert await uow.used_challenges.first_use("b", clock.now + timedelta(minutes=20))
+    clock.advance(timedelta(minutes=10))
+    async with uow:
+        await forget_used_challenges(uow, clock=clock)
+    assert set(uow.used_challenges.used) == {"b"}

@@ -2,12 +2,15 @@
 
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import jwt
 import pytest
 from cpf_runtime.auth import ALGORITHMS
-from cpf_runtime.problems import Problem
+from cpf_runtime.errors import DomainError
+from identity.adapters.passwords import PasswordHasher
+from identity.adapters.signing import KeyVault, generate_signing_key, thumbprint
+from identity.api.errors import problem_of
 from identity.app.keys import (
     ROTATION_MARGIN,
     ensure_signing_key,
@@ -15,52 +18,37 @@ from identity.app.keys import (
     rotate_signing_key,
 )
 from identity.app.login import log_in
-from identity.domain.account import Account, AccountKind, AccountStatus
+from identity.domain.account import AccountKind, AccountStatus
+from identity.domain.errors import LoginFailed
 from identity.domain.signing_keys import SigningKey
-from identity.security.passwords import PasswordHasher
-from identity.security.signing import KeyVault, generate_signing_key, thumbprint
 
 NIR = "255081416802538"
 
 VAULT = KeyVault("tests-only-passphrase-0123456789")
 
 
-def account(status: AccountStatus = AccountStatus.ACTIVE) -> Account:
-    return Account(
-        id=uuid.uuid4(),
-        kind=AccountKind.TITULAIRE,
-        login=NIR,
-        email="jean.dupont@example.org",
-        civilite="M",
-        prenom="Jean",
-        nom="Dupont",
-        password_hash="hash:Abcde123",  # noqa: S106  (the fake hasher's format)
-        status=status,
-        created_at=datetime(2025, 1, 1, tzinfo=UTC),
-    )
-
-
 @pytest.fixture
-def login(accounts, hasher, keyring, clock, token_rules):
-    async def run(identifiant: str, password: str):
-        return await log_in(
+def login(run, hasher, keyring, clock, token_rules):
+    async def in_a_unit_of_work(identifiant: str, password: str):
+        return await run(
+            log_in,
             AccountKind.TITULAIRE,
             identifiant,
             password,
-            accounts=accounts,
             hasher=hasher,
             keys=keyring,
             clock=clock,
             rules=token_rules,
+            address="10.0.0.2",
         )
 
-    return run
+    return in_a_unit_of_work
 
 
 async def test_a_token_verifies_against_the_jwks(
-    login, accounts, signing_keys, clock, token_rules
+    new_account, login, accounts, keys_uow, clock, token_rules
 ) -> None:
-    owner = account()
+    owner = new_account()
     accounts.accounts[owner.id] = owner
 
     issued = await login("2 55 08 14 168 025 38", "Abcde123")
@@ -68,7 +56,7 @@ async def test_a_token_verifies_against_the_jwks(
     assert issued.expires_in == 900
     header = jwt.get_unverified_header(issued.token)
     assert header["alg"] == "ES256" and header["kid"]
-    jwks = await published_keys(signing_keys, clock, token_rules.ttl)
+    jwks = await published_keys(keys_uow, clock, token_rules.ttl)
     [jwk] = [k for k in jwks if k["kid"] == header["kid"]]
     assert (jwk["kty"], jwk["crv"], jwk["alg"], jwk["use"]) == ("EC", "P-256", "ES256", "sig")
     assert "d" not in jwk  # public half only
@@ -88,10 +76,12 @@ async def test_a_token_verifies_against_the_jwks(
     assert uuid.UUID(claims["jti"])
 
 
-async def test_every_refusal_is_the_same_after_the_same_work(login, accounts, hasher) -> None:
-    pending = account(AccountStatus.PENDING)
+async def test_every_refusal_is_the_same_after_the_same_work(
+    new_account, login, accounts, hasher
+) -> None:
+    pending = new_account(status=AccountStatus.PENDING)
     accounts.accounts[pending.id] = pending
-    active = account()
+    active = new_account()
     active.login = "180032A12345652"
     accounts.accounts[active.id] = active
 
@@ -103,16 +93,16 @@ async def test_every_refusal_is_the_same_after_the_same_work(login, accounts, ha
         ("pas un NIR", "Abcde123"),  # not even a NIR
     ]:
         work = hasher.work
-        with pytest.raises(Problem) as refused:
+        with pytest.raises(DomainError) as refused:
             await login(identifiant, password)
         assert hasher.work - work == 1  # one argon2 verification, real or dummy
-        bodies.append(refused.value.body())
+        bodies.append(problem_of(refused.value).body())
     assert all(b == bodies[0] for b in bodies)
     assert bodies[0]["status"] == 401
 
 
-async def test_an_outdated_hash_is_replaced_at_login(login, accounts, hasher) -> None:
-    owner = account()
+async def test_an_outdated_hash_is_replaced_at_login(new_account, login, accounts, hasher) -> None:
+    owner = new_account()
     accounts.accounts[owner.id] = owner
     hasher.outdated.add(owner.password_hash)
     hasher.hashed = 0
@@ -123,7 +113,9 @@ async def test_an_outdated_hash_is_replaced_at_login(login, accounts, hasher) ->
     assert accounts.accounts[owner.id].password_hash == "hash:Abcde123"  # noqa: S105
 
 
-async def test_one_signing_key_is_created_then_reused(keyring, signing_keys, clock) -> None:
+async def test_one_signing_key_is_created_then_reused(
+    keyring, signing_keys, keys_uow, clock
+) -> None:
     first = await keyring.signer()
     second = await keyring.signer()
     clock.advance(timedelta(minutes=5))  # past the cache: reloaded, same key
@@ -131,38 +123,38 @@ async def test_one_signing_key_is_created_then_reused(keyring, signing_keys, clo
     assert first is second is third
     assert len(signing_keys.keys) == 1
     assert signing_keys.keys[0].kid == thumbprint(signing_keys.keys[0].public_jwk)
-    assert (await ensure_signing_key(signing_keys, clock, VAULT)).kid == first.kid
+    assert (await ensure_signing_key(keys_uow, clock, VAULT)).kid == first.kid
 
 
 async def test_a_retired_key_stays_published_while_its_tokens_live(
-    signing_keys, clock, token_rules
+    signing_keys, keys_uow, clock, token_rules
 ) -> None:
     old = generate_signing_key(clock.now - timedelta(days=30), VAULT)
     retired = SigningKey(
         old.kid, old.private_key_pem, old.public_jwk, old.created_at, retired_at=clock.now
     )
     signing_keys.keys.append(retired)
-    new = await ensure_signing_key(signing_keys, clock, VAULT)
+    new = await ensure_signing_key(keys_uow, clock, VAULT)
     assert new.kid != retired.kid
 
-    kids = [k["kid"] for k in await published_keys(signing_keys, clock, token_rules.ttl)]
+    kids = [k["kid"] for k in await published_keys(keys_uow, clock, token_rules.ttl)]
     assert kids == [new.kid, retired.kid]
     # Published for the token TTL plus the margin of the processes' key cache.
     clock.advance(token_rules.ttl + ROTATION_MARGIN - timedelta(seconds=1))
-    kids = [k["kid"] for k in await published_keys(signing_keys, clock, token_rules.ttl)]
+    kids = [k["kid"] for k in await published_keys(keys_uow, clock, token_rules.ttl)]
     assert kids == [new.kid, retired.kid]
     clock.advance(timedelta(seconds=1))
-    kids = [k["kid"] for k in await published_keys(signing_keys, clock, token_rules.ttl)]
+    kids = [k["kid"] for k in await published_keys(keys_uow, clock, token_rules.ttl)]
     assert kids == [new.kid]
 
 
 async def test_rotation_new_tokens_carry_the_new_kid_and_old_ones_still_verify(
-    signing_keys, clock, token_rules, keyring
+    signing_keys, keys_uow, clock, token_rules, keyring
 ) -> None:
     verifier_keys = {}
 
     async def jwks_kids() -> list[str]:
-        found = await published_keys(signing_keys, clock, token_rules.ttl)
+        found = await published_keys(keys_uow, clock, token_rules.ttl)
         verifier_keys.update({k["kid"]: jwt.PyJWK.from_dict(k) for k in found})
         return [k["kid"] for k in found]
 
@@ -171,7 +163,7 @@ async def test_rotation_new_tokens_carry_the_new_kid_and_old_ones_still_verify(
     old_token = old_signer.sign(claims)
 
     clock.advance(timedelta(seconds=1))
-    new, gone = await rotate_signing_key(signing_keys, clock, token_rules.ttl, VAULT)
+    new, gone = await rotate_signing_key(keys_uow, clock, token_rules.ttl, VAULT)
     assert gone == []
     assert new.kid != old_signer.kid
     assert await jwks_kids() == [new.kid, old_signer.kid]
@@ -192,7 +184,7 @@ async def test_rotation_new_tokens_carry_the_new_kid_and_old_ones_still_verify(
     # A second rotation after the overlap deletes the first key.
     clock.advance(token_rules.ttl + ROTATION_MARGIN)
     assert await jwks_kids() == [new.kid]
-    third, gone = await rotate_signing_key(signing_keys, clock, token_rules.ttl, VAULT)
+    third, gone = await rotate_signing_key(keys_uow, clock, token_rules.ttl, VAULT)
     assert gone == [old_signer.kid]
     assert {k.kid for k in signing_keys.keys} == {new.kid, third.kid}
 
@@ -225,3 +217,34 @@ async def test_argon2id_hashes_off_the_event_loop() -> None:
     costly = [(name, t) for name, t in threads if name in ("hash", "verify")]
     assert len(costly) == 5  # a hash, 3 verifications, the dummy verification
     assert all(t.name.startswith("argon2") for _, t in costly)
+
+
+async def test_a_login_opens_a_session_and_is_recorded(
+    new_account, login, uow, accounts, clock
+) -> None:
+    owner = new_account()
+    accounts.accounts[owner.id] = owner
+
+    issued = await login(NIR, "Abcde123")
+
+    assert issued.refresh_token and issued.refresh_expires_in == 8 * 3600
+    [session] = uow.refresh_tokens.tokens.values()
+    assert (session.account_id, session.expires_at) == (owner.id, clock.now + timedelta(hours=8))
+    [entry] = await uow.history.of(owner.id, 10)
+    assert (entry.what, entry.at, entry.client_address) == ("connexion", clock.now, "10.0.0.2")
+    assert accounts.accounts[owner.id].last_login_at == clock.now
+
+
+async def test_a_wrong_password_is_refused_but_its_failure_is_kept(
+    new_account, login, uow, accounts
+) -> None:
+    owner = new_account()
+    accounts.accounts[owner.id] = owner
+
+    with pytest.raises(LoginFailed):
+        await login(NIR, "Mauvais999")
+
+    assert uow.commits == 1  # the refusal keeps what it wrote
+    [entry] = await uow.history.of(owner.id, 10)
+    assert entry.what == "echec_connexion"
+    assert uow.refresh_tokens.tokens == {}

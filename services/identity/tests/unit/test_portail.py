@@ -5,17 +5,20 @@ from datetime import timedelta
 
 import pytest
 from cpf_contracts.events.identity import AccountRegistered, SignupAttemptedOnExistingAccount
-from cpf_runtime.problems import Problem
-from identity.app.portail import (
-    Company,
-    CompanyRegisterError,
-    look_up_company,
-    sign_up_portail,
-)
+from cpf_runtime.errors import DomainError
+from identity.api.errors import problem_of
+from identity.app.antirobot import Proof
+from identity.app.portail import look_up_company, sign_up_portail
 from identity.app.signup import SignupRules
 from identity.domain.account import AccountKind, AccountStatus
+from identity.domain.errors import (
+    CompanyRegisterInvalid,
+    CompanyRegisterUnavailable,
+    CompanyUnknown,
+    InvalidInput,
+)
 from identity.domain.password_policy import PORTAIL
-from identity.domain.portail import PortailSignup, siret_violation
+from identity.domain.portail import Company, PortailSignup, siret_violation
 
 RULES = SignupRules(PORTAIL, timedelta(hours=24), "2025-01", "https://identite.example")
 SIRET = "73282932000074"
@@ -42,37 +45,33 @@ def form(**overrides: object) -> PortailSignup:
     return PortailSignup(**(values | overrides))  # type: ignore[arg-type]
 
 
-class FakeCompanies:
-    def __init__(self) -> None:
-        self.added: dict[object, Company] = {}
-
-    async def add(self, account_id, company: Company) -> None:
-        self.added[account_id] = company
-
-
 class FakeRegister:
-    def __init__(self, answer: Company | None | CompanyRegisterError) -> None:
+    def __init__(self, answer: Company | None | Exception) -> None:
         self.answer = answer
         self.asked: list[str] = []
 
     async def lookup(self, siret: str) -> Company | None:
         self.asked.append(siret)
-        if isinstance(self.answer, CompanyRegisterError):
+        if isinstance(self.answer, Exception):
             raise self.answer
         return self.answer
 
 
 @pytest.fixture
-def deps(accounts, outbox, hasher, sealer, clock):
-    return {
-        "accounts": accounts,
-        "companies": FakeCompanies(),
-        "outbox": outbox,
-        "hasher": hasher,
-        "sealer": sealer,
-        "clock": clock,
-        "rules": RULES,
-    }
+def sign_up(run, anti_robot, hasher, sealer, clock):
+    async def in_a_unit_of_work(f: PortailSignup) -> None:
+        await run(
+            sign_up_portail,
+            f,
+            Proof(defi=f.prenom + f.email, solution="s"),
+            anti_robot=anti_robot,
+            hasher=hasher,
+            sealer=sealer,
+            clock=clock,
+            rules=RULES,
+        )
+
+    return in_a_unit_of_work
 
 
 def test_siret_rules() -> None:
@@ -83,33 +82,33 @@ def test_siret_rules() -> None:
 
 
 async def test_a_sign_up_opens_a_pending_account_with_a_24_hour_link(
-    deps, accounts, outbox, clock
+    sign_up, accounts, uow, clock
 ) -> None:
-    await sign_up_portail(form(), **deps)
+    await sign_up(form())
     (account,) = accounts.accounts.values()
     assert account.kind is AccountKind.PORTAIL
     assert account.login == "claire.martin@example.fr"
     assert account.status is AccountStatus.PENDING
-    (event,) = outbox.of(AccountRegistered)
+    (event,) = uow.events_of(AccountRegistered)
     assert isinstance(event, AccountRegistered)
     assert event.kind == "portail"
     assert event.activation_expires_at == clock.now + timedelta(hours=24)
-    company = deps["companies"].added[account.id]
+    company = uow.companies.added[account.id]
     assert (company.siret, company.raison_sociale) == (SIRET, "Ateliers du Lac (modifiée)")
 
 
-async def test_the_same_answer_for_an_existing_e_mail(deps, accounts, outbox, hasher) -> None:
-    await sign_up_portail(form(), **deps)
+async def test_the_same_answer_for_an_existing_e_mail(sign_up, accounts, uow, hasher) -> None:
+    await sign_up(form())
     (account,) = accounts.accounts.values()
     account.status = AccountStatus.ACTIVE
     work = hasher.work
-    await sign_up_portail(form(prenom="Autre"), **deps)
+    await sign_up(form(prenom="Autre"))
     assert hasher.work == work + 1
     assert len(accounts.accounts) == 1
-    assert len(outbox.of(SignupAttemptedOnExistingAccount)) == 1
+    assert len(uow.events_of(SignupAttemptedOnExistingAccount)) == 1
 
 
-async def test_every_broken_rule_is_named(deps) -> None:
+async def test_every_broken_rule_is_named(sign_up) -> None:
     bad = form(
         cgu_acceptees=False,
         mot_de_passe="court",
@@ -119,8 +118,8 @@ async def test_every_broken_rule_is_named(deps) -> None:
         code_postal="740",
         raison_sociale=" ",
     )
-    with pytest.raises(Problem) as refused:
-        await sign_up_portail(bad, **deps)
+    with pytest.raises(DomainError) as refused:
+        await sign_up(bad)
     rules = {(e.field, e.rule) for e in refused.value.errors}
     assert {
         ("cgu_acceptees", "cgu_required"),
@@ -137,18 +136,24 @@ async def test_the_look_up_answers_the_company_or_a_clear_problem() -> None:
     register = FakeRegister(COMPANY)
     assert await look_up_company("732 829 320 00074", register=register) == COMPANY
     assert register.asked == [SIRET]
-    with pytest.raises(Problem) as bad:
+    with pytest.raises(InvalidInput) as bad:
         await look_up_company("123", register=register)
-    assert bad.value.status == 422
-    with pytest.raises(Problem) as unknown:
+    assert [(e.field, e.rule) for e in bad.value.errors] == [("siret", "siret_format")]
+    assert problem_of(bad.value).status == 422
+    with pytest.raises(CompanyUnknown) as unknown:
         await look_up_company(SIRET, register=FakeRegister(None))
-    assert unknown.value.status == 404
-    with pytest.raises(Problem) as down:
-        await look_up_company(SIRET, register=FakeRegister(CompanyRegisterError(True)))
-    assert (down.value.status, down.value.code) == (503, "register-unavailable")
-    with pytest.raises(Problem) as nonsense:
-        await look_up_company(SIRET, register=FakeRegister(CompanyRegisterError(False)))
-    assert nonsense.value.status == 502
+    assert problem_of(unknown.value).status == 404
+    with pytest.raises(CompanyRegisterUnavailable) as down:
+        await look_up_company(SIRET, register=FakeRegister(CompanyRegisterUnavailable()))
+    problem = problem_of(down.value)
+    assert (problem.status, problem.code, problem.headers) == (
+        503,
+        "register-unavailable",
+        {"Retry-After": "30"},
+    )
+    with pytest.raises(CompanyRegisterInvalid) as nonsense:
+        await look_up_company(SIRET, register=FakeRegister(CompanyRegisterInvalid()))
+    assert problem_of(nonsense.value).status == 502
 
 
 def test_the_form_never_prints_its_password() -> None:

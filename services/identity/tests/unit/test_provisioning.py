@@ -8,6 +8,7 @@ import jwt
 import pytest
 from cpf_contracts.events.habilitation import (
     GestionnaireContactChanged,
+    GestionnaireCreated,
     GestionnaireToProvision,
 )
 from cpf_contracts.events.identity import (
@@ -16,11 +17,11 @@ from cpf_contracts.events.identity import (
     PasswordChanged,
     TemporaryPasswordIssued,
 )
-from cpf_runtime.problems import Problem
+from cpf_runtime.errors import DomainError
+from identity.api.errors import problem_of
 from identity.app.first_login import accept_cgu, change_temporary_password
 from identity.app.login import AccessToken, ActionRequired, log_in
 from identity.app.provisioning import (
-    OperateurExists,
     ProvisioningRules,
     change_contact,
     create_operateur,
@@ -31,6 +32,7 @@ from identity.app.provisioning import (
     temporary_password,
 )
 from identity.domain.account import AccountKind, RequiredAction
+from identity.domain.errors import ActionTokenInvalid, InvalidInput, OperateurExists
 from identity.domain.password_policy import GESTIONNAIRE
 
 RULES = ProvisioningRules(unused_validity=timedelta(days=15))
@@ -54,14 +56,8 @@ def to_provision(**overrides: object) -> GestionnaireToProvision:
 
 
 @pytest.fixture
-def ports(accounts, outbox, hasher, sealer, clock):
-    return {
-        "accounts": accounts,
-        "outbox": outbox,
-        "hasher": hasher,
-        "sealer": sealer,
-        "clock": clock,
-    }
+def ports(hasher, sealer, clock):
+    return {"hasher": hasher, "sealer": sealer, "clock": clock}
 
 
 def test_a_temporary_password_is_16_letters_and_digits_and_meets_the_policy() -> None:
@@ -76,10 +72,10 @@ def test_a_temporary_password_is_16_letters_and_digits_and_meets_the_policy() ->
 
 
 async def test_provisioning_creates_the_login_and_seals_the_password(
-    ports, accounts, outbox, unsealer, clock
+    run, ports, accounts, uow, unsealer, clock
 ) -> None:
     event = to_provision()
-    assert await provision_gestionnaire(event, **ports, rules=RULES)
+    assert await run(provision_gestionnaire, event, **ports, rules=RULES)
 
     account = accounts.accounts[event.account_id]
     assert account.kind is AccountKind.GESTIONNAIRE
@@ -87,7 +83,7 @@ async def test_provisioning_creates_the_login_and_seals_the_password(
     assert account.required_action is RequiredAction.CHANGE_PASSWORD
     assert account.cgu_required
     assert account.delete_if_unused_by == clock.now + timedelta(days=15)
-    (issued,) = outbox.of(TemporaryPasswordIssued)
+    (issued,) = uow.events_of(TemporaryPasswordIssued)
     assert isinstance(issued, TemporaryPasswordIssued)
     assert issued.reason == "creation"
     assert issued.identifiant == "dupontj01"
@@ -97,52 +93,48 @@ async def test_provisioning_creates_the_login_and_seals_the_password(
     assert password not in issued.model_dump_json()
 
 
-async def test_provisioning_twice_creates_one_login_and_one_e_mail(ports, outbox) -> None:
+async def test_provisioning_twice_creates_one_login_and_one_e_mail(run, ports, uow) -> None:
     event = to_provision()
-    assert await provision_gestionnaire(event, **ports, rules=RULES)
-    assert not await provision_gestionnaire(event, **ports, rules=RULES)
+    assert await run(provision_gestionnaire, event, **ports, rules=RULES)
+    assert not await run(provision_gestionnaire, event, **ports, rules=RULES)
     # Another account id with a taken identifiant: refused, nothing sent.
-    assert not await provision_gestionnaire(
-        to_provision(identifiant="DUPONTJ01"), **ports, rules=RULES
+    assert not await run(
+        provision_gestionnaire, to_provision(identifiant="DUPONTJ01"), **ports, rules=RULES
     )
-    assert len(outbox.of(TemporaryPasswordIssued)) == 1
+    assert len(uow.events_of(TemporaryPasswordIssued)) == 1
 
 
 async def test_regeneration_issues_a_new_temporary_password(
-    ports, accounts, outbox, unsealer, clock
+    run, ports, accounts, uow, unsealer, clock
 ) -> None:
     event = to_provision()
-    await provision_gestionnaire(event, **ports, rules=RULES)
+    await run(provision_gestionnaire, event, **ports, rules=RULES)
     clock.advance(timedelta(days=3))
-    assert await regenerate_password(event.account_id, **ports, rules=RULES)
-    first, second = outbox.of(TemporaryPasswordIssued)
+    assert await run(regenerate_password, event.account_id, **ports, rules=RULES)
+    first, second = uow.events_of(TemporaryPasswordIssued)
     assert isinstance(second, TemporaryPasswordIssued)
     assert second.reason == "regeneration"
     password = unsealer.unseal(second.temporary_password_sealed)
     account = accounts.accounts[event.account_id]
     assert account.password_hash == f"hash:{password}"
     assert account.delete_if_unused_by == clock.now + timedelta(days=15)
-    assert not await regenerate_password(uuid.uuid4(), **ports, rules=RULES)
+    assert not await run(regenerate_password, uuid.uuid4(), **ports, rules=RULES)
 
 
-async def test_deactivation_deletes_the_login(ports, accounts, outbox, clock) -> None:
+async def test_deactivation_deletes_the_login(run, ports, accounts, uow, clock) -> None:
     event = to_provision()
-    await provision_gestionnaire(event, **ports, rules=RULES)
-    assert await delete_account(
-        event.account_id, "deactivated", accounts=accounts, outbox=outbox, clock=clock
-    )
+    await run(provision_gestionnaire, event, **ports, rules=RULES)
+    assert await run(delete_account, event.account_id, "deactivated", clock=clock)
     assert event.account_id not in accounts.accounts
-    (deleted,) = outbox.of(AccountDeleted)
+    (deleted,) = uow.events_of(AccountDeleted)
     assert isinstance(deleted, AccountDeleted)
     assert deleted.reason == "deactivated"
-    assert not await delete_account(
-        event.account_id, "deactivated", accounts=accounts, outbox=outbox, clock=clock
-    )
+    assert not await run(delete_account, event.account_id, "deactivated", clock=clock)
 
 
-async def test_contact_changes_follow_habilitation(ports, accounts, clock) -> None:
+async def test_contact_changes_follow_habilitation(run, ports, accounts, clock) -> None:
     event = to_provision()
-    await provision_gestionnaire(event, **ports, rules=RULES)
+    await run(provision_gestionnaire, event, **ports, rules=RULES)
     changed = GestionnaireContactChanged(
         account_id=event.account_id,
         civilite="M",
@@ -152,84 +144,86 @@ async def test_contact_changes_follow_habilitation(ports, accounts, clock) -> No
         telephone=None,
         changed_at=clock.now,
     )
-    assert await change_contact(changed, accounts=accounts)
+    assert await run(change_contact, changed)
     account = accounts.accounts[event.account_id]
-    assert (account.civilite, account.prenom, account.nom, account.email) == (
+    assert (account.title, account.first_name, account.last_name, account.email) == (
         "M",
         "Jules",
         "Durand",
         "jules.durand@example.fr",
     )
-    assert account.telephone_mobile is None
+    assert account.mobile is None
 
 
-async def test_unused_gestionnaires_are_deleted_after_15_days(ports, accounts, outbox, clock):
+async def test_unused_gestionnaires_are_deleted_after_15_days(run, ports, accounts, uow, clock):
     unused, used = to_provision(), to_provision(identifiant="martinp01")
-    await provision_gestionnaire(unused, **ports, rules=RULES)
-    await provision_gestionnaire(used, **ports, rules=RULES)
+    await run(provision_gestionnaire, unused, **ports, rules=RULES)
+    await run(provision_gestionnaire, used, **ports, rules=RULES)
     accounts.accounts[used.account_id].last_login_at = clock.now
 
     clock.advance(timedelta(days=15) - timedelta(seconds=1))
-    assert await purge_unused(accounts=accounts, outbox=outbox, clock=clock) == 0
+    assert await run(purge_unused, clock=clock) == 0
     clock.advance(timedelta(seconds=1))
-    assert await purge_unused(accounts=accounts, outbox=outbox, clock=clock) == 1
+    assert await run(purge_unused, clock=clock) == 1
     assert set(accounts.accounts) == {used.account_id}
-    (deleted,) = outbox.of(AccountDeleted)
+    (deleted,) = uow.events_of(AccountDeleted)
     assert isinstance(deleted, AccountDeleted)
     assert (deleted.account_id, deleted.reason) == (unused.account_id, "never_logged_in")
 
 
 async def test_an_operateur_is_created_with_a_temporary_password(
-    ports, accounts, outbox, unsealer
+    run, ports, accounts, uow, unsealer
 ) -> None:
-    account = await create_operateur(
-        "Agent.Back@Example.FR", civilite="M", prenom="Paul", nom="Agent", **ports
+    account = await run(
+        create_operateur, "Agent.Back@Example.FR", civilite="M", prenom="Paul", nom="Agent", **ports
     )
     assert account.kind is AccountKind.OPERATEUR
     assert account.login == "agent.back@example.fr"
     assert account.required_action is RequiredAction.CHANGE_PASSWORD
     assert account.delete_if_unused_by is None
-    (issued,) = outbox.of(TemporaryPasswordIssued)
+    (issued,) = uow.events_of(TemporaryPasswordIssued)
     assert isinstance(issued, TemporaryPasswordIssued)
     assert issued.kind == "operateur"
     assert GESTIONNAIRE.violations(unsealer.unseal(issued.temporary_password_sealed)) == []
     with pytest.raises(OperateurExists):
-        await create_operateur("agent.back@example.fr", civilite="M", prenom="P", nom="A", **ports)
+        await run(
+            create_operateur, "agent.back@example.fr", civilite="M", prenom="P", nom="A", **ports
+        )
     with pytest.raises(ValueError):
-        await create_operateur("pas-une-adresse", civilite="M", prenom="P", nom="A", **ports)
+        await run(create_operateur, "pas-une-adresse", civilite="M", prenom="P", nom="A", **ports)
 
 
 @pytest.fixture
-def provisioned(ports, outbox, unsealer):
-    async def run() -> tuple[uuid.UUID, str]:
+def provisioned(run, ports, uow, unsealer):
+    async def provision() -> tuple[uuid.UUID, str]:
         event = to_provision()
-        await provision_gestionnaire(event, **ports, rules=RULES)
-        issued = outbox.of(TemporaryPasswordIssued)[-1]
+        await run(provision_gestionnaire, event, **ports, rules=RULES)
+        issued = uow.events_of(TemporaryPasswordIssued)[-1]
         assert isinstance(issued, TemporaryPasswordIssued)
         return event.account_id, unsealer.unseal(issued.temporary_password_sealed)
 
-    return run
+    return provision
 
 
 @pytest.fixture
-def login(accounts, hasher, keyring, clock, token_rules):
-    async def run(password: str, identifiant: str = "dupontj01"):
-        return await log_in(
+def login(run, hasher, keyring, clock, token_rules):
+    async def in_a_unit_of_work(password: str, identifiant: str = "dupontj01"):
+        return await run(
+            log_in,
             AccountKind.GESTIONNAIRE,
             identifiant,
             password,
-            accounts=accounts,
             hasher=hasher,
             keys=keyring,
             clock=clock,
             rules=token_rules,
         )
 
-    return run
+    return in_a_unit_of_work
 
 
 async def test_first_login_change_password_then_cgu_then_token(
-    provisioned, login, accounts, outbox, hasher, clock, token_rules, signing_keys
+    provisioned, login, run, accounts, uow, hasher, clock, token_rules, signing_keys
 ) -> None:
     account_id, temporary = await provisioned()
     step = await login(temporary)
@@ -238,30 +232,36 @@ async def test_first_login_change_password_then_cgu_then_token(
     assert accounts.accounts[account_id].last_login_at == clock.now
     assert accounts.accounts[account_id].delete_if_unused_by is None
 
-    deps = {"accounts": accounts, "outbox": outbox, "clock": clock, "rules": token_rules}
+    deps = {"clock": clock, "rules": token_rules}
     # The CGU cannot come first: an action token allows its own action only.
-    with pytest.raises(Problem) as refused:
-        await accept_cgu(step.action_token, "2025-01", **deps)
-    assert refused.value.status == 401
+    with pytest.raises(DomainError) as refused:
+        await run(accept_cgu, step.action_token, True, "2025-01", **deps)
+    assert problem_of(refused.value).status == 401
 
-    nxt = await change_temporary_password(
-        step.action_token, temporary, NEW_PASSWORD, NEW_PASSWORD, hasher=hasher, **deps
+    nxt = await run(
+        change_temporary_password,
+        step.action_token,
+        temporary,
+        NEW_PASSWORD,
+        NEW_PASSWORD,
+        hasher=hasher,
+        **deps,
     )
     assert isinstance(nxt, ActionRequired)
     assert nxt.action is RequiredAction.ACCEPT_CGU
-    (changed,) = outbox.of(PasswordChanged)
+    (changed,) = uow.events_of(PasswordChanged)
     assert isinstance(changed, PasswordChanged)
     assert changed.reason == "first_login"
 
     # The temporary password is gone; the new one still asks for the CGU, no token.
     assert not isinstance(await login(NEW_PASSWORD), AccessToken)
-    with pytest.raises(Problem):
+    with pytest.raises(DomainError):
         await login(temporary)
 
-    assert await accept_cgu(nxt.action_token, "2025-01", **deps) is None
-    assert len(outbox.of(CguAccepted)) == 1
-    with pytest.raises(Problem):  # single use
-        await accept_cgu(nxt.action_token, "2025-01", **deps)
+    assert await run(accept_cgu, nxt.action_token, True, "2025-01", **deps) is None
+    assert len(uow.events_of(CguAccepted)) == 1
+    with pytest.raises(DomainError):  # single use
+        await run(accept_cgu, nxt.action_token, True, "2025-01", **deps)
 
     issued = await login(NEW_PASSWORD)
     assert isinstance(issued, AccessToken)
@@ -271,39 +271,102 @@ async def test_first_login_change_password_then_cgu_then_token(
 
 
 async def test_the_new_password_is_checked_and_the_token_survives_a_refusal(
-    provisioned, login, accounts, outbox, hasher, clock, token_rules
+    provisioned, login, run, accounts, uow, hasher, clock, token_rules
 ) -> None:
     _, temporary = await provisioned()
     step = await login(temporary)
     assert isinstance(step, ActionRequired)
-    deps = {"accounts": accounts, "outbox": outbox, "clock": clock, "rules": token_rules}
-    with pytest.raises(Problem) as refused:
-        await change_temporary_password(
-            step.action_token, "wrong", "abc", "abd", hasher=hasher, **deps
+    deps = {"clock": clock, "rules": token_rules}
+    with pytest.raises(DomainError) as refused:
+        await run(
+            change_temporary_password,
+            step.action_token,
+            "wrong",
+            "abc",
+            "abd",
+            hasher=hasher,
+            **deps,
         )
-    assert refused.value.status == 422
+    assert problem_of(refused.value).status == 422
     rules = {(e.field, e.rule) for e in refused.value.errors}
     assert ("nouveau", "password_min_length") in rules
     assert ("confirmation", "passwords_match") in rules
     assert ("ancien", "password_incorrect") in rules
-    with pytest.raises(Problem) as same:
-        await change_temporary_password(
-            step.action_token, temporary, temporary, temporary, hasher=hasher, **deps
+    with pytest.raises(DomainError) as same:
+        await run(
+            change_temporary_password,
+            step.action_token,
+            temporary,
+            temporary,
+            temporary,
+            hasher=hasher,
+            **deps,
         )
     assert ("nouveau", "password_unchanged") in {(e.field, e.rule) for e in same.value.errors}
-    assert outbox.of(PasswordChanged) == []
+    assert uow.events_of(PasswordChanged) == []
     # Still usable after refusals, but not after it expires.
     clock.advance(token_rules.action_ttl)
-    with pytest.raises(Problem) as expired:
-        await change_temporary_password(
-            step.action_token, temporary, NEW_PASSWORD, NEW_PASSWORD, hasher=hasher, **deps
+    with pytest.raises(DomainError) as expired:
+        await run(
+            change_temporary_password,
+            step.action_token,
+            temporary,
+            NEW_PASSWORD,
+            NEW_PASSWORD,
+            hasher=hasher,
+            **deps,
         )
-    assert expired.value.status == 401
+    assert problem_of(expired.value).status == 401
 
 
 async def test_a_wrong_temporary_password_is_the_generic_401(provisioned, login) -> None:
     await provisioned()
-    with pytest.raises(Problem) as refused:
+    with pytest.raises(DomainError) as refused:
         await login("iZgrlexi6092gOet")
-    assert refused.value.status == 401
-    assert refused.value.code == "invalid-credentials"
+    assert problem_of(refused.value).status == 401
+    assert problem_of(refused.value).code == "invalid-credentials"
+
+
+async def test_v1_and_v2_of_one_gestionnaire_make_one_login_and_one_e_mail(
+    run, ports, uow, accounts
+) -> None:
+    v1 = to_provision()
+    v2 = GestionnaireCreated.model_validate(
+        v1.model_dump(exclude={"requested_at"}) | {"created_at": v1.requested_at}
+    )
+    assert await run(provision_gestionnaire, v2, **ports, rules=RULES)
+    assert not await run(provision_gestionnaire, v1, **ports, rules=RULES)  # a no-op
+    assert not await run(provision_gestionnaire, v2, **ports, rules=RULES)
+
+    assert list(accounts.accounts) == [v1.account_id]
+    assert accounts.accounts[v1.account_id].login == "DUPONTJ01"
+    (issued,) = uow.events_of(TemporaryPasswordIssued)
+    assert (issued.account_id, issued.identifiant, issued.reason) == (
+        v1.account_id,
+        "dupontj01",
+        "creation",
+    )
+
+
+async def test_the_cgu_must_be_accepted_and_a_refusal_spends_nothing(
+    provisioned, login, run, uow, hasher, clock, token_rules
+) -> None:
+    _, temporary = await provisioned()
+    step = await login(temporary)
+    deps = {"clock": clock, "rules": token_rules}
+    nxt = await run(
+        change_temporary_password,
+        step.action_token,
+        temporary,
+        NEW_PASSWORD,
+        NEW_PASSWORD,
+        hasher=hasher,
+        **deps,
+    )
+    with pytest.raises(InvalidInput) as refused:
+        await run(accept_cgu, nxt.action_token, False, "2025-01", **deps)
+    assert [(e.field, e.rule) for e in refused.value.errors] == [("cgu_acceptees", "cgu_required")]
+    assert uow.events_of(CguAccepted) == []
+    assert await run(accept_cgu, nxt.action_token, True, "2025-01", **deps) is None
+    with pytest.raises(ActionTokenInvalid):
+        await run(accept_cgu, "x" * 500, True, "2025-01", **deps)

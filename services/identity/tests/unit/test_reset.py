@@ -1,41 +1,40 @@
 """Forgotten password: same answer for everyone, a single-use link, the kind's policy."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from cpf_contracts.events.identity import PasswordChanged, PasswordResetRequested
-from cpf_runtime.problems import Problem
+from cpf_contracts.events.identity import AccountUnlocked, PasswordChanged, PasswordResetRequested
+from cpf_runtime.errors import DomainError, InvalidInput
+from identity.api.errors import problem_of
 from identity.app.reset import ResetRules, request_reset, reset_password
-from identity.domain.account import Account, AccountKind, AccountStatus
+from identity.domain.account import AccountKind, AccountStatus
+from identity.domain.tokens import RefreshToken
 
 NIR = "255081416802538"
+OLD_HASH = "hash:Ancien123abc"  # noqa: S105  (the fake hasher's format)
 RULES = ResetRules(validity=timedelta(hours=1), public_url="https://identite.example")
 
 
-def titulaire(status: AccountStatus = AccountStatus.ACTIVE) -> Account:
-    return Account(
-        id=uuid.uuid4(),
-        kind=AccountKind.TITULAIRE,
-        login=NIR,
-        email="jean.dupont@example.org",
-        civilite="M",
-        prenom="Jean",
-        nom="Dupont",
-        password_hash="hash:Ancien123abc",  # noqa: S106
-        status=status,
-        created_at=datetime(2025, 1, 1, tzinfo=UTC),
-    )
+@pytest.fixture
+def ask(run, sealer, clock):
+    async def in_a_unit_of_work(
+        identifiant: str = NIR, kind: AccountKind = AccountKind.TITULAIRE
+    ) -> None:
+        await run(request_reset, kind, identifiant, sealer=sealer, clock=clock, rules=RULES)
+
+    return in_a_unit_of_work
 
 
 @pytest.fixture
-def deps(accounts, outbox, sealer, clock):
-    return {"accounts": accounts, "outbox": outbox, "sealer": sealer, "clock": clock}
+def reset(run, hasher, clock):
+    async def in_a_unit_of_work(secret: str, nouveau: str, confirmation: str) -> None:
+        await run(
+            reset_password, secret, nouveau, confirmation, "10.0.0.1", hasher=hasher, clock=clock
+        )
 
-
-async def ask(deps, identifiant: str = NIR, kind: AccountKind = AccountKind.TITULAIRE) -> None:
-    await request_reset(kind, identifiant, rules=RULES, **deps)
+    return in_a_unit_of_work
 
 
 def secret_of(event, unsealer) -> str:
@@ -45,63 +44,103 @@ def secret_of(event, unsealer) -> str:
     return parse_qs(parts.query)["token"][0]
 
 
-async def test_unknown_and_pending_accounts_get_nothing_and_no_error(deps, accounts, outbox):
-    await ask(deps)
-    pending = titulaire(AccountStatus.PENDING)
+async def test_unknown_and_pending_accounts_get_nothing_and_no_error(
+    new_account, ask, reset, accounts, uow
+):
+    await ask()
+    pending = new_account(status=AccountStatus.PENDING, password_hash=OLD_HASH)
     accounts.accounts[pending.id] = pending
-    await ask(deps)
-    await ask(deps, "x" * 1000)
-    assert outbox.events == []
+    await ask()
+    await ask("x" * 1000)
+    assert uow.published == []
     assert accounts.action_tokens == {}
 
 
 async def test_a_reset_link_sets_the_new_password_once(
-    deps, accounts, outbox, hasher, clock, unsealer
+    new_account, ask, reset, accounts, uow, hasher, clock, unsealer
 ) -> None:
-    owner = titulaire()
+    owner = new_account(password_hash=OLD_HASH)
     accounts.accounts[owner.id] = owner
-    await ask(deps, "2 55 08 14 168 025 38")
-    (event,) = outbox.of(PasswordResetRequested)
+    await ask("2 55 08 14 168 025 38")
+    (event,) = uow.events_of(PasswordResetRequested)
     assert isinstance(event, PasswordResetRequested)
     assert event.expires_at == clock.now + timedelta(hours=1)
     secret = secret_of(event, unsealer)
     assert secret not in event.model_dump_json()
 
-    common = {"accounts": accounts, "outbox": outbox, "hasher": hasher, "clock": clock}
-    with pytest.raises(Problem) as weak:
-        await reset_password(secret, "faible", "faible", **common)
-    assert weak.value.status == 422
+    with pytest.raises(DomainError) as weak:
+        await reset(secret, "faible", "faible")
+    assert problem_of(weak.value).status == 422
     assert ("nouveau", "password_min_length") in {(e.field, e.rule) for e in weak.value.errors}
 
-    await reset_password(secret, "Nouveau123abc", "Nouveau123abc", **common)
+    await reset(secret, "Nouveau123abc", "Nouveau123abc")
     assert accounts.accounts[owner.id].password_hash == "hash:Nouveau123abc"
-    (changed,) = outbox.of(PasswordChanged)
+    (changed,) = uow.events_of(PasswordChanged)
     assert isinstance(changed, PasswordChanged)
     assert changed.reason == "reset"
-    with pytest.raises(Problem) as used:
-        await reset_password(secret, "Autre123abcd", "Autre123abcd", **common)
-    assert used.value.status == 410
+    with pytest.raises(DomainError) as used:
+        await reset(secret, "Autre123abcd", "Autre123abcd")
+    assert problem_of(used.value).status == 410
 
 
 async def test_an_expired_or_unknown_link_is_refused(
-    deps, accounts, outbox, hasher, clock, unsealer
+    new_account, ask, reset, accounts, uow, hasher, clock, unsealer
 ) -> None:
-    owner = titulaire()
+    owner = new_account(password_hash=OLD_HASH)
     accounts.accounts[owner.id] = owner
-    await ask(deps)
-    await ask(deps)
-    first, second = (secret_of(e, unsealer) for e in outbox.of(PasswordResetRequested))
-    common = {"accounts": accounts, "outbox": outbox, "hasher": hasher, "clock": clock}
-    with pytest.raises(Problem) as unknown:
-        await reset_password("nope", "Nouveau123abc", "Nouveau123abc", **common)
-    assert unknown.value.status == 404
+    await ask()
+    await ask()
+    first, second = (secret_of(e, unsealer) for e in uow.events_of(PasswordResetRequested))
+    with pytest.raises(DomainError) as unknown:
+        await reset("nope", "Nouveau123abc", "Nouveau123abc")
+    assert problem_of(unknown.value).status == 404
     # Using one link spends the other links of the account.
-    await reset_password(first, "Nouveau123abc", "Nouveau123abc", **common)
-    with pytest.raises(Problem):
-        await reset_password(second, "Nouveau123abc", "Nouveau123abc", **common)
-    await ask(deps)
-    third = secret_of(outbox.of(PasswordResetRequested)[-1], unsealer)
+    await reset(first, "Nouveau123abc", "Nouveau123abc")
+    with pytest.raises(DomainError):
+        await reset(second, "Nouveau123abc", "Nouveau123abc")
+    await ask()
+    third = secret_of(uow.events_of(PasswordResetRequested)[-1], unsealer)
     clock.advance(timedelta(hours=1))
-    with pytest.raises(Problem) as expired:
-        await reset_password(third, "Nouveau123abc", "Nouveau123abc", **common)
-    assert expired.value.status == 410
+    with pytest.raises(DomainError) as expired:
+        await reset(third, "Nouveau123abc", "Nouveau123abc")
+    assert problem_of(expired.value).status == 410
+
+
+async def test_a_reset_ends_every_session_lifts_the_lock_and_is_recorded(
+    new_account, ask, reset, run, uow, accounts, unsealer, clock
+) -> None:
+    owner = new_account(password_hash=OLD_HASH)
+    owner.locked_until = clock.now + timedelta(minutes=10)
+    owner.failed_logins = 3
+    accounts.accounts[owner.id] = owner
+    _, session = RefreshToken.issue(owner.id, uuid.uuid4(), clock.now, timedelta(hours=8))
+    uow.refresh_tokens.tokens[session.token_hash] = session
+    await ask()
+    secret = secret_of(uow.events_of(PasswordResetRequested)[0], unsealer)
+
+    await reset(secret, "Nouveau123abc", "Nouveau123abc")
+
+    account = accounts.accounts[owner.id]
+    assert (account.locked_until, account.failed_logins) == (None, 0)
+    assert [e.account_id for e in uow.events_of(AccountUnlocked)] == [owner.id]
+    assert uow.refresh_tokens.tokens[session.token_hash].revoked_at == clock.now
+    [entry] = await uow.history.of(owner.id, 10)
+    assert (entry.what, entry.client_address) == ("changement_mot_de_passe", "10.0.0.1")
+
+
+async def test_a_refused_new_password_changes_nothing_and_the_link_still_works(
+    new_account, ask, reset, uow, accounts, unsealer
+) -> None:
+    owner = new_account(password_hash=OLD_HASH)
+    accounts.accounts[owner.id] = owner
+    await ask()
+    secret = secret_of(uow.events_of(PasswordResetRequested)[0], unsealer)
+    with pytest.raises(InvalidInput) as mismatch:
+        await reset(secret, "Nouveau123abc", "Nouveau123abd")
+    assert [(e.field, e.rule) for e in mismatch.value.errors] == [
+        ("confirmation", "passwords_match")
+    ]
+    assert accounts.accounts[owner.id].password_hash == "hash:Ancien123abc"  # noqa: S105
+    assert uow.events_of(PasswordChanged) == []
+    await reset(secret, "Nouveau123abc", "Nouveau123abc")
+    assert len(uow.events_of(PasswordChanged)) == 1

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from cpf_contracts.events.identity import AccountRegistered, SignupAttemptedOnExistingAccount
-from cpf_runtime.problems import Problem
+from cpf_runtime.errors import DomainError, InvalidInput
+from identity.api.errors import problem_of
+from identity.app.antirobot import Proof
 from identity.app.signup import sign_up_titulaire
-from identity.domain.account import Account, AccountKind, AccountStatus
+from identity.domain.account import AccountKind, AccountStatus
 from identity.domain.signup import TitulaireSignup
 from identity.domain.tokens import OneTimeToken, digest
 
 NIR = "255081416802538"
+OWNER = {
+    "email": "owner@example.org",
+    "title": "MME",
+    "first_name": "Jeanne",
+    "last_name": "Martin",
+    "password_hash": "hash:Owner123",
+}
 OTHER_NIR = "180032A12345652"
 
 
@@ -38,19 +47,20 @@ def form(**changes: Any) -> TitulaireSignup:
 
 
 @pytest.fixture
-def sign_up(accounts, outbox, hasher, sealer, clock, signup_rules):
-    async def run(f: TitulaireSignup) -> None:
-        await sign_up_titulaire(
+def sign_up(run, hasher, anti_robot, sealer, clock, signup_rules):
+    async def in_a_unit_of_work(f: TitulaireSignup, proof: Proof | None = None) -> None:
+        await run(
+            sign_up_titulaire,
             f,
-            accounts=accounts,
-            outbox=outbox,
+            proof or Proof(defi=uuid.uuid4().hex, solution="s"),
+            anti_robot=anti_robot,
             hasher=hasher,
             sealer=sealer,
             clock=clock,
             rules=signup_rules,
         )
 
-    return run
+    return in_a_unit_of_work
 
 
 def the_link(event: AccountRegistered, unsealer) -> str:
@@ -58,7 +68,7 @@ def the_link(event: AccountRegistered, unsealer) -> str:
 
 
 async def test_a_valid_form_opens_a_pending_account(
-    sign_up, accounts, outbox, hasher, clock, unsealer
+    sign_up, accounts, uow, hasher, clock, unsealer
 ) -> None:
     await sign_up(form())
 
@@ -67,13 +77,13 @@ async def test_a_valid_form_opens_a_pending_account(
     assert account.status is AccountStatus.PENDING
     assert account.login == NIR
     assert account.email == "Jeanne.Martin@example.org"  # domain in lower case
-    assert (account.prenom, account.nom, account.civilite) == ("Jeanne", "Martin", "MME")
-    assert (account.telephone_fixe, account.telephone_mobile) == (None, "0612345678")
+    assert (account.first_name, account.last_name, account.title) == ("Jeanne", "Martin", "MME")
+    assert (account.landline, account.mobile) == (None, "0612345678")
     assert account.password_hash == "hash:Abcde123"  # noqa: S105
     assert hasher.hashed == 1
     assert [(c.account_id, c.cgu_version) for c in accounts.cgu] == [(account.id, "2025-01")]
 
-    [event] = outbox.events
+    [event] = uow.published
     assert isinstance(event, AccountRegistered)
     assert (event.account_id, event.kind, event.login) == (account.id, "titulaire", NIR)
     assert event.activation_expires_at == clock.now + timedelta(days=15)
@@ -113,37 +123,21 @@ async def test_a_valid_form_opens_a_pending_account(
     ],
 )
 async def test_bad_input_is_refused_naming_field_and_rule(
-    sign_up, accounts, outbox, hasher, changes, field, rule
+    sign_up, accounts, uow, hasher, changes, field, rule
 ) -> None:
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(DomainError) as caught:
         await sign_up(form(**changes))
     problem = caught.value
-    assert problem.status == 422
+    assert problem_of(problem).status == 422
     assert (field, rule) in {(e.field, e.rule) for e in problem.errors}
     assert all(e.message for e in problem.errors)
-    assert accounts.accounts == {} and outbox.events == [] and hasher.hashed == 0
+    assert accounts.accounts == {} and uow.published == [] and hasher.hashed == 0
 
 
 async def test_every_broken_rule_is_reported_at_once(sign_up) -> None:
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(DomainError) as caught:
         await sign_up(form(cgu_acceptees=False, nir="1", email_confirmation="x@example.org"))
     assert {e.rule for e in caught.value.errors} == {"cgu_required", "nir_format", "emails_match"}
-
-
-def registered_account(**changes: Any) -> Account:
-    base = Account(
-        id=uuid.uuid4(),
-        kind=AccountKind.TITULAIRE,
-        login=NIR,
-        email="owner@example.org",
-        civilite="MME",
-        prenom="Jeanne",
-        nom="Martin",
-        password_hash="hash:Owner123",  # noqa: S106
-        status=AccountStatus.ACTIVE,
-        created_at=datetime(2024, 1, 1, tzinfo=UTC),
-    )
-    return dataclasses.replace(base, **changes)
 
 
 @pytest.mark.parametrize(
@@ -154,34 +148,34 @@ def registered_account(**changes: Any) -> Account:
     ],
 )
 async def test_an_existing_account_is_told_and_nothing_is_created(
-    sign_up, accounts, outbox, hasher, changes
+    new_account, sign_up, accounts, uow, hasher, changes
 ) -> None:
-    existing = registered_account(**changes)
+    existing = new_account(**OWNER | changes)
     accounts.accounts[existing.id] = existing
 
     await sign_up(form())  # no error: the answer is the same as for a new account
 
     assert list(accounts.accounts) == [existing.id]
     assert hasher.hashed == 1  # the same work as a real sign-up
-    [event] = outbox.events
+    [event] = uow.published
     assert isinstance(event, SignupAttemptedOnExistingAccount)
     assert (event.account_id, event.email) == (existing.id, existing.email)
 
 
-async def test_a_pending_account_with_a_live_link_is_kept(sign_up, accounts, outbox, clock) -> None:
+async def test_a_pending_account_with_a_live_link_is_kept(sign_up, accounts, uow, clock) -> None:
     await sign_up(form())
     [first] = accounts.accounts
     clock.advance(timedelta(days=14))
     await sign_up(form(prenom="Autre"))
 
     assert list(accounts.accounts) == [first]
-    assert [type(e) for e in outbox.events] == [
+    assert [type(e) for e in uow.published] == [
         AccountRegistered,
         SignupAttemptedOnExistingAccount,
     ]
 
 
-async def test_after_15_days_the_sign_up_is_redone(sign_up, accounts, outbox, clock) -> None:
+async def test_after_15_days_the_sign_up_is_redone(sign_up, accounts, uow, clock) -> None:
     await sign_up(form())
     [first] = accounts.accounts
     old_tokens = set(accounts.tokens)
@@ -189,16 +183,16 @@ async def test_after_15_days_the_sign_up_is_redone(sign_up, accounts, outbox, cl
     await sign_up(form(prenom="Jeanne-Marie"))
 
     [second] = accounts.accounts.values()
-    assert second.id != first and second.prenom == "Jeanne-Marie"
+    assert second.id != first and second.first_name == "Jeanne-Marie"
     assert not old_tokens & set(accounts.tokens)
     assert [c.account_id for c in accounts.cgu] == [second.id]
-    assert [type(e) for e in outbox.events] == [AccountRegistered, AccountRegistered]
+    assert [type(e) for e in uow.published] == [AccountRegistered, AccountRegistered]
 
 
 async def test_a_concurrent_sign_up_that_commits_first_wins(
-    sign_up, accounts, outbox, clock
+    new_account, sign_up, accounts, uow, clock
 ) -> None:
-    winner = registered_account(status=AccountStatus.PENDING)
+    winner = new_account(**OWNER, status=AccountStatus.PENDING)
     _, winner_token = OneTimeToken.issue(winner.id, clock.now, timedelta(days=15))
 
     def commit_winner() -> None:
@@ -210,6 +204,32 @@ async def test_a_concurrent_sign_up_that_commits_first_wins(
 
     assert list(accounts.accounts) == [winner.id]
     assert list(accounts.tokens) == [winner_token.token_hash] and accounts.cgu == []
-    [event] = outbox.events
+    [event] = uow.published
     assert isinstance(event, SignupAttemptedOnExistingAccount)
     assert event.account_id == winner.id
+
+
+async def test_a_refused_proof_is_a_422_after_the_form_rules(
+    sign_up, anti_robot, accounts, uow, hasher
+) -> None:
+    anti_robot.accept = False
+    with pytest.raises(InvalidInput) as caught:
+        await sign_up(form())
+    assert [(e.field, e.rule) for e in caught.value.errors] == [("anti_robot", "anti_robot_failed")]
+    assert accounts.accounts == {} and uow.published == [] and hasher.hashed == 0
+
+    with pytest.raises(InvalidInput) as invalid_form:  # the form's rules come first
+        await sign_up(form(nir="1"))
+    assert [e.rule for e in invalid_form.value.errors] == ["nir_format"]
+
+
+async def test_a_proof_serves_once(sign_up, uow) -> None:
+    proof = Proof(defi="une-fois", solution="s")
+    with pytest.raises(InvalidInput):  # refused by the form's rules: the proof is not spent
+        await sign_up(form(mot_de_passe_confirmation="Autre123"), proof)
+    await sign_up(form(), proof)
+    assert len(uow.events_of(AccountRegistered)) == 1
+    other = "autre@example.org"
+    with pytest.raises(InvalidInput) as again:
+        await sign_up(form(nir=OTHER_NIR, email=other, email_confirmation=other), proof)
+    assert [e.rule for e in again.value.errors] == ["anti_robot_failed"]

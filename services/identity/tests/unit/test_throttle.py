@@ -1,15 +1,23 @@
 """Brute-force protection: progressive delay, lock after N failures, generic 401, unlock."""
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from cpf_contracts.events.identity import AccountLocked, AccountUnlocked
+from cpf_runtime.errors import DomainError
 from cpf_runtime.problems import Problem
-from identity.app.login import AccessToken, attempt_login
+from identity.api.errors import problem_of
+from identity.app.login import AccessToken, log_in
 from identity.app.throttle import Throttle, ThrottleRules, lift_ended_locks
-from identity.domain.account import Account, AccountKind, AccountStatus
+from identity.domain.account import AccountKind
 
+AGENT = {
+    "login": "agent@example.fr",
+    "email": "agent@example.fr",
+    "first_name": "Paul",
+    "last_name": "Agent",
+    "password_hash": "hash:Bon2026mdp",
+}
 RULES = ThrottleRules(
     max_failures=3,
     lock_duration=timedelta(minutes=15),
@@ -21,50 +29,35 @@ RULES = ThrottleRules(
 )
 
 
-def operateur() -> Account:
-    return Account(
-        id=uuid.uuid4(),
-        kind=AccountKind.OPERATEUR,
-        login="agent@example.fr",
-        email="agent@example.fr",
-        civilite="M",
-        prenom="Paul",
-        nom="Agent",
-        password_hash="hash:Bon2026mdp",  # noqa: S106
-        status=AccountStatus.ACTIVE,
-        created_at=datetime(2025, 1, 1, tzinfo=UTC),
-    )
-
-
 @pytest.fixture
-def attempt(accounts, hasher, keyring, clock, token_rules, outbox):
+def attempt(run, hasher, keyring, clock, token_rules):
     throttle = Throttle(RULES)
 
-    async def run(password: str, login: str = "agent@example.fr", address: str = "192.0.2.1"):
+    async def answer(password: str, login: str = "agent@example.fr", address: str = "192.0.2.1"):
+        """The access token, or the problem a refusal is answered with."""
         try:
-            return await attempt_login(
+            return await run(
+                log_in,
                 AccountKind.OPERATEUR,
                 login,
                 password,
-                accounts=accounts,
                 hasher=hasher,
                 keys=keyring,
                 clock=clock,
                 rules=token_rules,
                 throttle=throttle,
                 address=address,
-                outbox=outbox,
             )
-        except Problem as problem:
-            return problem
+        except DomainError as error:
+            return problem_of(error)
 
-    return run
+    return answer
 
 
 async def test_the_lock_after_n_failures_answers_the_generic_401_until_it_ends(
-    attempt, accounts, outbox, clock, hasher
+    new_account, attempt, run, accounts, uow, clock, hasher
 ) -> None:
-    owner = operateur()
+    owner = new_account(AccountKind.OPERATEUR, **AGENT)
     accounts.accounts[owner.id] = owner
     unknown = await attempt("Faux", login="personne@example.fr")
     assert isinstance(unknown, Problem)
@@ -72,7 +65,7 @@ async def test_the_lock_after_n_failures_answers_the_generic_401_until_it_ends(
         refused = await attempt("Faux")
         assert isinstance(refused, Problem)
         assert refused.body() == unknown.body()
-    (locked,) = outbox.of(AccountLocked)
+    (locked,) = uow.events_of(AccountLocked)
     assert isinstance(locked, AccountLocked)
     assert locked.locked_until == clock.now + timedelta(minutes=15)
 
@@ -82,21 +75,21 @@ async def test_the_lock_after_n_failures_answers_the_generic_401_until_it_ends(
     assert hasher.work == work + 1  # the same argon2 work as any attempt
 
     clock.advance(timedelta(minutes=15))
-    assert await lift_ended_locks(accounts=accounts, outbox=outbox, clock=clock) == 1
-    assert len(outbox.of(AccountUnlocked)) == 1
+    assert await run(lift_ended_locks, clock=clock) == 1
+    assert len(uow.events_of(AccountUnlocked)) == 1
     assert isinstance(await attempt("Bon2026mdp", address="192.0.2.2"), AccessToken)
     assert accounts.accounts[owner.id].failed_logins == 0
 
 
-async def test_a_success_resets_the_count(attempt, accounts, outbox) -> None:
-    owner = operateur()
+async def test_a_success_resets_the_count(new_account, attempt, accounts, uow) -> None:
+    owner = new_account(AccountKind.OPERATEUR, **AGENT)
     accounts.accounts[owner.id] = owner
     for _ in range(2):
         await attempt("Faux")
     assert isinstance(await attempt("Bon2026mdp"), AccessToken)
     for _ in range(2):
         await attempt("Faux")
-    assert outbox.of(AccountLocked) == []
+    assert uow.events_of(AccountLocked) == []
 
 
 async def test_an_address_with_too_many_failures_gets_a_429(attempt) -> None:

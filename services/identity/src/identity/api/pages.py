@@ -1,8 +1,14 @@
 """The few HTML pages a person reaches from an e-mail (French, no JavaScript)."""
 
 from html import escape
+from typing import Any
+from urllib.parse import parse_qs
 
+from fastapi import Request
 from fastapi.responses import HTMLResponse
+
+from identity.api.errors import problem_of
+from identity.domain.errors import DomainError
 
 # The page carries the token: never cached, never sent on as a Referer, never framed.
 HEADERS = {
@@ -35,6 +41,34 @@ button {{ font-size: 1rem; padding: .6rem 1.2rem; cursor: pointer; }}
 """
 
 
+def form_body(*fields: str) -> dict[str, Any]:
+    """The OpenAPI request body of a page's urlencoded form with these (required) fields."""
+    return {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {f: {"type": "string"} for f in fields},
+                    "required": list(fields),
+                }
+            }
+        },
+    }
+
+
+async def read_form(request: Request, max_bytes: int = 8192) -> dict[str, str]:
+    """The fields of a small urlencoded form (read without python-multipart); nothing when
+    the body is larger than ``max_bytes``."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            return {}
+    fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=10)
+    return {k: v[0] for k, v in fields.items()}
+
+
 def page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(
         _LAYOUT.format(title=escape(title), body=body), status_code=status, headers=HEADERS
@@ -65,6 +99,18 @@ def activation_done() -> HTMLResponse:
 
 def activation_refused(title: str, detail: str, status: int) -> HTMLResponse:
     return page(title.rstrip("."), f"<p>{escape(detail)}</p>", status)
+
+
+def refused(error: DomainError) -> HTMLResponse:
+    """A refused link's page: the title, detail and status of its problem."""
+    problem = problem_of(error)
+    return activation_refused(problem.title, problem.detail, problem.status)
+
+
+def incomplete_link(what: str = "Lien incomplet", detail: str = "") -> HTMLResponse:
+    return activation_refused(
+        what, detail or "Ce lien est incomplet : copiez le lien entier reçu.", 400
+    )
 
 
 def reset_form(token: str, errors: list[str] | None = None, status: int = 200) -> HTMLResponse:

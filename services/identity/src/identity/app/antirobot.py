@@ -1,29 +1,20 @@
-"""The anti-robot check of the self sign-ups, behind a port (``AntiRobot``).
-
-- ``ProofOfWork`` (default, no third party): ``GET /v1/anti-robot/defi`` issues a challenge
-  ``{id}.{expires}.{difficulty}.{hmac}`` (HMAC-SHA256 under a server secret, so nothing is
-  stored until it is used); the client finds a ``solution`` such that
-  ``sha256(challenge + solution)`` starts with ``difficulty`` zero bits, and sends both with
-  the sign-up. Verification: the HMAC, the expiry, the bits, and single use (the challenge
-  id is recorded; a second use is refused).
-- ``RemoteCaptcha``: a reCAPTCHA/hCaptcha-style token (``jeton``) verified by POSTing
-  ``secret`` and ``response`` to the configured URL, which answers ``{"success": true}``.
-"""
+"""The anti-robot check of the self sign-ups, behind a port (``AntiRobot``); the methods
+(proof of work, remote captcha) are adapters (``adapters/antirobot.py``)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-import httpx
+from cpf_runtime.clock import Clock
 
-from identity.app.ports import Clock
+from identity.app.ports import Uow, UsedChallenges
+from identity.domain.errors import InvalidInput, NoChallenge
+from identity.domain.rules import FieldError
 
-MAX_FIELD = 512
+FAILED = (
+    "La vérification anti-robot a échoué ou a expiré : demandez un nouveau défi et recommencez."
+)
 
 
 @dataclass(frozen=True)
@@ -31,12 +22,6 @@ class Proof:
     defi: str | None = None
     solution: str | None = None
     jeton: str | None = None
-
-
-class UsedChallenges(Protocol):
-    async def first_use(self, challenge_id: str, expires_at: datetime) -> bool:
-        """Record the challenge; ``False`` when it was used already."""
-        ...
 
 
 class AntiRobot(Protocol):
@@ -47,89 +32,21 @@ class AntiRobot(Protocol):
     async def verify(self, proof: Proof, used: UsedChallenges) -> bool: ...
 
 
-def leading_zero_bits(data: bytes) -> int:
-    bits = 0
-    for byte in data:
-        if byte == 0:
-            bits += 8
-            continue
-        return bits + 8 - byte.bit_length()
-    return bits
+def issue_challenge(anti_robot: AntiRobot) -> dict[str, Any]:
+    """A challenge to solve before signing up; ``NoChallenge`` when the method has none."""
+    issued = anti_robot.challenge()
+    if issued is None:
+        raise NoChallenge()
+    return issued
 
 
-def solve(challenge: str, difficulty: int) -> str:
-    """What a client does (tests use it): try nonces until the hash has enough zero bits."""
-    n = 0
-    while True:
-        candidate = format(n, "x")
-        if leading_zero_bits(hashlib.sha256((challenge + candidate).encode()).digest()) >= (
-            difficulty
-        ):
-            return candidate
-        n += 1
+async def require_proof(anti_robot: AntiRobot, proof: Proof, used: UsedChallenges) -> None:
+    """Refuse unless the proof holds. Its single use is recorded in the unit of work: a
+    sign-up refused for another reason rolls it back, and the proof can serve again."""
+    if not await anti_robot.verify(proof, used):
+        raise InvalidInput(errors=[FieldError("anti_robot", "anti_robot_failed", FAILED)])
 
 
-class ProofOfWork:
-    def __init__(self, secret: bytes, difficulty: int, validity: timedelta, clock: Clock) -> None:
-        self._secret = secret
-        self.difficulty = difficulty
-        self.validity = validity
-        self._clock = clock
-
-    def _mac(self, body: str) -> str:
-        return hmac.new(self._secret, body.encode(), hashlib.sha256).hexdigest()
-
-    def challenge(self) -> dict[str, Any]:
-        expires = int((self._clock() + self.validity).timestamp())
-        body = f"{secrets.token_urlsafe(16)}.{expires}.{self.difficulty}"
-        return {
-            "defi": f"{body}.{self._mac(body)}",
-            "difficulte": self.difficulty,
-            "algorithme": "sha256, bits à zéro en tête de sha256(defi + solution)",
-            "expire_dans": int(self.validity.total_seconds()),
-        }
-
-    async def verify(self, proof: Proof, used: UsedChallenges) -> bool:
-        defi, solution = proof.defi or "", proof.solution or ""
-        if not defi or not solution or len(defi) > MAX_FIELD or len(solution) > 64:
-            return False
-        parts = defi.split(".")
-        if len(parts) != 4:
-            return False
-        challenge_id, expires_raw, difficulty_raw, mac = parts
-        body = f"{challenge_id}.{expires_raw}.{difficulty_raw}"
-        if not hmac.compare_digest(mac, self._mac(body)):
-            return False
-        try:
-            expires, difficulty = int(expires_raw), int(difficulty_raw)
-        except ValueError:
-            return False
-        now = self._clock()
-        if now.timestamp() >= expires or difficulty < self.difficulty:
-            return False
-        digest = hashlib.sha256((defi + solution).encode()).digest()
-        if leading_zero_bits(digest) < difficulty:
-            return False
-        return await used.first_use(challenge_id, datetime.fromtimestamp(expires, now.tzinfo))
-
-
-class RemoteCaptcha:
-    def __init__(self, verify_url: str, secret: str, timeout: float = 5.0) -> None:
-        self._url = verify_url
-        self._secret = secret
-        self._timeout = timeout
-
-    def challenge(self) -> None:
-        return None
-
-    async def verify(self, proof: Proof, used: UsedChallenges) -> bool:
-        if not proof.jeton or len(proof.jeton) > 4096:
-            return False
-        try:
-            async with httpx.AsyncClient(timeout=self._timeout) as client:
-                response = await client.post(
-                    self._url, data={"secret": self._secret, "response": proof.jeton}
-                )
-            return response.status_code == 200 and response.json().get("success") is True
-        except (httpx.HTTPError, ValueError):
-            return False
+async def forget_used_challenges(uow: Uow, *, clock: Clock) -> None:
+    """The used challenges that have expired need no remembering: they fail anyway."""
+    await uow.used_challenges.forget_expired(clock())

@@ -10,131 +10,91 @@ short-lived, stored as its digest, and allows its one action only.
 from __future__ import annotations
 
 from cpf_contracts.events.identity import CguAccepted, PasswordChanged
-from cpf_runtime.problems import FieldError, Problem, invalid
+from cpf_runtime.clock import Clock
 
+from identity.app.links import redeem_action_token
 from identity.app.login import ActionRequired, TokenRules, issue_action_token
-from identity.app.ports import Accounts, Clock, Hasher, Outbox
+from identity.app.passwords import OldPassword, set_new_password
+from identity.app.ports import Hasher, Uow
 from identity.domain.account import Account, CguAcceptance, RequiredAction
-from identity.domain.password_policy import POLICIES
-from identity.domain.tokens import ActionToken, TokenExpired, TokenUsed, digest
+from identity.domain.errors import ActionTokenInvalid
+from identity.domain.rules import FieldError, InvalidInput
+from identity.domain.tokens import ActionToken
 
-MAX_TOKEN_LENGTH = 200
-
-
-def action_token_invalid() -> Problem:
-    return Problem(
-        401,
-        "Jeton d'action invalide ou expiré.",
-        "Reconnectez-vous avec votre identifiant et votre mot de passe pour recommencer.",
-        [
-            FieldError(
-                "action_token",
-                "action_token_invalid",
-                "Ce jeton d'action n'est pas valide, a expiré ou a déjà servi.",
-            )
-        ],
-        code="action-token-invalid",
-    )
+CGU_REQUIRED = FieldError(
+    "cgu_acceptees", "cgu_required", "Vous devez accepter les conditions générales d'utilisation."
+)
 
 
 async def _redeem(
-    secret: str, action: RequiredAction, *, accounts: Accounts, clock: Clock
+    uow: Uow, secret: str, action: RequiredAction, clock: Clock
 ) -> tuple[Account, ActionToken]:
-    """The account the token is for; the token is spent in memory, saved by the caller once
-    the action succeeds."""
-    token = None
-    if 0 < len(secret) <= MAX_TOKEN_LENGTH:
-        token = await accounts.action_token(digest(secret))
-    if token is None or token.action != action.value:
-        raise action_token_invalid()
-    try:
-        token.redeem(clock())
-    except (TokenUsed, TokenExpired) as exc:
-        raise action_token_invalid() from exc
-    account = await accounts.get(token.account_id)
-    if account is None or account.required_action is not action:
-        raise action_token_invalid()
+    """The account the token is for, if that action is still its next one."""
+    account, token = await redeem_action_token(
+        uow, secret, action.value, clock(), unknown=ActionTokenInvalid, spent=ActionTokenInvalid
+    )
+    if account.required_action is not action:
+        raise ActionTokenInvalid()
     return account, token
 
 
+async def _next_action(
+    uow: Uow, account: Account, clock: Clock, rules: TokenRules
+) -> ActionRequired | None:
+    action = account.required_action
+    if action is None:
+        return None
+    return await issue_action_token(uow, account, action, clock=clock, rules=rules)
+
+
 async def change_temporary_password(
+    uow: Uow,
     secret: str,
     ancien: str,
     nouveau: str,
     confirmation: str,
     *,
-    accounts: Accounts,
-    outbox: Outbox,
     hasher: Hasher,
     clock: Clock,
     rules: TokenRules,
 ) -> ActionRequired | None:
     """Replace the temporary password; the next required action, if any."""
-    account, token = await _redeem(
-        secret, RequiredAction.CHANGE_PASSWORD, accounts=accounts, clock=clock
+    account, token = await _redeem(uow, secret, RequiredAction.CHANGE_PASSWORD, clock)
+    old = OldPassword(
+        ancien,
+        unchanged="Le nouveau mot de passe doit être différent du mot de passe provisoire.",
+        incorrect="Le mot de passe provisoire est incorrect.",
     )
-    errors = [
-        FieldError("nouveau", v.rule, v.message)
-        for v in POLICIES[account.kind.value].violations(nouveau)
-    ]
-    if nouveau != confirmation:
-        errors.append(
-            FieldError(
-                "confirmation",
-                "passwords_match",
-                "La confirmation ne correspond pas au nouveau mot de passe.",
-            )
-        )
-    if nouveau and nouveau == ancien:
-        errors.append(
-            FieldError(
-                "nouveau",
-                "password_unchanged",
-                "Le nouveau mot de passe doit être différent du mot de passe provisoire.",
-            )
-        )
-    # The old password is checked even when the form is refused: same work either way.
-    if not await hasher.verify(account.password_hash, ancien):
-        errors.append(
-            FieldError("ancien", "password_incorrect", "Le mot de passe provisoire est incorrect.")
-        )
-    if errors:
-        raise invalid(*errors)  # the action token still lives: the person corrects the form
+    # A refusal leaves the action token alive: the person corrects the form.
+    await set_new_password(account, nouveau, confirmation, hasher=hasher, old=old)
     now = clock()
-    await accounts.save_action_token(token)
-    account.password_hash = await hasher.hash(nouveau)
-    account.password_temporary = False
-    await accounts.save(account)
-    outbox.publish(
+    await uow.accounts.save_action_token(token)
+    await uow.accounts.save(account)
+    uow.publish(
         PasswordChanged(
             account_id=account.id, kind=account.kind.value, reason="first_login", changed_at=now
         )
     )
-    action = account.required_action
-    if action is None:
-        return None
-    return await issue_action_token(account, action, accounts=accounts, clock=clock, rules=rules)
+    return await _next_action(uow, account, clock, rules)
 
 
 async def accept_cgu(
+    uow: Uow,
     secret: str,
+    accepted: bool,
     cgu_version: str,
     *,
-    accounts: Accounts,
-    outbox: Outbox,
     clock: Clock,
     rules: TokenRules,
 ) -> ActionRequired | None:
-    account, token = await _redeem(
-        secret, RequiredAction.ACCEPT_CGU, accounts=accounts, clock=clock
-    )
+    """Record the acceptance of ``cgu_version``; the next required action, if any."""
+    if not accepted:
+        raise InvalidInput(errors=[CGU_REQUIRED])
+    account, token = await _redeem(uow, secret, RequiredAction.ACCEPT_CGU, clock)
     now = clock()
-    await accounts.save_action_token(token)
+    await uow.accounts.save_action_token(token)
     account.cgu_required = False
-    await accounts.save(account)
-    await accounts.add_cgu_acceptance(CguAcceptance(account.id, cgu_version, now))
-    outbox.publish(CguAccepted(account_id=account.id, cgu_version=cgu_version, accepted_at=now))
-    action = account.required_action
-    if action is None:
-        return None
-    return await issue_action_token(account, action, accounts=accounts, clock=clock, rules=rules)
+    await uow.accounts.save(account)
+    await uow.accounts.add_cgu_acceptance(CguAcceptance(account.id, cgu_version, now))
+    uow.publish(CguAccepted(account_id=account.id, cgu_version=cgu_version, accepted_at=now))
+    return await _next_action(uow, account, clock, rules)

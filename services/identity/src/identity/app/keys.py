@@ -7,13 +7,15 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from identity.app.ports import Clock, SigningKeys
+from cpf_runtime.clock import Clock
+
+from identity.app.ports import Signer, Uow, Vault
 from identity.domain.signing_keys import SigningKey, current_key
-from identity.security.signing import KeyVault, TokenSigner, generate_signing_key
 
 
-async def ensure_signing_key(keys: SigningKeys, clock: Clock, vault: KeyVault) -> SigningKey:
+async def ensure_signing_key(uow: Uow, clock: Clock, vault: Vault) -> SigningKey:
     """The key that signs new tokens; a new one when none is active."""
+    keys = uow.signing_keys
     key = current_key(await keys.all())
     if key is not None:
         return key
@@ -23,7 +25,7 @@ async def ensure_signing_key(keys: SigningKeys, clock: Clock, vault: KeyVault) -
     key = current_key(await keys.all())
     if key is not None:
         return key
-    key = generate_signing_key(clock(), vault)
+    key = vault.new_key(clock())
     await keys.add(key)
     return key
 
@@ -39,25 +41,24 @@ def overlap(token_ttl: timedelta) -> timedelta:
     return token_ttl + ROTATION_MARGIN
 
 
-async def published_keys(
-    keys: SigningKeys, clock: Clock, token_ttl: timedelta
-) -> list[dict[str, Any]]:
+async def published_keys(uow: Uow, clock: Clock, token_ttl: timedelta) -> list[dict[str, Any]]:
     """The public JWKs verifiers need: the active key, and retired keys whose tokens may live."""
     now = clock()
-    found = sorted(await keys.all(), key=lambda k: k.created_at, reverse=True)
+    found = sorted(await uow.signing_keys.all(), key=lambda k: k.created_at, reverse=True)
     return [k.public_jwk for k in found if k.is_published(now, overlap(token_ttl))]
 
 
 async def rotate_signing_key(
-    keys: SigningKeys, clock: Clock, token_ttl: timedelta, vault: KeyVault
+    uow: Uow, clock: Clock, token_ttl: timedelta, vault: Vault
 ) -> tuple[SigningKey, list[str]]:
     """A new key signs from now on; the active one is retired (still published for the
     overlap, so tokens in flight verify); keys past their overlap are deleted. The new key
     and the kids deleted."""
+    keys = uow.signing_keys
     await keys.lock()
     now = clock()
     existing = await keys.all()
-    new = generate_signing_key(now, vault)
+    new = vault.new_key(now)
     await keys.add(new)
     for key in existing:
         if key.retired_at is None:
@@ -80,24 +81,24 @@ class KeyRing:
         self,
         load: Callable[[], Awaitable[SigningKey]],
         clock: Clock,
-        vault: KeyVault,
+        vault: Vault,
         max_age: timedelta = timedelta(seconds=60),
     ) -> None:
         self.vault = vault
         self._load = load
         self._clock = clock
         self._max_age = max_age
-        self._signer: TokenSigner | None = None
+        self._signer: Signer | None = None
         self._loaded_at: datetime | None = None
         self._lock = asyncio.Lock()
 
-    async def signer(self) -> TokenSigner:
+    async def signer(self) -> Signer:
         async with self._lock:
             now = self._clock()
             stale = self._loaded_at is None or now - self._loaded_at > self._max_age
             if self._signer is None or stale:
                 key = await self._load()
                 if self._signer is None or self._signer.kid != key.kid:
-                    self._signer = TokenSigner(key, self.vault)
+                    self._signer = self.vault.signer(key)
                 self._loaded_at = now
             return self._signer

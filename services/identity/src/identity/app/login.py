@@ -13,19 +13,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from cpf_contracts.events.identity import AccountLocked
-from cpf_runtime.problems import Problem
+from cpf_runtime.clock import Clock
 
-from identity.app.ports import (
-    Accounts,
-    Clock,
-    Hasher,
-    History,
-    KeySource,
-    Outbox,
-    RefreshTokens,
-)
+from identity.app.ports import Hasher, KeySource, Uow
 from identity.app.throttle import Throttle
 from identity.domain.account import Account, AccountKind, RequiredAction, normalize_login
+from identity.domain.errors import InvalidCredentials, LoginFailed
 from identity.domain.tokens import ActionToken, RefreshToken
 
 MAX_LOGIN_LENGTH = 254
@@ -61,121 +54,111 @@ class ActionRequired:
 
 
 async def issue_action_token(
-    account: Account, action: RequiredAction, *, accounts: Accounts, clock: Clock, rules: TokenRules
+    uow: Uow, account: Account, action: RequiredAction, *, clock: Clock, rules: TokenRules
 ) -> ActionRequired:
     secret, token = ActionToken.issue(account.id, action.value, clock(), rules.action_ttl)
-    await accounts.add_action_token(token)
+    await uow.accounts.add_action_token(token)
     return ActionRequired(action, secret, int(rules.action_ttl.total_seconds()))
 
 
-def invalid_credentials() -> Problem:
-    return Problem(
-        401,
-        "Identifiant ou mot de passe incorrect.",
-        "Vérifiez votre identifiant et votre mot de passe. Si vous venez de vous inscrire, "
-        "activez d'abord votre compte avec le lien reçu par e-mail.",
-        code="invalid-credentials",
-    )
+@dataclass(frozen=True)
+class Attempt:
+    """Who tries to log in, from where; the throttle's keys."""
+
+    key: str
+    """``kind:login``: an unknown login slows down exactly as a known one."""
+    address: str | None
+    throttle: Throttle | None
+
+    async def wait_turn(self, clock: Clock) -> None:
+        """Refuse a flooding address; delay a login or address that failed lately."""
+        if self.throttle is None:
+            return
+        now = clock()
+        self.throttle.check_address(self.address, now)
+        wait = self.throttle.delay(self.key, self.address, now)
+        if wait:
+            await asyncio.sleep(wait)
+
+    def failed(self, clock: Clock) -> None:
+        if self.throttle is not None:
+            self.throttle.failed(self.key, self.address, clock())
+
+    def succeeded(self) -> None:
+        if self.throttle is not None:
+            self.throttle.succeeded(self.key)
 
 
 async def log_in(
+    uow: Uow,
     kind: AccountKind,
     identifiant: str,
     password: str,
     *,
-    accounts: Accounts,
     hasher: Hasher,
     keys: KeySource,
     clock: Clock,
     rules: TokenRules,
-    refresh: RefreshTokens | None = None,
-) -> AccessToken | ActionRequired:
-    """An access token (and a refresh token of a new family when ``refresh`` is given), or
-    the action the account must do first (``ActionRequired``); a refusal is raised."""
-    result = await attempt_login(
-        kind,
-        identifiant,
-        password,
-        accounts=accounts,
-        hasher=hasher,
-        keys=keys,
-        clock=clock,
-        rules=rules,
-        refresh=refresh,
-    )
-    if isinstance(result, Problem):
-        raise result
-    return result
-
-
-async def attempt_login(
-    kind: AccountKind,
-    identifiant: str,
-    password: str,
-    *,
-    accounts: Accounts,
-    hasher: Hasher,
-    keys: KeySource,
-    clock: Clock,
-    rules: TokenRules,
-    refresh: RefreshTokens | None = None,
     throttle: Throttle | None = None,
     address: str | None = None,
-    outbox: Outbox | None = None,
-    history: History | None = None,
-) -> AccessToken | ActionRequired | Problem:
-    """As ``log_in``, but a refusal that wrote something (a failure counted, a lock) is
-    returned rather than raised, so that the caller commits it before answering."""
+) -> AccessToken | ActionRequired:
+    """An access token and a refresh token of a new family, or the action the account must
+    do first (``ActionRequired``). A wrong password is ``LoginFailed``, whose failure (history,
+    counter, lock) is committed; every other refusal is ``InvalidCredentials``."""
     login = normalize_login(kind, identifiant)
-    login_key = f"{kind.value}:{login[:MAX_LOGIN_LENGTH]}"
-    if throttle is not None:
-        now = clock()
-        throttle.check_address(address, now)
-        wait = throttle.delay(login_key, address, now)
-        if wait:
-            await asyncio.sleep(wait)
+    attempt = Attempt(f"{kind.value}:{login[:MAX_LOGIN_LENGTH]}", address, throttle)
+    await attempt.wait_turn(clock)
     account = None
     if 0 < len(login) <= MAX_LOGIN_LENGTH:
-        account = await accounts.by_login(kind, login)
+        account = await uow.accounts.by_login(kind, login)
     if account is None:
         await hasher.verify_dummy(password)
-        if throttle is not None:
-            throttle.failed(login_key, address, clock())
-        raise invalid_credentials()
+        attempt.failed(clock)
+        raise InvalidCredentials()
     right = await hasher.verify(account.password_hash, password)
     now = clock()
     if account.is_locked(now):
-        # The same answer as a wrong password, even for the right one.
-        if throttle is not None:
-            throttle.failed(login_key, address, now)
-        raise invalid_credentials()
+        attempt.failed(clock)  # the same answer as a wrong password, even for the right one
+        raise InvalidCredentials()
     if not right:
-        if history is not None:
-            await history.record(account.id, "echec_connexion", now, address)
-        if throttle is not None:
-            throttle.failed(login_key, address, now)
-            locked_until = now + throttle.rules.lock_duration
-            if await accounts.record_failure(account.id, throttle.rules.max_failures, locked_until):
-                if outbox is not None:
-                    outbox.publish(
-                        AccountLocked(
-                            account_id=account.id,
-                            kind=account.kind.value,
-                            failed_attempts=throttle.rules.max_failures,
-                            locked_at=now,
-                            locked_until=locked_until,
-                        )
-                    )
-            return invalid_credentials()
-        if history is not None:
-            return invalid_credentials()
-        raise invalid_credentials()
+        await _count_failure(uow, account, attempt, clock)
+        raise LoginFailed()
     if not account.can_log_in:
-        raise invalid_credentials()
-    if throttle is not None:
-        throttle.succeeded(login_key)
-    if history is not None:
-        await history.record(account.id, "connexion", now, address)
+        raise InvalidCredentials()
+    attempt.succeeded()
+    await uow.history.record(account.id, "connexion", now, address)
+    await _note_success(uow, account, password, hasher, clock)
+    action = account.required_action
+    if action is not None:
+        return await issue_action_token(uow, account, action, clock=clock, rules=rules)
+    return await grant(uow, account, keys=keys, clock=clock, rules=rules)
+
+
+async def _count_failure(uow: Uow, account: Account, attempt: Attempt, clock: Clock) -> None:
+    now = clock()
+    await uow.history.record(account.id, "echec_connexion", now, attempt.address)
+    throttle = attempt.throttle
+    if throttle is None:
+        return
+    attempt.failed(clock)
+    locked_until = now + throttle.rules.lock_duration
+    if await uow.accounts.record_failure(account.id, throttle.rules.max_failures, locked_until):
+        uow.publish(
+            AccountLocked(
+                account_id=account.id,
+                kind=account.kind.value,
+                failed_attempts=throttle.rules.max_failures,
+                locked_at=now,
+                locked_until=locked_until,
+            )
+        )
+
+
+async def _note_success(
+    uow: Uow, account: Account, password: str, hasher: Hasher, clock: Clock
+) -> None:
+    """Reset the failures, upgrade an outdated hash, note the first login; written only
+    when something changed (the login path stays free of writes afterwards)."""
     changed = False
     if account.failed_logins:
         account.failed_logins = 0
@@ -184,33 +167,24 @@ async def attempt_login(
         account.password_hash = await hasher.hash(password)
         changed = True
     if account.last_login_at is None:
-        # Written once only: the login path stays free of writes afterwards.
-        account.last_login_at = now
+        account.last_login_at = clock()
         account.delete_if_unused_by = None
         changed = True
     if changed:
-        await accounts.save(account)
-
-    action = account.required_action
-    if action is not None:
-        return await issue_action_token(
-            account, action, accounts=accounts, clock=clock, rules=rules
-        )
-
-    return await grant(account, keys=keys, clock=clock, rules=rules, refresh=refresh)
+        await uow.accounts.save(account)
 
 
 async def grant(
+    uow: Uow,
     account: Account,
     *,
     keys: KeySource,
     clock: Clock,
     rules: TokenRules,
-    refresh: RefreshTokens | None = None,
     family_id: uuid.UUID | None = None,
 ) -> AccessToken:
-    """Sign an access token for ``account``; with ``refresh``, store a refresh token too (of
-    ``family_id``, or of a new family)."""
+    """Sign an access token for ``account`` and store a refresh token (of ``family_id``, or
+    of a new family)."""
     now = clock()
     ttl = int(rules.ttl.total_seconds())
     issued_at = int(now.timestamp())
@@ -226,10 +200,8 @@ async def grant(
             "jti": str(uuid.uuid4()),
         }
     )
-    if refresh is None:
-        return AccessToken(token, ttl)
     secret, stored = RefreshToken.issue(
         account.id, family_id or uuid.uuid4(), now, rules.refresh_ttl
     )
-    await refresh.add(stored)
+    await uow.refresh_tokens.add(stored)
     return AccessToken(token, ttl, secret, int(rules.refresh_ttl.total_seconds()))

@@ -1,34 +1,23 @@
-"""What the use cases need from the world, as protocols: the store, crypto, the clock.
+"""What the use cases need from the world, as protocols: the unit of work and its
+repositories, crypto, the outbound clients.
 
-Production wires the SQL repositories and the argon2 / ES256 adapters (``main.py``); unit
-tests wire in-memory fakes.
+Production wires the SQL unit of work (``store/uow.py``) and the adapters (``adapters/``)
+in ``main.py``; unit tests wire the in-memory unit of work (``store/fake.py``).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
 from cpf_contracts.base import Event
 
 from identity.domain.account import Account, AccountKind, CguAcceptance, ExistingAccount
+from identity.domain.portail import Company
 from identity.domain.signing_keys import SigningKey
 from identity.domain.tokens import ActionToken, OneTimeToken, RefreshToken
-
-Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class Outbox(Protocol):
-    """Where events go, in the transaction of the change (the runtime's unit of work)."""
-
-    def publish(self, *events: Event) -> None: ...
 
 
 class Sealer(Protocol):
@@ -45,7 +34,14 @@ class Hasher(Protocol):
 class Signer(Protocol):
     kid: str
 
-    def sign(self, claims: dict[str, object]) -> str: ...
+    def sign(self, claims: dict[str, Any]) -> str: ...
+
+
+class Vault(Protocol):
+    """Makes signing keys and opens them (their private half is stored encrypted)."""
+
+    def new_key(self, now: datetime) -> SigningKey: ...
+    def signer(self, key: SigningKey) -> Signer: ...
 
 
 class KeySource(Protocol):
@@ -54,20 +50,33 @@ class KeySource(Protocol):
         ...
 
 
+class CompanyRegister(Protocol):
+    async def lookup(self, siret: str) -> Company | None:
+        """The company of this SIRET, ``None`` when the register knows none;
+        ``CompanyRegisterUnavailable`` or ``CompanyRegisterInvalid`` when it cannot tell."""
+        ...
+
+
 class Accounts(Protocol):
-    """Accounts with their activation tokens and CGU acceptances."""
+    """Accounts with their activation tokens, action tokens and CGU acceptances."""
 
     async def matching(self, kind: AccountKind, login: str, email: str) -> list[ExistingAccount]:
         """Accounts of this kind whose login is ``login`` or whose e-mail is ``email``."""
         ...
 
     async def add(self, account: Account) -> bool:
-        """Insert; ``False`` (and nothing written) when the login or e-mail is taken, even
-        by a sign-up committed meanwhile."""
+        """Insert; ``False`` (and nothing written) when the id, login or (titulaire) e-mail
+        is taken, even by a sign-up committed meanwhile."""
         ...
 
-    async def remove(self, account_id: uuid.UUID) -> None: ...
-    async def get(self, account_id: uuid.UUID) -> Account | None: ...
+    async def remove(self, account_id: uuid.UUID) -> None:
+        """The account and its tokens and CGU acceptances."""
+        ...
+
+    async def get(self, account_id: uuid.UUID) -> Account | None:
+        """The account, locked until the transaction ends."""
+        ...
+
     async def by_login(self, kind: AccountKind, login: str) -> Account | None: ...
     async def save(self, account: Account) -> None: ...
     async def add_activation_token(self, token: OneTimeToken) -> None: ...
@@ -77,6 +86,7 @@ class Accounts(Protocol):
         ...
 
     async def save_activation_token(self, token: OneTimeToken) -> None: ...
+
     async def add_cgu_acceptance(self, acceptance: CguAcceptance) -> None:
         """Record it; accepting the same version twice changes nothing."""
         ...
@@ -92,7 +102,8 @@ class Accounts(Protocol):
     async def record_failure(
         self, account_id: uuid.UUID, max_failures: int, lock_until: datetime
     ) -> bool:
-        """Count a wrong password; at ``max_failures`` lock until ``lock_until`` (``True``)."""
+        """Count a wrong password (atomically); at ``max_failures`` lock until
+        ``lock_until`` and start counting again (``True``)."""
         ...
 
     async def reset_failures(self, account_id: uuid.UUID) -> None: ...
@@ -154,3 +165,35 @@ class History(Protocol):
     async def of(self, account_id: uuid.UUID, limit: int) -> list[HistoryEntry]:
         """Newest first."""
         ...
+
+
+class UsedChallenges(Protocol):
+    async def first_use(self, challenge_id: str, expires_at: datetime) -> bool:
+        """Record the challenge; ``False`` when it was used already."""
+        ...
+
+    async def forget_expired(self, now: datetime) -> None: ...
+
+
+class Companies(Protocol):
+    async def add(self, account_id: uuid.UUID, company: Company) -> None: ...
+
+
+class Uow(Protocol):
+    """One transaction of identity: its repositories, and the outbox of its events. The
+    entrypoint opens and closes it; a use case only reads, writes and publishes."""
+
+    @property
+    def accounts(self) -> Accounts: ...
+    @property
+    def refresh_tokens(self) -> RefreshTokens: ...
+    @property
+    def history(self) -> History: ...
+    @property
+    def signing_keys(self) -> SigningKeys: ...
+    @property
+    def used_challenges(self) -> UsedChallenges: ...
+    @property
+    def companies(self) -> Companies: ...
+
+    def publish(self, *events: Event) -> None: ...

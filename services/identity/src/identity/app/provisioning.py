@@ -20,13 +20,17 @@ from typing import Literal
 
 from cpf_contracts.events.habilitation import (
     GestionnaireContactChanged,
+    GestionnaireCreated,
     GestionnaireToProvision,
 )
 from cpf_contracts.events.identity import AccountDeleted, TemporaryPasswordIssued
+from cpf_runtime.clock import Clock
 
-from identity.app.ports import Accounts, Clock, Hasher, Outbox, Sealer
+from identity.app.events import owner
+from identity.app.ports import Hasher, Sealer, Uow
 from identity.domain.account import Account, AccountKind, AccountStatus, Civilite, normalize_login
 from identity.domain.contact import normalize_email
+from identity.domain.errors import OperateurExists
 from identity.domain.password_policy import GESTIONNAIRE
 
 log = logging.getLogger(__name__)
@@ -51,32 +55,34 @@ class ProvisioningRules:
     """Guide 000: a gestionnaire account never logged into is deleted after 15 days."""
 
 
-async def _issue_temporary_password(
-    account: Account,
-    identifiant: str,
-    reason: Literal["creation", "regeneration"],
-    *,
-    hasher: Hasher,
-    sealer: Sealer,
-    outbox: Outbox,
-) -> None:
-    password = temporary_password()
-    account.password_hash = await hasher.hash(password)
-    account.password_temporary = True
-    outbox.publish(
-        TemporaryPasswordIssued(
-            account_id=account.id,
-            kind=account.kind.value,
-            identifiant=identifiant,
-            email=account.email,
-            civilite=account.civilite,
-            prenom=account.prenom,
-            nom=account.nom,
-            temporary_password_sealed=sealer.seal(password),
-            reason=reason,
-            delete_if_unused_by=account.delete_if_unused_by,
+@dataclass(frozen=True)
+class TemporaryPassword:
+    """A temporary password just drawn: its clear value lives only until it is sealed."""
+
+    clear: str
+    reason: Literal["creation", "regeneration"]
+
+    @classmethod
+    async def set_on(
+        cls, account: Account, reason: Literal["creation", "regeneration"], hasher: Hasher
+    ) -> TemporaryPassword:
+        """Draw one and store its hash on ``account`` (the caller saves the account)."""
+        password = cls(temporary_password(), reason)
+        account.password_hash = await hasher.hash(password.clear)
+        account.password_temporary = True
+        return password
+
+    def announce(self, uow: Uow, account: Account, identifiant: str, sealer: Sealer) -> None:
+        """Publish it, sealed for the notifier, who e-mails it to the account's owner."""
+        uow.publish(
+            TemporaryPasswordIssued(
+                **owner(account),
+                identifiant=identifiant,
+                temporary_password_sealed=sealer.seal(self.clear),
+                reason=self.reason,
+                delete_if_unused_by=account.delete_if_unused_by,
+            )
         )
-    )
 
 
 def _phone(value: str | None) -> str | None:
@@ -87,29 +93,30 @@ def _phone(value: str | None) -> str | None:
 
 
 async def provision_gestionnaire(
-    event: GestionnaireToProvision,
+    uow: Uow,
+    request: GestionnaireToProvision | GestionnaireCreated,
     *,
-    accounts: Accounts,
-    outbox: Outbox,
     hasher: Hasher,
     sealer: Sealer,
     clock: Clock,
     rules: ProvisioningRules,
 ) -> bool:
-    """Create the login; ``False`` when it exists already (a redelivery, or an identifiant
-    taken), and then nothing is written or sent."""
-    if await accounts.get(event.account_id) is not None:
+    """Create the login habilitation asks for (v1 ``GestionnaireToProvision`` or v2
+    ``GestionnaireCreated``: both are published for each gestionnaire). ``False`` when the
+    account exists already (the other version, a redelivery, or an identifiant taken), and
+    then nothing is written or sent: one login, one e-mail."""
+    if await uow.accounts.get(request.account_id) is not None:
         return False
     now = clock()
     account = Account(
-        id=event.account_id,
+        id=request.account_id,
         kind=AccountKind.GESTIONNAIRE,
-        login=normalize_login(AccountKind.GESTIONNAIRE, event.identifiant),
-        email=event.email.strip(),
-        civilite=event.civilite,
-        prenom=event.prenom,
-        nom=event.nom,
-        telephone_mobile=_phone(event.telephone),
+        login=normalize_login(AccountKind.GESTIONNAIRE, request.identifiant),
+        email=request.email.strip(),
+        title=request.civilite,
+        first_name=request.prenom,
+        last_name=request.nom,
+        mobile=_phone(request.telephone),
         password_hash="",
         status=AccountStatus.ACTIVE,
         created_at=now,
@@ -118,37 +125,21 @@ async def provision_gestionnaire(
         delete_if_unused_by=now + rules.unused_validity,
     )
     # The hash is made before the insert (it is the slow part); the event after it.
-    password = temporary_password()
-    account.password_hash = await hasher.hash(password)
-    account.password_temporary = True
-    if not await accounts.add(account):
+    password = await TemporaryPassword.set_on(account, "creation", hasher)
+    if not await uow.accounts.add(account):
         log.warning(
             "gestionnaire login not provisioned: identifiant or account id taken",
-            extra={"account_id": str(event.account_id)},
+            extra={"account_id": str(request.account_id)},
         )
         return False
-    outbox.publish(
-        TemporaryPasswordIssued(
-            account_id=account.id,
-            kind=account.kind.value,
-            identifiant=event.identifiant,
-            email=account.email,
-            civilite=account.civilite,
-            prenom=account.prenom,
-            nom=account.nom,
-            temporary_password_sealed=sealer.seal(password),
-            reason="creation",
-            delete_if_unused_by=account.delete_if_unused_by,
-        )
-    )
+    password.announce(uow, account, request.identifiant, sealer)
     return True
 
 
 async def regenerate_password(
+    uow: Uow,
     account_id: uuid.UUID,
     *,
-    accounts: Accounts,
-    outbox: Outbox,
     hasher: Hasher,
     sealer: Sealer,
     clock: Clock,
@@ -156,32 +147,30 @@ async def regenerate_password(
 ) -> bool:
     """A new temporary password replaces the password; it must be changed at next login.
     An account never logged into gets a new 15-day deadline from now."""
-    account = await accounts.get(account_id)
+    account = await uow.accounts.get(account_id)
     if account is None:
         return False
     if account.last_login_at is None:
         account.delete_if_unused_by = clock() + rules.unused_validity
-    await _issue_temporary_password(
-        account, account.login, "regeneration", hasher=hasher, sealer=sealer, outbox=outbox
-    )
-    await accounts.save(account)
+    password = await TemporaryPassword.set_on(account, "regeneration", hasher)
+    password.announce(uow, account, account.login, sealer)
+    await uow.accounts.save(account)
     return True
 
 
 async def delete_account(
+    uow: Uow,
     account_id: uuid.UUID,
     reason: Literal["never_logged_in", "deactivated", "user_request"],
     *,
-    accounts: Accounts,
-    outbox: Outbox,
     clock: Clock,
 ) -> bool:
     """The login stops existing (its tokens and CGU acceptances go with it)."""
-    account = await accounts.get(account_id)
+    account = await uow.accounts.get(account_id)
     if account is None:
         return False
-    await accounts.remove(account.id)
-    outbox.publish(
+    await uow.accounts.remove(account.id)
+    uow.publish(
         AccountDeleted(
             account_id=account.id, kind=account.kind.value, reason=reason, deleted_at=clock()
         )
@@ -189,31 +178,26 @@ async def delete_account(
     return True
 
 
-async def change_contact(event: GestionnaireContactChanged, *, accounts: Accounts) -> bool:
-    account = await accounts.get(event.account_id)
+async def change_contact(uow: Uow, change: GestionnaireContactChanged) -> bool:
+    account = await uow.accounts.get(change.account_id)
     if account is None:
         return False
-    account.civilite = event.civilite
-    account.prenom = event.prenom
-    account.nom = event.nom
-    account.email = event.email.strip()
-    account.telephone_mobile = _phone(event.telephone)
-    await accounts.save(account)
+    account.title = change.civilite
+    account.first_name = change.prenom
+    account.last_name = change.nom
+    account.email = change.email.strip()
+    account.mobile = _phone(change.telephone)
+    await uow.accounts.save(account)
     return True
 
 
-class OperateurExists(Exception):
-    pass
-
-
 async def create_operateur(
+    uow: Uow,
     email: str,
     *,
     civilite: Civilite,
     prenom: str,
     nom: str,
-    accounts: Accounts,
-    outbox: Outbox,
     hasher: Hasher,
     sealer: Sealer,
     clock: Clock,
@@ -227,44 +211,30 @@ async def create_operateur(
         kind=AccountKind.OPERATEUR,
         login=normalize_login(AccountKind.OPERATEUR, address),
         email=address,
-        civilite=civilite,
-        prenom=prenom.strip(),
-        nom=nom.strip(),
+        title=civilite,
+        first_name=prenom.strip(),
+        last_name=nom.strip(),
         password_hash="",
         status=AccountStatus.ACTIVE,
         created_at=now,
         activated_at=now,
         cgu_required=True,
     )
-    password = temporary_password()
-    account.password_hash = await hasher.hash(password)
-    account.password_temporary = True
-    if not await accounts.add(account):
+    password = await TemporaryPassword.set_on(account, "creation", hasher)
+    if not await uow.accounts.add(account):
         raise OperateurExists(account.login)
-    outbox.publish(
-        TemporaryPasswordIssued(
-            account_id=account.id,
-            kind=account.kind.value,
-            identifiant=account.login,
-            email=account.email,
-            civilite=account.civilite,
-            prenom=account.prenom,
-            nom=account.nom,
-            temporary_password_sealed=sealer.seal(password),
-            reason="creation",
-        )
-    )
+    password.announce(uow, account, account.login, sealer)
     return account
 
 
-async def purge_unused(*, accounts: Accounts, outbox: Outbox, clock: Clock) -> int:
+async def purge_unused(uow: Uow, *, clock: Clock) -> int:
     """Delete the gestionnaire accounts never logged into by their deadline (one batch);
     the number deleted."""
     now = clock()
-    stale = await accounts.unused_since(AccountKind.GESTIONNAIRE, now, PURGE_BATCH)
+    stale = await uow.accounts.unused_since(AccountKind.GESTIONNAIRE, now, PURGE_BATCH)
     for account in stale:
-        await accounts.remove(account.id)
-        outbox.publish(
+        await uow.accounts.remove(account.id)
+        uow.publish(
             AccountDeleted(
                 account_id=account.id,
                 kind=account.kind.value,

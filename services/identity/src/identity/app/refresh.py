@@ -11,65 +11,47 @@ from __future__ import annotations
 
 import logging
 
-from cpf_runtime.problems import Problem
+from cpf_runtime.clock import Clock
 
 from identity.app.login import AccessToken, TokenRules, grant
-from identity.app.ports import Accounts, Clock, KeySource, RefreshTokens
-from identity.domain.tokens import digest
+from identity.app.ports import KeySource, Uow
+from identity.domain.errors import InvalidGrant, RefreshTokenReused
+from identity.domain.tokens import MAX_TOKEN_LENGTH, digest
 
 log = logging.getLogger(__name__)
 
-MAX_TOKEN_LENGTH = 200
-
-
-def invalid_grant() -> Problem:
-    return Problem(
-        401,
-        "Session expirée.",
-        "Votre session a expiré ou a été fermée : reconnectez-vous.",
-        code="invalid-grant",
-    )
-
 
 async def refresh_access(
-    secret: str,
-    *,
-    accounts: Accounts,
-    refresh: RefreshTokens,
-    keys: KeySource,
-    clock: Clock,
-    rules: TokenRules,
-) -> AccessToken | Problem:
-    """A new access token and refresh token. A reused token revokes its family and returns
-    the refusal instead of raising it, so that the caller commits the revocation first."""
+    uow: Uow, secret: str, *, keys: KeySource, clock: Clock, rules: TokenRules
+) -> AccessToken:
+    """A new access token and refresh token. A reused token revokes its family
+    (``RefreshTokenReused``: the revocation is committed)."""
     token = None
     if 0 < len(secret) <= MAX_TOKEN_LENGTH:
-        token = await refresh.get(digest(secret))
+        token = await uow.refresh_tokens.get(digest(secret))
     if token is None or token.revoked_at is not None:
-        raise invalid_grant()
+        raise InvalidGrant()
     now = clock()
     if token.used_at is not None:
-        revoked = await refresh.revoke_family(token.family_id, now)
+        revoked = await uow.refresh_tokens.revoke_family(token.family_id, now)
         log.warning(
             "refresh token reused: family revoked",
             extra={"account_id": str(token.account_id), "revoked": revoked},
         )
-        return invalid_grant()
+        raise RefreshTokenReused()
     if now >= token.expires_at:
-        raise invalid_grant()
-    account = await accounts.get(token.account_id)
+        raise InvalidGrant()
+    account = await uow.accounts.get(token.account_id)
     if account is None or not account.can_log_in or account.required_action is not None:
-        raise invalid_grant()
-    await refresh.mark_used(token.token_hash, now)
-    return await grant(
-        account, keys=keys, clock=clock, rules=rules, refresh=refresh, family_id=token.family_id
-    )
+        raise InvalidGrant()
+    await uow.refresh_tokens.mark_used(token.token_hash, now)
+    return await grant(uow, account, keys=keys, clock=clock, rules=rules, family_id=token.family_id)
 
 
-async def log_out(secret: str, *, refresh: RefreshTokens, clock: Clock) -> None:
+async def log_out(uow: Uow, secret: str, *, clock: Clock) -> None:
     """Revoke the session (the token's family); an unknown token changes nothing."""
     if not 0 < len(secret) <= MAX_TOKEN_LENGTH:
         return
-    token = await refresh.get(digest(secret))
+    token = await uow.refresh_tokens.get(digest(secret))
     if token is not None:
-        await refresh.revoke_family(token.family_id, clock())
+        await uow.refresh_tokens.revoke_family(token.family_id, clock())

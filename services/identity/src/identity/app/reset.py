@@ -18,23 +18,16 @@ from cpf_contracts.events.identity import (
     PasswordChanged,
     PasswordResetRequested,
 )
-from cpf_runtime.problems import FieldError, Problem, invalid
+from cpf_runtime.clock import Clock
 
-from identity.app.ports import (
-    Accounts,
-    Clock,
-    Hasher,
-    History,
-    Outbox,
-    RefreshTokens,
-    Sealer,
-)
+from identity.app.links import redeem_action_token
+from identity.app.passwords import set_new_password
+from identity.app.ports import Hasher, Sealer, Uow
 from identity.domain.account import AccountKind, AccountStatus, normalize_login
-from identity.domain.password_policy import POLICIES
-from identity.domain.tokens import ActionToken, TokenExpired, TokenUsed, digest, new_secret
+from identity.domain.errors import ResetLinkInvalid, ResetLinkUnknown
+from identity.domain.tokens import ActionToken, new_secret
 
 RESET_ACTION = "reinitialiser_mot_de_passe"
-MAX_TOKEN_LENGTH = 200
 MAX_LOGIN_LENGTH = 254
 RESET_ACCEPTED = (
     "Si un compte correspond à cet identifiant, un e-mail contenant un lien pour choisir un "
@@ -49,27 +42,15 @@ class ResetRules:
     public_url: str
     """Base of the link: ``{public_url}/mot-de-passe/reinitialisation?token=…``."""
 
-
-def reset_link_invalid(status: int = 410) -> Problem:
-    message = (
-        "Ce lien de réinitialisation n'est pas valide, a expiré ou a déjà servi : faites une "
-        "nouvelle demande depuis « Mot de passe oublié »."
-    )
-    return Problem(
-        status,
-        "Lien de réinitialisation invalide.",
-        message,
-        [FieldError("token", "reset_link_invalid", message)],
-        code="reset-link-invalid",
-    )
+    def link(self, secret: str) -> str:
+        return f"{self.public_url}/mot-de-passe/reinitialisation?token={secret}"
 
 
 async def request_reset(
+    uow: Uow,
     kind: AccountKind,
     identifiant: str,
     *,
-    accounts: Accounts,
-    outbox: Outbox,
     sealer: Sealer,
     clock: Clock,
     rules: ResetRules,
@@ -77,84 +58,54 @@ async def request_reset(
     login = normalize_login(kind, identifiant)
     account = None
     if 0 < len(login) <= MAX_LOGIN_LENGTH:
-        account = await accounts.by_login(kind, login)
+        account = await uow.accounts.by_login(kind, login)
     now = clock()
     if account is None or account.status is not AccountStatus.ACTIVE:
-        sealer.seal(f"{rules.public_url}/mot-de-passe/reinitialisation?token={new_secret()}")
+        sealer.seal(rules.link(new_secret()))  # the same work as for a real link
         return
     secret, token = ActionToken.issue(account.id, RESET_ACTION, now, rules.validity)
-    await accounts.add_action_token(token)
-    outbox.publish(
+    await uow.accounts.add_action_token(token)
+    uow.publish(
         PasswordResetRequested(
             account_id=account.id,
             kind=account.kind.value,
             email=account.email,
-            prenom=account.prenom,
-            nom=account.nom,
-            reset_link_sealed=sealer.seal(
-                f"{rules.public_url}/mot-de-passe/reinitialisation?token={secret}"
-            ),
+            prenom=account.first_name,
+            nom=account.last_name,
+            reset_link_sealed=sealer.seal(rules.link(secret)),
             expires_at=token.expires_at,
         )
     )
 
 
 async def reset_password(
+    uow: Uow,
     secret: str,
     nouveau: str,
     confirmation: str,
+    client_address: str | None = None,
     *,
-    accounts: Accounts,
-    outbox: Outbox,
     hasher: Hasher,
     clock: Clock,
-    refresh: RefreshTokens | None = None,
-    history: History | None = None,
-    client_address: str | None = None,
 ) -> None:
-    """Set the new password; every session of the account (refresh tokens) ends."""
-    token = None
-    if 0 < len(secret) <= MAX_TOKEN_LENGTH:
-        token = await accounts.action_token(digest(secret))
-    if token is None or token.action != RESET_ACTION:
-        raise reset_link_invalid(404)
+    """Set the new password; every session of the account (refresh tokens) ends, and a
+    lock is lifted. A refused password saves nothing: the link still works."""
     now = clock()
-    try:
-        token.redeem(now)
-    except (TokenUsed, TokenExpired) as exc:
-        raise reset_link_invalid() from exc
-    account = await accounts.get(token.account_id)
-    if account is None:
-        raise reset_link_invalid(404)
-    errors = [
-        FieldError("nouveau", v.rule, v.message)
-        for v in POLICIES[account.kind.value].violations(nouveau)
-    ]
-    if nouveau != confirmation:
-        errors.append(
-            FieldError(
-                "confirmation",
-                "passwords_match",
-                "La confirmation ne correspond pas au nouveau mot de passe.",
-            )
-        )
-    if errors:
-        raise invalid(*errors)  # nothing saved: the link still works
-    account.password_hash = await hasher.hash(nouveau)
-    account.password_temporary = False
+    account, token = await redeem_action_token(
+        uow, secret, RESET_ACTION, now, unknown=ResetLinkUnknown, spent=ResetLinkInvalid
+    )
+    await set_new_password(account, nouveau, confirmation, hasher=hasher)
     account.failed_logins = 0
     lifted = account.locked_until is not None
-    account.locked_until = None  # a reset lifts a lock
-    await accounts.save(account)
+    account.locked_until = None
+    await uow.accounts.save(account)
     if lifted:
-        outbox.publish(AccountUnlocked(account_id=account.id, unlocked_at=now))
-    await accounts.save_action_token(token)
-    await accounts.spend_action_tokens(account.id, RESET_ACTION, now)
-    if refresh is not None:
-        await refresh.revoke_account(account.id, now)
-    if history is not None:
-        await history.record(account.id, "changement_mot_de_passe", now, client_address)
-    outbox.publish(
+        uow.publish(AccountUnlocked(account_id=account.id, unlocked_at=now))
+    await uow.accounts.save_action_token(token)
+    await uow.accounts.spend_action_tokens(account.id, RESET_ACTION, now)
+    await uow.refresh_tokens.revoke_account(account.id, now)
+    await uow.history.record(account.id, "changement_mot_de_passe", now, client_address)
+    uow.publish(
         PasswordChanged(
             account_id=account.id, kind=account.kind.value, reason="reset", changed_at=now
         )

@@ -1,12 +1,14 @@
-"""What the entrypoints hand to the use cases, built once in ``main.py``."""
+"""What the entrypoints (routes, consumers, jobs, commands) hand to the use cases, beside
+the unit of work: built once in ``main.py``."""
 
 from dataclasses import dataclass, field
+
+from cpf_runtime.clock import Clock
 
 from identity.app.antirobot import AntiRobot
 from identity.app.keys import KeyRing
 from identity.app.login import TokenRules
-from identity.app.portail import CompanyRegister
-from identity.app.ports import Clock, Hasher, Sealer
+from identity.app.ports import CompanyRegister, Hasher, Sealer
 from identity.app.provisioning import ProvisioningRules
 from identity.app.reset import ResetRules
 from identity.app.signup import SignupRules

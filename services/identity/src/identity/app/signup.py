@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cpf_contracts.events.identity import AccountRegistered, SignupAttemptedOnExistingAccount
+from cpf_runtime.clock import Clock
 
-from identity.app.errors import invalid_input
-from identity.app.ports import Accounts, Clock, Hasher, Outbox, Sealer
+from identity.app.antirobot import AntiRobot, Proof, require_proof
+from identity.app.events import owner
+from identity.app.ports import Hasher, Sealer, Uow
 from identity.domain.account import (
     Account,
     AccountKind,
@@ -23,7 +25,6 @@ from identity.domain.account import (
     ExistingAccount,
 )
 from identity.domain.password_policy import PasswordPolicy
-from identity.domain.rules import InvalidInput
 from identity.domain.signup import TitulaireSignup, validate_titulaire_signup
 from identity.domain.tokens import OneTimeToken
 
@@ -42,20 +43,20 @@ class SignupRules:
 
 
 async def sign_up_titulaire(
+    uow: Uow,
     form: TitulaireSignup,
+    proof: Proof,
     *,
-    accounts: Accounts,
-    outbox: Outbox,
+    anti_robot: AntiRobot,
     hasher: Hasher,
     sealer: Sealer,
     clock: Clock,
     rules: SignupRules,
 ) -> None:
-    """Open a pending titulaire account, or tell the owner of the existing one."""
-    try:
-        form = validate_titulaire_signup(form, rules.policy)
-    except InvalidInput as exc:
-        raise invalid_input(exc) from exc
+    """Open a pending titulaire account, or tell the owner of the existing one. The form's
+    own rules come first: they need no proof and read nothing."""
+    form = validate_titulaire_signup(form, rules.policy)
+    await require_proof(anti_robot, proof, uow.used_challenges)
 
     password_hash = await hasher.hash(form.mot_de_passe)
     now = clock()
@@ -64,50 +65,44 @@ async def sign_up_titulaire(
         kind=AccountKind.TITULAIRE,
         login=form.nir,
         email=form.email,
-        civilite=form.civilite,
-        prenom=form.prenom,
-        nom=form.nom_naissance,
-        telephone_fixe=form.telephone_fixe,
-        telephone_mobile=form.telephone_mobile,
+        title=form.civilite,
+        first_name=form.prenom,
+        last_name=form.nom_naissance,
+        landline=form.telephone_fixe,
+        mobile=form.telephone_mobile,
         password_hash=password_hash,
         status=AccountStatus.PENDING,
         created_at=now,
     )
-    await register_pending(account, accounts=accounts, outbox=outbox, sealer=sealer, rules=rules)
+    await register_pending(uow, account, sealer=sealer, rules=rules)
 
 
 async def register_pending(
-    account: Account, *, accounts: Accounts, outbox: Outbox, sealer: Sealer, rules: SignupRules
+    uow: Uow, account: Account, *, sealer: Sealer, rules: SignupRules
 ) -> bool:
     """Open ``account``, pending activation, and publish its sealed activation link; or, when
     its login or e-mail belongs to an account, tell that account's owner instead. The caller
     answers the same either way (no enumeration). ``True`` when the account was opened."""
     now = account.created_at
+    accounts = uow.accounts
     existing = await accounts.matching(account.kind, account.login, account.email)
     if any(e.blocks_signup(now) for e in existing):
-        _tell_owners(existing, outbox, now)
+        _tell_owners(existing, uow, now)
         return False
     for stale in existing:  # pending, link expired: this sign-up replaces it
         await accounts.remove(stale.account.id)
     if not await accounts.add(account):
         # A concurrent sign-up with the same login or e-mail committed first.
-        _tell_owners(
-            await accounts.matching(account.kind, account.login, account.email), outbox, now
-        )
+        _tell_owners(await accounts.matching(account.kind, account.login, account.email), uow, now)
         return False
 
     secret, token = OneTimeToken.issue(account.id, now, rules.activation_validity)
     await accounts.add_activation_token(token)
     await accounts.add_cgu_acceptance(CguAcceptance(account.id, rules.cgu_version, now))
-    outbox.publish(
+    uow.publish(
         AccountRegistered(
-            account_id=account.id,
-            kind=account.kind.value,
+            **owner(account),
             login=account.login,
-            email=account.email,
-            civilite=account.civilite,
-            prenom=account.prenom,
-            nom=account.nom,
             activation_link_sealed=sealer.seal(f"{rules.public_url}/activation?token={secret}"),
             activation_expires_at=token.expires_at,
         )
@@ -115,13 +110,17 @@ async def register_pending(
     return True
 
 
-def _tell_owners(existing: list[ExistingAccount], outbox: Outbox, now: datetime) -> None:
+def _tell_owners(existing: list[ExistingAccount], uow: Uow, now: datetime) -> None:
     for match in existing:
         if not match.blocks_signup(now):
             continue
         a = match.account
-        outbox.publish(
+        uow.publish(
             SignupAttemptedOnExistingAccount(
-                account_id=a.id, kind=a.kind.value, email=a.email, prenom=a.prenom, nom=a.nom
+                account_id=a.id,
+                kind=a.kind.value,
+                email=a.email,
+                prenom=a.first_name,
+                nom=a.last_name,
             )
         )

@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cpf_contracts.events.identity import AccountUnlocked
-from cpf_runtime.problems import Problem
+from cpf_runtime.clock import Clock
 
-from identity.app.ports import Accounts, Clock, Outbox
+from identity.app.ports import Uow
+from identity.domain.errors import TooManyAttempts
 
 UNLOCK_BATCH = 100
 
@@ -42,16 +43,6 @@ class ThrottleRules:
     window: timedelta = timedelta(minutes=15)
     address_free_failures: int = 20
     address_max_failures: int = 100
-
-
-def too_many_attempts(retry_after: int) -> Problem:
-    return Problem(
-        429,
-        "Trop de tentatives de connexion.",
-        "Trop de tentatives de connexion depuis cette adresse : réessayez plus tard.",
-        code="too-many-attempts",
-        headers={"Retry-After": str(retry_after)},
-    )
 
 
 @dataclass
@@ -90,7 +81,7 @@ class Throttle:
 
     def check_address(self, address: str | None, now: datetime) -> None:
         if address and self.by_address.count(address, now) >= self.rules.address_max_failures:
-            raise too_many_attempts(int(self.rules.window.total_seconds()))
+            raise TooManyAttempts(int(self.rules.window.total_seconds()))
 
     def delay(self, login_key: str, address: str | None, now: datetime) -> float:
         """Seconds to wait before checking this attempt."""
@@ -112,13 +103,13 @@ class Throttle:
         self.by_login.clear(login_key)
 
 
-async def lift_ended_locks(*, accounts: Accounts, outbox: Outbox, clock: Clock) -> int:
+async def lift_ended_locks(uow: Uow, *, clock: Clock) -> int:
     """Clear the locks whose time ran out and publish their end (one batch); how many."""
     now = clock()
-    ended = await accounts.lock_ended(now, UNLOCK_BATCH)
+    ended = await uow.accounts.lock_ended(now, UNLOCK_BATCH)
     for account in ended:
         account.locked_until = None
         account.failed_logins = 0
-        await accounts.save(account)
-        outbox.publish(AccountUnlocked(account_id=account.id, unlocked_at=now))
+        await uow.accounts.save(account)
+        uow.publish(AccountUnlocked(account_id=account.id, unlocked_at=now))
     return len(ended)

@@ -58,15 +58,19 @@ class Account:
     kind: AccountKind
     login: str
     email: str
-    civilite: Civilite
-    prenom: str
-    nom: str
-    """For a titulaire: the *nom de naissance* (birth name)."""
+    title: Civilite
+    """The *civilité*: M or MME."""
+    first_name: str
+    """The *prénom*."""
+    last_name: str
+    """The *nom*; for a titulaire, the *nom de naissance* (birth name)."""
     password_hash: str
     status: AccountStatus
     created_at: datetime
-    telephone_fixe: str | None = None
-    telephone_mobile: str | None = None
+    landline: str | None = None
+    """The *téléphone fixe*, digits only."""
+    mobile: str | None = None
+    """The *téléphone mobile*, digits only."""
     activated_at: datetime | None = None
     password_temporary: bool = False
     """The password was generated (gestionnaire, operateur): it must be changed first."""

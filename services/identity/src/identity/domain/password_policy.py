@@ -38,71 +38,54 @@ class PasswordPolicy:
         digits = sum(1 for ch in password if _is_digit(ch))
         special = sum(1 for ch in password if not ch.isalpha() and not _is_digit(ch))
         classes = sum(1 for n in (upper, lower, digits, special) if n > 0)
-
-        found: list[Violation] = []
-        if len(password) < self.min_length:
-            found.append(
-                Violation(
-                    "password_min_length",
-                    f"Le mot de passe doit comporter au moins {self.min_length} caractères.",
-                )
-            )
-        if len(password) > self.max_length:
-            found.append(
-                Violation(
-                    "password_max_length",
-                    f"Le mot de passe doit comporter au plus {self.max_length} caractères.",
-                )
-            )
-        if letters < self.min_letters:
-            found.append(
-                Violation(
-                    "password_min_letters",
-                    f"Le mot de passe doit comporter au moins {self.min_letters} lettres.",
-                )
-            )
-        if upper < self.min_upper:
-            found.append(
-                Violation(
-                    "password_min_upper",
-                    f"Le mot de passe doit comporter au moins {_count(self.min_upper, 'lettre')}"
-                    " majuscule" + ("s." if self.min_upper > 1 else "."),
-                )
-            )
-        if lower < self.min_lower:
-            found.append(
-                Violation(
-                    "password_min_lower",
-                    f"Le mot de passe doit comporter au moins {_count(self.min_lower, 'lettre')}"
-                    " minuscule" + ("s." if self.min_lower > 1 else "."),
-                )
-            )
-        if digits < self.min_digits:
-            found.append(
-                Violation(
-                    "password_min_digits",
-                    "Le mot de passe doit comporter au moins "
-                    f"{_count(self.min_digits, 'chiffre')}.",
-                )
-            )
-        if special < self.min_special:
-            found.append(
-                Violation(
-                    "password_min_special",
-                    "Le mot de passe doit comporter au moins "
-                    f"{_count(self.min_special, 'caractère')} spécia"
-                    + ("ux." if self.min_special > 1 else "l."),
-                )
-            )
-        if classes < self.min_classes:
-            found.append(
-                Violation(
-                    "password_min_classes",
-                    f"Le mot de passe doit mêler au moins {self.min_classes} catégories de "
-                    f"caractères parmi : {', '.join(CLASSES)}.",
-                )
-            )
-        return found
+        at_least = "Le mot de passe doit comporter au moins "
+        checks = [
+            (
+                len(password) >= self.min_length,
+                "password_min_length",
+                f"{at_least}{self.min_length} caractères.",
+            ),
+            (
+                len(password) <= self.max_length,
+                "password_max_length",
+                f"Le mot de passe doit comporter au plus {self.max_length} caractères.",
+            ),
+            (
+                letters >= self.min_letters,
+                "password_min_letters",
+                f"{at_least}{self.min_letters} lettres.",
+            ),
+            (
+                upper >= self.min_upper,
+                "password_min_upper",
+                f"{at_least}{_count(self.min_upper, 'lettre')} majuscule"
+                + ("s." if self.min_upper > 1 else "."),
+            ),
+            (
+                lower >= self.min_lower,
+                "password_min_lower",
+                f"{at_least}{_count(self.min_lower, 'lettre')} minuscule"
+                + ("s." if self.min_lower > 1 else "."),
+            ),
+            (
+                digits >= self.min_digits,
+                "password_min_digits",
+                f"{at_least}{_count(self.min_digits, 'chiffre')}.",
+            ),
+            (
+                special >= self.min_special,
+                "password_min_special",
+                f"{at_least}{_count(self.min_special, 'caractère')} spécia"
+                + ("ux." if self.min_special > 1 else "l."),
+            ),
+            (
+                classes >= self.min_classes,
+                "password_min_classes",
+                f"Le mot de passe doit mêler au moins {self.min_classes} catégories de "
+                f"caractères parmi : {', '.join(CLASSES)}.",
+            ),
+        ]
+        return [Violation(rule, message) for met, rule, message in checks if not met]
 
 
 def _count(n: int, word: str) -> str:

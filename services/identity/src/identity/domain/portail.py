@@ -12,16 +12,13 @@ from dataclasses import dataclass
 
 from identity.domain.account import Civilite
 from identity.domain.contact import (
-    EMAIL_FORMAT,
     REQUIRED,
     name_violation,
-    normalize_email,
     phone_violation,
-    same_email,
 )
 from identity.domain.password_policy import PasswordPolicy
-from identity.domain.rules import FieldViolation, InvalidInput, Violation
-from identity.domain.signup import CGU_REQUIRED, EMAILS_MATCH, PASSWORDS_MATCH
+from identity.domain.rules import Refusals, Violation
+from identity.domain.signup import CGU_REQUIRED, check_credentials
 
 SIRET_FORMAT = Violation("siret_format", "Le SIRET comporte 14 chiffres, sans espace.")
 SIRET_CHECKSUM = Violation(
@@ -32,6 +29,17 @@ POSTCODE_FORMAT = Violation("code_postal_format", "Le code postal comporte 5 chi
 # of the digits is a multiple of 5).
 LA_POSTE_SIREN = "356000000"
 TEXT_MAX = 200
+
+
+@dataclass(frozen=True)
+class Company:
+    """An establishment as the company register knows it (or as the person adjusted it)."""
+
+    siret: str
+    raison_sociale: str
+    adresse: str
+    code_postal: str
+    commune: str
 
 
 def normalize_siret(value: str) -> str:
@@ -82,26 +90,12 @@ class PortailSignup:
 
 
 def validate_portail_signup(form: PortailSignup, policy: PasswordPolicy) -> PortailSignup:
-    found: list[FieldViolation] = []
-
-    def add(field: str, violation: Violation | None) -> None:
-        if violation is not None:
-            found.append(FieldViolation(field, violation.rule, violation.message))
+    refusals = Refusals()
+    add = refusals.add
 
     if not form.cgu_acceptees:
         add("cgu_acceptees", CGU_REQUIRED)
-    email = form.email
-    try:
-        email = normalize_email(form.email)
-    except ValueError:
-        add("email", EMAIL_FORMAT)
-    else:
-        if not same_email(form.email.strip(), form.email_confirmation.strip()):
-            add("email_confirmation", EMAILS_MATCH)
-    for violation in policy.violations(form.mot_de_passe):
-        add("mot_de_passe", violation)
-    if form.mot_de_passe != form.mot_de_passe_confirmation:
-        add("mot_de_passe_confirmation", PASSWORDS_MATCH)
+    email = check_credentials(form, policy, add)
     add("prenom", name_violation(form.prenom))
     add("nom", name_violation(form.nom))
     add("telephone", phone_violation(form.telephone.strip()))
@@ -112,8 +106,7 @@ def validate_portail_signup(form: PortailSignup, policy: PasswordPolicy) -> Port
     if len(code_postal) != 5 or not code_postal.isascii() or not code_postal.isdigit():
         add("code_postal", POSTCODE_FORMAT)
     add("commune", text_violation(form.commune, 100))
-    if found:
-        raise InvalidInput(found)
+    refusals.raise_any()
     return dataclasses.replace(
         form,
         email=email,

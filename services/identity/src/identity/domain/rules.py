@@ -2,6 +2,10 @@
 
 from dataclasses import dataclass
 
+from cpf_runtime.errors import FieldError, InvalidInput
+
+__all__ = ["FieldError", "InvalidInput", "Refusals", "Violation", "on_field"]
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -11,16 +15,22 @@ class Violation:
     message: str
 
 
-@dataclass(frozen=True)
-class FieldViolation:
-    field: str
-    rule: str
-    message: str
+def on_field(field: str, violation: Violation) -> FieldError:
+    """The violation, named on the field that breaks it."""
+    return FieldError(field, violation.rule, violation.message)
 
 
-class InvalidInput(Exception):
-    """The input breaks some rules; nothing was done."""
+class Refusals:
+    """The broken rules of one form, gathered field by field, refused all at once."""
 
-    def __init__(self, violations: list[FieldViolation]) -> None:
-        super().__init__("; ".join(f"{v.field}: {v.rule}" for v in violations))
-        self.violations = violations
+    def __init__(self) -> None:
+        self.found: list[FieldError] = []
+
+    def add(self, field: str, violation: Violation | None) -> None:
+        if violation is not None:
+            self.found.append(on_field(field, violation))
+
+    def raise_any(self) -> None:
+        """``InvalidInput`` naming every broken rule, when there is one."""
+        if self.found:
+            raise InvalidInput(errors=self.found)

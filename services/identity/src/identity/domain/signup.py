@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from identity.domain.account import Civilite
 from identity.domain.contact import (
@@ -15,7 +17,7 @@ from identity.domain.contact import (
 )
 from identity.domain.nir import nir_violation, normalize_nir
 from identity.domain.password_policy import PasswordPolicy
-from identity.domain.rules import FieldViolation, InvalidInput, Violation
+from identity.domain.rules import Refusals, Violation
 
 CGU_REQUIRED = Violation(
     "cgu_required",
@@ -28,6 +30,39 @@ EMAILS_MATCH = Violation(
 PASSWORDS_MATCH = Violation(
     "passwords_match", "La confirmation ne correspond pas au mot de passe saisi."
 )
+
+
+class Credentials(Protocol):
+    """What every sign-up form carries: its login's e-mail and the password, each twice."""
+
+    @property
+    def email(self) -> str: ...
+    @property
+    def email_confirmation(self) -> str: ...
+    @property
+    def mot_de_passe(self) -> str: ...
+    @property
+    def mot_de_passe_confirmation(self) -> str: ...
+
+
+def check_credentials(
+    form: Credentials, policy: PasswordPolicy, add: Callable[[str, Violation | None], None]
+) -> str:
+    """``add`` what the e-mail, the password and their confirmations break; the e-mail
+    normalized (as typed when it is not an address)."""
+    email = form.email
+    try:
+        email = normalize_email(form.email)
+    except ValueError:
+        add("email", EMAIL_FORMAT)
+    else:
+        if not same_email(form.email.strip(), form.email_confirmation.strip()):
+            add("email_confirmation", EMAILS_MATCH)
+    for violation in policy.violations(form.mot_de_passe):
+        add("mot_de_passe", violation)
+    if form.mot_de_passe != form.mot_de_passe_confirmation:
+        add("mot_de_passe_confirmation", PASSWORDS_MATCH)
+    return email
 
 
 @dataclass(frozen=True)
@@ -51,11 +86,8 @@ class TitulaireSignup:
 def validate_titulaire_signup(form: TitulaireSignup, policy: PasswordPolicy) -> TitulaireSignup:
     """The form, normalized (NIR without spaces, e-mail domain in lower case, names trimmed,
     empty phones as ``None``); ``InvalidInput`` naming every broken rule otherwise."""
-    found: list[FieldViolation] = []
-
-    def add(field: str, violation: Violation | None) -> None:
-        if violation is not None:
-            found.append(FieldViolation(field, violation.rule, violation.message))
+    refusals = Refusals()
+    add = refusals.add
 
     if not form.cgu_acceptees:
         add("cgu_acceptees", CGU_REQUIRED)
@@ -70,22 +102,9 @@ def validate_titulaire_signup(form: TitulaireSignup, policy: PasswordPolicy) -> 
             add(field, phone_violation(value))
         phones[field] = value
 
-    email = form.email
-    try:
-        email = normalize_email(form.email)
-    except ValueError:
-        add("email", EMAIL_FORMAT)
-    else:
-        if not same_email(form.email.strip(), form.email_confirmation.strip()):
-            add("email_confirmation", EMAILS_MATCH)
+    email = check_credentials(form, policy, add)
 
-    for violation in policy.violations(form.mot_de_passe):
-        add("mot_de_passe", violation)
-    if form.mot_de_passe != form.mot_de_passe_confirmation:
-        add("mot_de_passe_confirmation", PASSWORDS_MATCH)
-
-    if found:
-        raise InvalidInput(found)
+    refusals.raise_any()
     return dataclasses.replace(
         form,
         nir=normalize_nir(form.nir),

@@ -13,6 +13,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+MAX_TOKEN_LENGTH = 200
+"""Longer input is no token of ours: refused before any look-up."""
+
 
 class TokenUsed(Exception):
     pass
@@ -30,8 +33,23 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+class SingleUse:
+    """A token that serves once, until it expires."""
+
+    expires_at: datetime
+    used_at: datetime | None
+
+    def redeem(self, now: datetime) -> None:
+        """Use the token once; ``TokenUsed`` or ``TokenExpired`` otherwise."""
+        if self.used_at is not None:
+            raise TokenUsed
+        if now >= self.expires_at:
+            raise TokenExpired
+        self.used_at = now
+
+
 @dataclass
-class OneTimeToken:
+class OneTimeToken(SingleUse):
     token_hash: str
     account_id: uuid.UUID
     expires_at: datetime
@@ -45,17 +63,9 @@ class OneTimeToken:
         secret = new_secret()
         return secret, cls(digest(secret), account_id, now + validity)
 
-    def redeem(self, now: datetime) -> None:
-        """Use the token once; ``TokenUsed`` or ``TokenExpired`` otherwise."""
-        if self.used_at is not None:
-            raise TokenUsed
-        if now >= self.expires_at:
-            raise TokenExpired
-        self.used_at = now
-
 
 @dataclass
-class ActionToken:
+class ActionToken(SingleUse):
     """A short-lived single-use token that allows one required action (change the temporary
     password, accept the CGU) and nothing else; stored as its digest."""
 
@@ -78,13 +88,6 @@ class ActionToken:
     ) -> tuple[str, ActionToken]:
         secret = new_secret()
         return secret, cls(digest(secret), account_id, action, now + validity, None, detail)
-
-    def redeem(self, now: datetime) -> None:
-        if self.used_at is not None:
-            raise TokenUsed
-        if now >= self.expires_at:
-            raise TokenExpired
-        self.used_at = now
 
 
 @dataclass

@@ -10,7 +10,6 @@ from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.app.portail import Company
 from identity.app.ports import HistoryEntry
 from identity.domain.account import (
     Account,
@@ -20,6 +19,7 @@ from identity.domain.account import (
     Civilite,
     ExistingAccount,
 )
+from identity.domain.portail import Company
 from identity.domain.signing_keys import SigningKey
 from identity.domain.tokens import ActionToken, OneTimeToken, RefreshToken
 from identity.store.tables import (
@@ -44,11 +44,11 @@ def _account(row: AccountRow) -> Account:
         kind=AccountKind(row.kind),
         login=row.login,
         email=row.email,
-        civilite=cast(Civilite, row.civilite),
-        prenom=row.prenom,
-        nom=row.nom,
-        telephone_fixe=row.telephone_fixe,
-        telephone_mobile=row.telephone_mobile,
+        title=cast(Civilite, row.civilite),
+        first_name=row.prenom,
+        last_name=row.nom,
+        landline=row.telephone_fixe,
+        mobile=row.telephone_mobile,
         password_hash=row.password_hash,
         status=AccountStatus(row.status),
         created_at=row.created_at,
@@ -68,11 +68,11 @@ def _columns(account: Account) -> dict[str, object]:
         "kind": account.kind.value,
         "login": account.login,
         "email": account.email,
-        "civilite": account.civilite,
-        "prenom": account.prenom,
-        "nom": account.nom,
-        "telephone_fixe": account.telephone_fixe,
-        "telephone_mobile": account.telephone_mobile,
+        "civilite": account.title,
+        "prenom": account.first_name,
+        "nom": account.last_name,
+        "telephone_fixe": account.landline,
+        "telephone_mobile": account.mobile,
         "password_hash": account.password_hash,
         "status": account.status.value,
         "created_at": account.created_at,

@@ -50,6 +50,12 @@ class KeyVault:
             raise ValueError("a signing key must be an EC private key")
         return key
 
+    def new_key(self, now: datetime) -> SigningKey:
+        return generate_signing_key(now, self)
+
+    def signer(self, key: SigningKey) -> TokenSigner:
+        return TokenSigner(key, self)
+
 
 def generate_signing_key(now: datetime, vault: KeyVault) -> SigningKey:
     private = ec.generate_private_key(ec.SECP256R1())

@@ -9,8 +9,9 @@ import uuid
 import httpx
 
 from identity.app.login import TokenRules
-from identity.app.portail import Company, CompanyRegisterError
 from identity.app.ports import KeySource
+from identity.domain.errors import CompanyRegisterInvalid, CompanyRegisterUnavailable
+from identity.domain.portail import Company
 
 SERVICE_TOKEN_TTL = 60
 FIELDS = ("siret", "raison_sociale", "adresse", "code_postal", "commune")
@@ -42,7 +43,7 @@ class HttpCompanyRegister:
 
     async def lookup(self, siret: str) -> Company | None:
         if not self._base_url:
-            raise CompanyRegisterError(unavailable=True)
+            raise CompanyRegisterUnavailable()
         headers = {"Authorization": f"Bearer {await self._token()}"}
         try:
             async with httpx.AsyncClient(timeout=self._timeout) as client:
@@ -50,16 +51,16 @@ class HttpCompanyRegister:
                     f"{self._base_url}/v1/entreprises/{siret}", headers=headers
                 )
         except httpx.HTTPError as exc:
-            raise CompanyRegisterError(unavailable=True) from exc
+            raise CompanyRegisterUnavailable() from exc
         if response.status_code == 404:
             return None
         if response.status_code == 503:
-            raise CompanyRegisterError(unavailable=True)
+            raise CompanyRegisterUnavailable()
         if response.status_code != 200:
-            raise CompanyRegisterError(unavailable=False)
+            raise CompanyRegisterInvalid()
         try:
             body = response.json()
             values = {f: str(body[f]) for f in FIELDS}
         except (ValueError, KeyError, TypeError) as exc:
-            raise CompanyRegisterError(unavailable=False) from exc
+            raise CompanyRegisterInvalid() from exc
         return Company(**values)

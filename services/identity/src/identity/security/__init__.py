@@ -1,1 +1,0 @@
-"""Cryptography adapters: password hashing (argon2id) and token signing (ES256 JWT)."""

@@ -1,0 +1,59 @@
+"""The ``RefreshTokens`` port's contract, held by the in-memory and the SQL repositories
+(the ``store`` fixture runs each test on both)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from identity.domain.tokens import RefreshToken
+
+NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+TTL = timedelta(hours=8)
+
+
+async def test_a_token_reads_back_and_its_use_is_kept(store, an_account) -> None:
+    account_id = await an_account()
+    _, token = RefreshToken.issue(account_id, uuid.uuid4(), NOW, TTL)
+    async with store() as uow:
+        await uow.refresh_tokens.add(token)
+    async with store() as uow:
+        assert await uow.refresh_tokens.get(token.token_hash) == token
+        assert await uow.refresh_tokens.get("inconnu") is None
+        await uow.refresh_tokens.mark_used(token.token_hash, NOW + timedelta(minutes=1))
+    async with store() as uow:
+        used = await uow.refresh_tokens.get(token.token_hash)
+        assert used.used_at == NOW + timedelta(minutes=1) and used.revoked_at is None
+
+
+async def test_revoking_a_family_revokes_its_live_tokens_only(store, an_account) -> None:
+    account_id = await an_account()
+    family, other_family = uuid.uuid4(), uuid.uuid4()
+    tokens = [RefreshToken.issue(account_id, family, NOW, TTL)[1] for _ in range(2)]
+    _, other = RefreshToken.issue(account_id, other_family, NOW, TTL)
+    async with store() as uow:
+        for t in [*tokens, other]:
+            await uow.refresh_tokens.add(t)
+    at = NOW + timedelta(minutes=5)
+    async with store() as uow:
+        assert await uow.refresh_tokens.revoke_family(family, at) == 2
+        assert await uow.refresh_tokens.revoke_family(family, at + TTL) == 0  # none live
+    async with store() as uow:
+        for t in tokens:
+            assert (await uow.refresh_tokens.get(t.token_hash)).revoked_at == at
+        assert (await uow.refresh_tokens.get(other.token_hash)).revoked_at is None
+
+
+async def test_revoking_an_account_ends_all_its_sessions(store, an_account) -> None:
+    mine, theirs = await an_account(), await an_account()
+    _, first = RefreshToken.issue(mine, uuid.uuid4(), NOW, TTL)
+    _, second = RefreshToken.issue(mine, uuid.uuid4(), NOW, TTL)
+    _, other = RefreshToken.issue(theirs, uuid.uuid4(), NOW, TTL)
+    async with store() as uow:
+        for t in (first, second, other):
+            await uow.refresh_tokens.add(t)
+        await uow.refresh_tokens.revoke_account(mine, NOW)
+    async with store() as uow:
+        assert (await uow.refresh_tokens.get(first.token_hash)).revoked_at == NOW
+        assert (await uow.refresh_tokens.get(second.token_hash)).revoked_at == NOW
+        assert (await uow.refresh_tokens.get(other.token_hash)).revoked_at is None
