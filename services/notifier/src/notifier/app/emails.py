@@ -22,9 +22,9 @@ from cpf_contracts.events.identity import (
     SignupAttemptedOnExistingAccount,
     TemporaryPasswordIssued,
 )
-from cpf_runtime.db import UnitOfWork
+from cpf_runtime.clock import Clock, utcnow
 
-from notifier.app.delivery import Clock, utcnow
+from notifier.app.ports import NotifierUow
 from notifier.domain.messages import (
     Contact,
     Email,
@@ -35,98 +35,121 @@ from notifier.domain.messages import (
     email_for_signup_attempt,
     email_for_temporary_password,
 )
-from notifier.store import contacts, messages
 
 log = logging.getLogger(__name__)
 
+# The events that carry their owner's address (and so refresh ``account_contact``).
+AddressedEvent = AccountRegistered | TemporaryPasswordIssued | PasswordResetRequested
+
 
 async def queue_email(
-    uow: UnitOfWork, *, cause_event_id: uuid.UUID, email: Email, clock: Clock = utcnow
+    uow: NotifierUow, *, cause_event_id: uuid.UUID, email: Email, clock: Clock = utcnow
 ) -> bool:
     """Queue ``email``; ``False`` when the event already has its message (a replay)."""
-    return await messages.queue(
-        uow.session, cause_event_id=cause_event_id, email=email, now=clock()
-    )
+    return await uow.messages.queue(cause_event_id=cause_event_id, email=email, now=clock())
 
 
-async def _remember(uow: UnitOfWork, *, account_id: uuid.UUID, kind: str, contact: Contact) -> None:
-    await contacts.remember(
-        uow.session, account_id=account_id, kind=kind, contact=contact, now=utcnow()
+async def _remember(uow: NotifierUow, event: AddressedEvent, clock: Clock) -> None:
+    await uow.contacts.remember(
+        account_id=event.account_id,
+        kind=event.kind,
+        contact=Contact(event.email, event.prenom, event.nom),
+        now=clock(),
     )
 
 
 async def account_registered(
-    event: AccountRegistered, uow: UnitOfWork, *, cause_event_id: uuid.UUID
+    event: AccountRegistered,
+    uow: NotifierUow,
+    *,
+    cause_event_id: uuid.UUID,
+    clock: Clock = utcnow,
 ) -> None:
     """Queue the activation e-mail of a new titulaire or portal account."""
     email = email_for_registration(event)
-    await _remember(
-        uow,
-        account_id=event.account_id,
-        kind=event.kind,
-        contact=Contact(event.email, event.prenom, event.nom),
-    )
-    await queue_email(uow, cause_event_id=cause_event_id, email=email)
+    await _remember(uow, event, clock)
+    await queue_email(uow, cause_event_id=cause_event_id, email=email, clock=clock)
 
 
 async def signup_attempted(
-    event: SignupAttemptedOnExistingAccount, uow: UnitOfWork, *, cause_event_id: uuid.UUID
+    event: SignupAttemptedOnExistingAccount,
+    uow: NotifierUow,
+    *,
+    cause_event_id: uuid.UUID,
+    clock: Clock = utcnow,
 ) -> None:
     """Queue the warning sent to the owner of an account someone tried to sign up again."""
-    await queue_email(uow, cause_event_id=cause_event_id, email=email_for_signup_attempt(event))
+    email = email_for_signup_attempt(event)
+    await queue_email(uow, cause_event_id=cause_event_id, email=email, clock=clock)
 
 
 async def temporary_password_issued(
-    event: TemporaryPasswordIssued, uow: UnitOfWork, *, cause_event_id: uuid.UUID
+    event: TemporaryPasswordIssued,
+    uow: NotifierUow,
+    *,
+    cause_event_id: uuid.UUID,
+    clock: Clock = utcnow,
 ) -> None:
     """Queue the temporary password of a gestionnaire or back-office agent (sealed)."""
     email = email_for_temporary_password(event)
-    await _remember(
-        uow,
-        account_id=event.account_id,
-        kind=event.kind,
-        contact=Contact(event.email, event.prenom, event.nom),
-    )
-    await queue_email(uow, cause_event_id=cause_event_id, email=email)
+    await _remember(uow, event, clock)
+    await queue_email(uow, cause_event_id=cause_event_id, email=email, clock=clock)
 
 
 async def password_reset_requested(
-    event: PasswordResetRequested, uow: UnitOfWork, *, cause_event_id: uuid.UUID
+    event: PasswordResetRequested,
+    uow: NotifierUow,
+    *,
+    cause_event_id: uuid.UUID,
+    clock: Clock = utcnow,
 ) -> None:
     """Queue the « mot de passe oublié » e-mail with its reset link (sealed)."""
-    await _remember(
-        uow,
-        account_id=event.account_id,
-        kind=event.kind,
-        contact=Contact(event.email, event.prenom, event.nom),
-    )
-    await queue_email(uow, cause_event_id=cause_event_id, email=email_for_password_reset(event))
+    await _remember(uow, event, clock)
+    email = email_for_password_reset(event)
+    await queue_email(uow, cause_event_id=cause_event_id, email=email, clock=clock)
 
 
 async def email_change_requested(
-    event: EmailChangeRequested, uow: UnitOfWork, *, cause_event_id: uuid.UUID
+    event: EmailChangeRequested,
+    uow: NotifierUow,
+    *,
+    cause_event_id: uuid.UUID,
+    clock: Clock = utcnow,
 ) -> None:
     """Queue the confirmation link to the new address; the contact keeps the old one until
     ``EmailChanged``."""
-    await queue_email(uow, cause_event_id=cause_event_id, email=email_for_email_change(event))
+    email = email_for_email_change(event)
+    await queue_email(uow, cause_event_id=cause_event_id, email=email, clock=clock)
 
 
-async def email_changed(event: EmailChanged, uow: UnitOfWork, *, cause_event_id: uuid.UUID) -> None:
+async def email_changed(
+    event: EmailChanged,
+    uow: NotifierUow,
+    *,
+    cause_event_id: uuid.UUID,
+    clock: Clock = utcnow,
+) -> None:
     """The new address is confirmed: the owner is reached there from now on (no e-mail)."""
-    await contacts.change_email(
-        uow.session, account_id=event.account_id, email=event.email, now=utcnow()
-    )
+    await uow.contacts.change_email(account_id=event.account_id, email=event.email, now=clock())
 
 
 async def account_deleted(
-    event: AccountDeleted, uow: UnitOfWork, *, cause_event_id: uuid.UUID
+    event: AccountDeleted,
+    uow: NotifierUow,
+    *,
+    cause_event_id: uuid.UUID,
+    clock: Clock = utcnow,
 ) -> None:
     """The login no longer exists: forget its owner's address (no e-mail)."""
-    await contacts.forget(uow.session, event.account_id)
+    await uow.contacts.forget(event.account_id)
 
 
 async def account_locked(
-    event: AccountLocked, uow: UnitOfWork, *, cause_event_id: uuid.UUID
+    event: AccountLocked,
+    uow: NotifierUow,
+    *,
+    cause_event_id: uuid.UUID,
+    clock: Clock = utcnow,
 ) -> None:
     """Queue the lock warning to the owner's last known address.
 
@@ -134,11 +157,12 @@ async def account_locked(
     addresses) cannot be told: that is logged, and the event is done. Retrying would not
     find an address, and the lock ends on its own.
     """
-    contact = await contacts.find(uow.session, event.account_id)
+    contact = await uow.contacts.find(event.account_id)
     if contact is None:
         log.warning(
             "no address known for a locked account: no e-mail",
             extra={"account_id": str(event.account_id), "cause_event_id": str(cause_event_id)},
         )
         return
-    await queue_email(uow, cause_event_id=cause_event_id, email=email_for_lock(event, contact))
+    email = email_for_lock(event, contact)
+    await queue_email(uow, cause_event_id=cause_event_id, email=email, clock=clock)
