@@ -1,6 +1,7 @@
 """Composition root of account-cpf: titulaires, CPF and DIF hours, dossiers de formation."""
 
 from cpf_contracts.events.account_cpf import TitulaireCreated
+from cpf_runtime.assembly import assemble
 from cpf_runtime.service import Runtime
 from fastapi import FastAPI
 
@@ -22,11 +23,9 @@ def build(settings: AccountCpfSettings | None = None) -> Runtime:
         uow_class=AccountCpfUnitOfWork,
         domain_errors=DOMAIN_ERRORS,
     )
-    runtime.routers.append(titulaires_router)
-    subscribe(runtime)
-    runtime.jobs.extend(JOBS)
-    runtime.commands.extend(COMMANDS)
-    return runtime
+    return assemble(
+        runtime, routers=[titulaires_router], subscribe=subscribe, jobs=JOBS, commands=COMMANDS
+    )
 
 
 def create_app() -> FastAPI:

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TypeAlias
 
 import pytest
 from account_cpf.domain.titulaires import Dossier, StatutDossier, Titulaire
@@ -13,7 +14,7 @@ from account_cpf.store.fake import FakeAccountCpfUnitOfWork
 from account_cpf.store.tables import DossierRow, HoursMovementRow
 from account_cpf.store.uow import AccountCpfUnitOfWork
 
-Uow = FakeAccountCpfUnitOfWork | AccountCpfUnitOfWork
+Uow: TypeAlias = FakeAccountCpfUnitOfWork | AccountCpfUnitOfWork
 UowFactory = Callable[[], Uow]
 
 

@@ -4,6 +4,7 @@ A *demarche* is one procedure of the Mes Demarches portal (Mon Activite Formatio
 with its own roles; its catalogue and activation codes arrive in a later issue.
 """
 
+from cpf_runtime.assembly import assemble
 from cpf_runtime.service import Runtime
 from fastapi import FastAPI
 
@@ -24,11 +25,7 @@ def build(settings: DemarcheSettings | None = None) -> Runtime:
         uow_class=DemarcheUnitOfWork,
         domain_errors=DOMAIN_ERRORS,
     )
-    runtime.routers.extend(ROUTERS)
-    subscribe(runtime)
-    runtime.jobs.extend(JOBS)
-    runtime.commands.extend(COMMANDS)
-    return runtime
+    return assemble(runtime, routers=ROUTERS, subscribe=subscribe, jobs=JOBS, commands=COMMANDS)
 
 
 def create_app() -> FastAPI:

@@ -11,6 +11,7 @@ service's key and are opened only to render the e-mail, just before it is sent.
 from collections.abc import Callable
 
 from cpf_contracts.events.notifier import MessageFailed, MessageSent
+from cpf_runtime.assembly import assemble
 from cpf_runtime.relay import asyncpg_dsn
 from cpf_runtime.sealing import Unsealer
 from cpf_runtime.service import Runtime
@@ -75,7 +76,6 @@ def build(settings: NotifierSettings | None = None) -> Runtime:
         uow_class=NotifierUnitOfWork,
         domain_errors=DOMAIN_ERRORS,
     )
-    subscribe(runtime)
     delivery = jobs.delivery(
         config=delivery_config(settings),
         mailer_factory=smtp_mailer(settings),
@@ -84,10 +84,13 @@ def build(settings: NotifierSettings | None = None) -> Runtime:
         workers=settings.delivery_workers,
         poll_seconds=settings.delivery_poll_seconds,
     )
-    runtime.job("delivery", delivery)
-    runtime.routers.append(messages_router)
-    runtime.commands.extend(COMMANDS)
-    return runtime
+    return assemble(
+        runtime,
+        routers=[messages_router],
+        subscribe=subscribe,
+        jobs=[("delivery", delivery)],
+        commands=COMMANDS,
+    )
 
 
 def create_app() -> FastAPI:

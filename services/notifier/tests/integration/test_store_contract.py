@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeAlias
 
 import pytest
 from notifier.domain.messages import Contact, DeliveryFailure, Email, MessageStatus, RetryPolicy
@@ -17,7 +18,7 @@ from notifier.store.fake import FakeNotifierUnitOfWork
 from notifier.store.uow import NotifierUnitOfWork
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-UowFactory = Callable[[], FakeNotifierUnitOfWork | NotifierUnitOfWork]
+UowFactory: TypeAlias = Callable[[], FakeNotifierUnitOfWork | NotifierUnitOfWork]
 
 
 @pytest.fixture(params=["fake", "sql"])

@@ -11,15 +11,16 @@ that do carry one, and forgets it with the account.
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
+from cpf_contracts.base import Event
 from cpf_contracts.events.identity import (
     AccountDeleted,
     AccountLocked,
     AccountRegistered,
     EmailChanged,
-    EmailChangeRequested,
     PasswordResetRequested,
-    SignupAttemptedOnExistingAccount,
     TemporaryPasswordIssued,
 )
 from cpf_runtime.clock import Clock, utcnow
@@ -38,8 +39,12 @@ from notifier.domain.messages import (
 
 log = logging.getLogger(__name__)
 
-# The events that carry their owner's address (and so refresh ``account_contact``).
-AddressedEvent = AccountRegistered | TemporaryPasswordIssued | PasswordResetRequested
+E = TypeVar("E", bound=Event)
+EmailUseCase = Callable[..., Awaitable[None]]
+"""``use_case(event, uow, *, cause_event_id, clock=utcnow)``: one e-mail per event."""
+
+# The events that carry their owner's address: each refreshes ``account_contact``.
+ADDRESSED = (AccountRegistered, TemporaryPasswordIssued, PasswordResetRequested)
 
 
 async def queue_email(
@@ -49,77 +54,45 @@ async def queue_email(
     return await uow.messages.queue(cause_event_id=cause_event_id, email=email, now=clock())
 
 
-async def _remember(uow: NotifierUow, event: AddressedEvent, clock: Clock) -> None:
-    await uow.contacts.remember(
-        account_id=event.account_id,
-        kind=event.kind,
-        contact=Contact(event.email, event.prenom, event.nom),
-        now=clock(),
-    )
+def queues(email_for: Callable[[E], Email], doc: str) -> EmailUseCase:
+    """The use case that queues the e-mail ``email_for`` composes for an event."""
+
+    async def use_case(
+        event: E, uow: NotifierUow, *, cause_event_id: uuid.UUID, clock: Clock = utcnow
+    ) -> None:
+        email = email_for(event)  # an event with no e-mail raises before anything is written
+        if isinstance(event, ADDRESSED):
+            await uow.contacts.remember(
+                account_id=event.account_id,
+                kind=event.kind,
+                contact=Contact(event.email, event.prenom, event.nom),
+                now=clock(),
+            )
+        await queue_email(uow, cause_event_id=cause_event_id, email=email, clock=clock)
+
+    use_case.__doc__ = doc
+    return use_case
 
 
-async def account_registered(
-    event: AccountRegistered,
-    uow: NotifierUow,
-    *,
-    cause_event_id: uuid.UUID,
-    clock: Clock = utcnow,
-) -> None:
-    """Queue the activation e-mail of a new titulaire or portal account."""
-    email = email_for_registration(event)
-    await _remember(uow, event, clock)
-    await queue_email(uow, cause_event_id=cause_event_id, email=email, clock=clock)
-
-
-async def signup_attempted(
-    event: SignupAttemptedOnExistingAccount,
-    uow: NotifierUow,
-    *,
-    cause_event_id: uuid.UUID,
-    clock: Clock = utcnow,
-) -> None:
-    """Queue the warning sent to the owner of an account someone tried to sign up again."""
-    email = email_for_signup_attempt(event)
-    await queue_email(uow, cause_event_id=cause_event_id, email=email, clock=clock)
-
-
-async def temporary_password_issued(
-    event: TemporaryPasswordIssued,
-    uow: NotifierUow,
-    *,
-    cause_event_id: uuid.UUID,
-    clock: Clock = utcnow,
-) -> None:
-    """Queue the temporary password of a gestionnaire or back-office agent (sealed)."""
-    email = email_for_temporary_password(event)
-    await _remember(uow, event, clock)
-    await queue_email(uow, cause_event_id=cause_event_id, email=email, clock=clock)
-
-
-async def password_reset_requested(
-    event: PasswordResetRequested,
-    uow: NotifierUow,
-    *,
-    cause_event_id: uuid.UUID,
-    clock: Clock = utcnow,
-) -> None:
-    """Queue the « mot de passe oublié » e-mail with its reset link (sealed)."""
-    await _remember(uow, event, clock)
-    email = email_for_password_reset(event)
-    await queue_email(uow, cause_event_id=cause_event_id, email=email, clock=clock)
-
-
-async def email_change_requested(
-    event: EmailChangeRequested,
-    uow: NotifierUow,
-    *,
-    cause_event_id: uuid.UUID,
-    clock: Clock = utcnow,
-) -> None:
-    """Queue the confirmation link to the new address; the contact keeps the old one until
-    ``EmailChanged``."""
-    email = email_for_email_change(event)
-    await queue_email(uow, cause_event_id=cause_event_id, email=email, clock=clock)
+account_registered = queues(
+    email_for_registration, "Queue the activation e-mail of a new titulaire or portal account."
+)
+signup_attempted = queues(
+    email_for_signup_attempt,
+    "Queue the warning sent to the owner of an account someone tried to sign up again.",
+)
+temporary_password_issued = queues(
+    email_for_temporary_password,
+    "Queue the temporary password of a gestionnaire or back-office agent (sealed).",
+)
+password_reset_requested = queues(
+    email_for_password_reset, "Queue the « mot de passe oublié » e-mail with its reset link."
+)
+email_change_requested = queues(
+    email_for_email_change,
+    "Queue the confirmation link to the new address; the contact keeps the old one until "
+    "``EmailChanged``.",
+)
 
 
 async def email_changed(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from cpf_runtime.records import record_from
 from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,4 +51,4 @@ class SqlContacts:
     async def find(self, account_id: uuid.UUID) -> Contact | None:
         # Fresh from the database: an upsert in this session does not refresh a loaded row.
         row = await self._session.get(AccountContactRow, account_id, populate_existing=True)
-        return None if row is None else Contact(row.email, row.prenom, row.nom)
+        return None if row is None else record_from(Contact, row)
