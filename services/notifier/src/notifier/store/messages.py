@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 
+from cpf_runtime.records import record_from
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,20 +28,10 @@ _DELIVERY_FIELDS = (
 
 
 def _message(row: MessageRow) -> Message:
-    return Message(
-        id=row.id,
-        cause_event_id=row.cause_event_id,
-        template=row.template,
-        recipient=row.recipient,
-        context=dict(row.context),
-        status=MessageStatus(row.status),
-        attempts=row.attempts,
-        rejections=row.rejections,
-        next_attempt_at=row.next_attempt_at,
-        last_attempt_at=row.last_attempt_at,
-        last_error=row.last_error,
-        created_at=row.created_at,
-        sent_at=row.sent_at,
+    # The row stores the status as text and its context as JSON: the record gets the enum
+    # and a copy of its own.
+    return replace(
+        record_from(Message, row), status=MessageStatus(row.status), context=dict(row.context)
     )
 
 
