@@ -8,23 +8,17 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeAlias
 
-import pytest
 from account_cpf.domain.titulaires import Dossier, StatutDossier, Titulaire
 from account_cpf.store.fake import FakeAccountCpfUnitOfWork
 from account_cpf.store.tables import DossierRow, HoursMovementRow
 from account_cpf.store.uow import AccountCpfUnitOfWork
+from cpf_runtime.contract_testing import fake_and_sql
 
 Uow: TypeAlias = FakeAccountCpfUnitOfWork | AccountCpfUnitOfWork
 UowFactory = Callable[[], Uow]
 
 
-@pytest.fixture(params=["fake", "sql"])
-def uows(request: pytest.FixtureRequest) -> UowFactory:
-    if request.param == "fake":
-        fake = FakeAccountCpfUnitOfWork()
-        return lambda: fake
-    sql: Callable[[], AccountCpfUnitOfWork] = request.getfixturevalue("uow_factory")
-    return sql
+uows = fake_and_sql(FakeAccountCpfUnitOfWork)
 
 
 def titulaire(nir: str = "285079912345642") -> Titulaire:

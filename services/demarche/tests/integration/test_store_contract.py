@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeAlias
 
-import pytest
+from cpf_runtime.contract_testing import fake_and_sql
 from demarche.domain.organisations import KnownOrganisation
 from demarche.store.fake import FakeDemarcheUnitOfWork
 from demarche.store.uow import DemarcheUnitOfWork
@@ -16,13 +16,7 @@ from demarche.store.uow import DemarcheUnitOfWork
 UowFactory: TypeAlias = Callable[[], FakeDemarcheUnitOfWork | DemarcheUnitOfWork]
 
 
-@pytest.fixture(params=["fake", "sql"])
-def uows(request: pytest.FixtureRequest) -> UowFactory:
-    if request.param == "fake":
-        fake = FakeDemarcheUnitOfWork()
-        return lambda: fake
-    sql: Callable[[], DemarcheUnitOfWork] = request.getfixturevalue("uow_factory")
-    return sql
+uows = fake_and_sql(FakeDemarcheUnitOfWork)
 
 
 def organisation(siret: str = "12345678901234") -> KnownOrganisation:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeAlias
 
-import pytest
+from cpf_runtime.contract_testing import fake_and_sql
 from notifier.domain.messages import Contact, DeliveryFailure, Email, MessageStatus, RetryPolicy
 from notifier.store.fake import FakeNotifierUnitOfWork
 from notifier.store.uow import NotifierUnitOfWork
@@ -21,13 +21,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 UowFactory: TypeAlias = Callable[[], FakeNotifierUnitOfWork | NotifierUnitOfWork]
 
 
-@pytest.fixture(params=["fake", "sql"])
-def uows(request: pytest.FixtureRequest) -> UowFactory:
-    if request.param == "fake":
-        fake = FakeNotifierUnitOfWork()
-        return lambda: fake
-    sql: Callable[[], NotifierUnitOfWork] = request.getfixturevalue("uow_factory")
-    return sql
+uows = fake_and_sql(FakeNotifierUnitOfWork)
 
 
 def email(recipient: str = "marie@example.test") -> Email:
