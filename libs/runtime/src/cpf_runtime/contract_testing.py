@@ -1,5 +1,8 @@
 """Test support: one contract suite, run on a service's fake store and on its SQL store.
 
+A service's ``tests/integration/conftest.py`` declares its SQL units of work with
+:func:`sql_units_of_work` (``uow_factory = sql_units_of_work(NotifierUnitOfWork)``).
+
 A service's ``tests/integration/test_store_contract.py`` declares its fixture with
 :func:`fake_and_sql` and writes each test once against a unit-of-work factory::
 
@@ -19,7 +22,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cpf_runtime.db import UnitOfWork, make_session_factory
 from cpf_runtime.fakes import FakeUnitOfWork
 
 
@@ -37,3 +42,15 @@ def fake_and_sql(
         return sql
 
     return uows
+
+
+def sql_units_of_work(uow_class: type[UnitOfWork]) -> Callable[..., Callable[[], Any]]:
+    """The ``uow_factory`` fixture of a service: its own unit of work (the one carrying its
+    repositories) on the ``engine`` fixture of ``cpf_local.testing``."""
+
+    @pytest.fixture
+    def uow_factory(engine: AsyncEngine) -> Callable[[], UnitOfWork]:
+        factory = make_session_factory(engine)
+        return lambda: uow_class(factory)
+
+    return uow_factory

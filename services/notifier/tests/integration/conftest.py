@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
 import notifier
@@ -14,7 +14,7 @@ import pytest
 from cpf_local.postgres import PostgresCluster
 from cpf_local.testing import migrated_database
 from cpf_runtime.clock import FakeClock, utcnow
-from cpf_runtime.db import make_session_factory
+from cpf_runtime.contract_testing import sql_units_of_work
 from cpf_runtime.sealing import generate_keypair
 from cpf_runtime.service import Runtime
 from notifier.main import build
@@ -42,11 +42,7 @@ def clock() -> FakeClock:
     return FakeClock(utcnow() + timedelta(seconds=5))
 
 
-@pytest.fixture
-def uow_factory(engine: AsyncEngine) -> Callable[[], NotifierUnitOfWork]:
-    """The notifier's units of work on ``engine``, as its entrypoints open them."""
-    factory = make_session_factory(engine)
-    return lambda: NotifierUnitOfWork(factory)
+uow_factory = sql_units_of_work(NotifierUnitOfWork)
 
 
 @pytest.fixture
