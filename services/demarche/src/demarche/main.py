@@ -4,19 +4,28 @@ A *demarche* is one procedure of the Mes Demarches portal (Mon Activite Formatio
 with its own roles; its catalogue and activation codes arrive in a later issue.
 """
 
-from cpf_contracts.events.habilitation import OrganisationCreated
-from cpf_runtime.consumer import Subscription
+from cpf_runtime.assembly import assemble
 from cpf_runtime.service import Runtime
 from fastapi import FastAPI
 
-from demarche.app.handlers import record_organisation
+from demarche.api import ROUTERS
+from demarche.api.errors import DOMAIN_ERRORS
+from demarche.commands import COMMANDS
+from demarche.consumers import subscribe
+from demarche.jobs import JOBS
 from demarche.settings import DemarcheSettings
+from demarche.store.uow import DemarcheUnitOfWork
 
 
 def build(settings: DemarcheSettings | None = None) -> Runtime:
-    runtime = Runtime("demarche", settings or DemarcheSettings(), description=__doc__ or "")
-    runtime.consume("organisations", Subscription(OrganisationCreated, record_organisation))
-    return runtime
+    runtime = Runtime(
+        "demarche",
+        settings or DemarcheSettings(),
+        description=__doc__ or "",
+        uow_class=DemarcheUnitOfWork,
+        domain_errors=DOMAIN_ERRORS,
+    )
+    return assemble(runtime, routers=ROUTERS, subscribe=subscribe, jobs=JOBS, commands=COMMANDS)
 
 
 def create_app() -> FastAPI:

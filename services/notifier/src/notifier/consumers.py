@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from cpf_contracts.events.identity import (
     AccountDeleted,
@@ -19,7 +19,8 @@ from cpf_runtime.consumer import Subscription, current_envelope
 from cpf_runtime.db import UnitOfWork
 from cpf_runtime.service import Runtime
 
-from notifier.app import handlers
+from notifier.app import emails
+from notifier.app.ports import NotifierUow
 
 CausedHandler = Callable[..., Awaitable[None]]
 
@@ -29,7 +30,8 @@ def caused(handler: CausedHandler) -> Callable[[Any, UnitOfWork], Awaitable[None
     one e-mail per event, keyed on the id of the event's envelope."""
 
     async def run(event: Any, uow: UnitOfWork) -> None:
-        await handler(event, uow, cause_event_id=current_envelope().id)
+        # The runtime builds its ``uow_class``: the NotifierUnitOfWork main.py gives it.
+        await handler(event, cast(NotifierUow, uow), cause_event_id=current_envelope().id)
 
     return run
 
@@ -37,13 +39,13 @@ def caused(handler: CausedHandler) -> Callable[[Any, UnitOfWork], Awaitable[None
 def subscribe(runtime: Runtime) -> None:
     runtime.consume(
         "emails",
-        Subscription(AccountRegistered, caused(handlers.account_registered)),
-        Subscription(SignupAttemptedOnExistingAccount, caused(handlers.signup_attempted)),
-        Subscription(TemporaryPasswordIssued, caused(handlers.temporary_password_issued)),
-        Subscription(PasswordResetRequested, caused(handlers.password_reset_requested)),
-        Subscription(EmailChangeRequested, caused(handlers.email_change_requested)),
-        Subscription(AccountLocked, caused(handlers.account_locked)),
+        Subscription(AccountRegistered, caused(emails.account_registered)),
+        Subscription(SignupAttemptedOnExistingAccount, caused(emails.signup_attempted)),
+        Subscription(TemporaryPasswordIssued, caused(emails.temporary_password_issued)),
+        Subscription(PasswordResetRequested, caused(emails.password_reset_requested)),
+        Subscription(EmailChangeRequested, caused(emails.email_change_requested)),
+        Subscription(AccountLocked, caused(emails.account_locked)),
         # No e-mail: they keep the owners' addresses (account_contact) for AccountLocked.
-        Subscription(EmailChanged, caused(handlers.email_changed)),
-        Subscription(AccountDeleted, caused(handlers.account_deleted)),
+        Subscription(EmailChanged, caused(emails.email_changed)),
+        Subscription(AccountDeleted, caused(emails.account_deleted)),
     )

@@ -21,16 +21,33 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-import asyncpg
-from cpf_runtime.db import UnitOfWork
+from cpf_runtime.clock import Clock, utcnow
+from cpf_runtime.listen import listen_forever
+from cpf_runtime.service import Runtime
 
-from notifier.app.delivery import Attempt, Clock, DeliveryConfig, Mailer, deliver_next, utcnow
+from notifier.app.delivery import Attempt, DeliveryConfig, deliver_next
+from notifier.app.ports import Mailer
 from notifier.domain.messages import RetryPolicy
 from notifier.store.tables import MESSAGE_CHANNEL
+from notifier.store.uow import NotifierUnitOfWork
 
 log = logging.getLogger(__name__)
+
+
+async def deliver_one(
+    uow: NotifierUnitOfWork,
+    mailer: Mailer,
+    *,
+    unseal: Callable[[str], str],
+    config: DeliveryConfig,
+    clock: Clock = utcnow,
+) -> Attempt | None:
+    """One attempt, one transaction: committed as soon as the message is sent or rescheduled,
+    which releases its row lock."""
+    async with uow:
+        return await deliver_next(uow, mailer, unseal=unseal, config=config, clock=clock)
 
 
 class _Outage:
@@ -59,7 +76,7 @@ class DeliveryJob:
     def __init__(
         self,
         *,
-        uow_factory: Callable[[], UnitOfWork],
+        uow_factory: Callable[[], NotifierUnitOfWork],
         mailer_factory: Callable[[], Mailer],
         unseal: Callable[[str], str],
         config: DeliveryConfig,
@@ -88,9 +105,8 @@ class DeliveryJob:
             asyncio.create_task(self._work(i), name=f"delivery-{i}") for i in range(self._workers)
         ]
         if self._listen_dsn is not None:
-            tasks.append(
-                asyncio.create_task(self._listen(self._listen_dsn), name="delivery-listen")
-            )
+            listen = listen_forever(self._listen_dsn, MESSAGE_CHANNEL, self.wake)
+            tasks.append(asyncio.create_task(listen, name="delivery-listen"))
         try:
             await asyncio.gather(*tasks)
         finally:
@@ -136,7 +152,7 @@ class DeliveryJob:
 
     async def _attempt(self, mailer: Mailer) -> Attempt | None:
         task = asyncio.ensure_future(
-            deliver_next(
+            deliver_one(
                 self._uow_factory(),
                 mailer,
                 unseal=self._unseal,
@@ -152,19 +168,27 @@ class DeliveryJob:
                 await task
             raise
 
-    async def _listen(self, dsn: str) -> None:
-        """Keep a LISTEN connection open; reconnect when it drops (polling covers the gap)."""
-        while True:
-            try:
-                conn = await asyncpg.connect(dsn)
-            except (OSError, asyncpg.PostgresError):
-                await asyncio.sleep(self._poll_seconds)
-                continue
-            try:
-                await conn.add_listener(MESSAGE_CHANNEL, lambda *_: self.wake())
-                self.wake()  # anything queued while we were not listening
-                while not conn.is_closed():  # noqa: ASYNC110  (asyncpg offers no close event)
-                    await asyncio.sleep(max(self._poll_seconds, 1.0))
-            finally:
-                with contextlib.suppress(Exception):
-                    await conn.close()
+
+def delivery(
+    *,
+    config: DeliveryConfig,
+    mailer_factory: Callable[[], Mailer],
+    unseal: Callable[[str], str],
+    listen_dsn: str | None,
+    workers: int,
+    poll_seconds: float,
+) -> Callable[[Runtime], Awaitable[None]]:
+    """The ``delivery`` job of the runtime: a :class:`DeliveryJob` on its database."""
+
+    async def run(runtime: Runtime) -> None:
+        await DeliveryJob(
+            uow_factory=lambda: NotifierUnitOfWork(runtime.session_factory),
+            mailer_factory=mailer_factory,
+            unseal=unseal,
+            config=config,
+            listen_dsn=listen_dsn,
+            workers=workers,
+            poll_seconds=poll_seconds,
+        ).run()
+
+    return run

@@ -8,22 +8,26 @@ sends them over SMTP, retrying until the mail server takes them, and publishes
 service's key and are opened only to render the e-mail, just before it is sent.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from cpf_contracts.events.notifier import MessageFailed, MessageSent
+from cpf_runtime.assembly import assemble
 from cpf_runtime.relay import asyncpg_dsn
 from cpf_runtime.sealing import Unsealer
 from cpf_runtime.service import Runtime
 from fastapi import FastAPI
 
+from notifier import jobs
+from notifier.adapters.smtp import SmtpMailer
+from notifier.api.errors import DOMAIN_ERRORS
 from notifier.api.messages import router as messages_router
 from notifier.app.delivery import DeliveryConfig
+from notifier.commands import COMMANDS
 from notifier.consumers import subscribe
 from notifier.domain.messages import RetryPolicy
 from notifier.domain.templates import Sites
-from notifier.jobs import DeliveryJob
 from notifier.settings import NotifierSettings
-from notifier.smtp import SmtpMailer
+from notifier.store.uow import NotifierUnitOfWork
 
 
 def delivery_config(settings: NotifierSettings) -> DeliveryConfig:
@@ -62,32 +66,31 @@ def smtp_mailer(settings: NotifierSettings) -> Callable[[], SmtpMailer]:
     return make
 
 
-def delivery_job(settings: NotifierSettings) -> Callable[[Runtime], Awaitable[None]]:
-    unsealer = Unsealer(settings.sealing_private_key.get_secret_value())
-
-    async def run(runtime: Runtime) -> None:
-        await DeliveryJob(
-            uow_factory=runtime.uow,
-            mailer_factory=smtp_mailer(settings),
-            unseal=unsealer.unseal,
-            config=delivery_config(settings),
-            listen_dsn=asyncpg_dsn(settings.database_url),
-            workers=settings.delivery_workers,
-            poll_seconds=settings.delivery_poll_seconds,
-        ).run()
-
-    return run
-
-
 def build(settings: NotifierSettings | None = None) -> Runtime:
     settings = settings or NotifierSettings()
     runtime = Runtime(
-        "notifier", settings, publishes=[MessageSent, MessageFailed], description=__doc__ or ""
+        "notifier",
+        settings,
+        publishes=[MessageSent, MessageFailed],
+        description=__doc__ or "",
+        uow_class=NotifierUnitOfWork,
+        domain_errors=DOMAIN_ERRORS,
     )
-    subscribe(runtime)
-    runtime.job("delivery", delivery_job(settings))
-    runtime.routers.append(messages_router)
-    return runtime
+    delivery = jobs.delivery(
+        config=delivery_config(settings),
+        mailer_factory=smtp_mailer(settings),
+        unseal=Unsealer(settings.sealing_private_key.get_secret_value()).unseal,
+        listen_dsn=asyncpg_dsn(settings.database_url),
+        workers=settings.delivery_workers,
+        poll_seconds=settings.delivery_poll_seconds,
+    )
+    return assemble(
+        runtime,
+        routers=[messages_router],
+        subscribe=subscribe,
+        jobs=[("delivery", delivery)],
+        commands=COMMANDS,
+    )
 
 
 def create_app() -> FastAPI:

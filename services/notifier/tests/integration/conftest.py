@@ -7,18 +7,22 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 
 import notifier
 import pytest
 from cpf_local.postgres import PostgresCluster
 from cpf_local.testing import migrated_database
+from cpf_runtime.clock import FakeClock, utcnow
+from cpf_runtime.contract_testing import sql_units_of_work
 from cpf_runtime.sealing import generate_keypair
 from cpf_runtime.service import Runtime
 from notifier.main import build
 from notifier.settings import NotifierSettings
+from notifier.store.uow import NotifierUnitOfWork
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .support import Clock, SmtpServer, free_port
+from .support import SmtpServer, free_port
 
 
 @pytest.fixture(scope="session")
@@ -32,8 +36,13 @@ def keypair() -> tuple[str, str]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    """Moved by hand (backoffs pass instantly); a little ahead of the wall clock the consumer
+    stamps queued messages with, so a message queued during the test is already due."""
+    return FakeClock(utcnow() + timedelta(seconds=5))
+
+
+uow_factory = sql_units_of_work(NotifierUnitOfWork)
 
 
 @pytest.fixture

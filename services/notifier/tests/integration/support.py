@@ -1,4 +1,4 @@
-"""Test helpers: a hand-moved clock and a real SMTP server (aiosmtpd) that records."""
+"""Test helpers: a real SMTP server (aiosmtpd) that records, and a registration event."""
 
 from __future__ import annotations
 
@@ -16,22 +16,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from cpf_contracts.events.identity import AccountRegistered
 from cpf_runtime.sealing import Sealer
-from notifier.smtp import SmtpMailer
-
-
-class Clock:
-    """A clock the test moves by hand (backoffs pass instantly)."""
-
-    def __init__(self) -> None:
-        # A little ahead of the wall clock the consumer stamps queued messages with, so a
-        # message queued during the test is already due.
-        self.now = datetime.now(UTC) + timedelta(seconds=5)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+from notifier.adapters.smtp import SmtpMailer
 
 
 def free_port() -> int:

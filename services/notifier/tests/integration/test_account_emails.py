@@ -19,16 +19,17 @@ from cpf_contracts.events.identity import (
     PasswordResetRequested,
     TemporaryPasswordIssued,
 )
-from cpf_runtime.db import UnitOfWork
+from cpf_runtime.clock import FakeClock
 from cpf_runtime.sealing import Sealer, Unsealer
 from cpf_runtime.service import Runtime
-from notifier.app.delivery import deliver_next
+from notifier.jobs import deliver_one
 from notifier.main import delivery_config
 from notifier.settings import NotifierSettings
+from notifier.store.uow import NotifierUnitOfWork
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .support import Clock, SmtpServer, account_registered
+from .support import SmtpServer, account_registered
 
 PASSWORD = "iZgrlexi6092gOet"
 RESET = "https://www.moncompteformation.example/reinitialisation?t=RESET-TOKEN-9"
@@ -49,15 +50,15 @@ async def queued(engine: AsyncEngine) -> list[dict[str, object]]:
 
 
 async def send_all(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], NotifierUnitOfWork],
     settings: NotifierSettings,
-    clock: Clock,
+    clock: FakeClock,
     server: SmtpServer,
 ) -> list[EmailMessage]:
     mailer = server.mailer()
     unseal = Unsealer(settings.sealing_private_key.get_secret_value()).unseal
     while (
-        attempt := await deliver_next(
+        attempt := await deliver_one(
             uow_factory(), mailer, unseal=unseal, config=delivery_config(settings), clock=clock
         )
     ) is not None:
@@ -81,10 +82,10 @@ def html(mail: EmailMessage) -> str:
 async def test_temporary_password_is_queued_sealed_and_sent_in_clear(
     runtime: Runtime,
     engine: AsyncEngine,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], NotifierUnitOfWork],
     settings: NotifierSettings,
     keypair: tuple[str, str],
-    clock: Clock,
+    clock: FakeClock,
     smtp_server: SmtpServer,
 ) -> None:
     event = TemporaryPasswordIssued(
@@ -126,10 +127,10 @@ async def test_temporary_password_is_queued_sealed_and_sent_in_clear(
 async def test_password_reset_is_queued_sealed_and_sent_in_clear(
     runtime: Runtime,
     engine: AsyncEngine,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], NotifierUnitOfWork],
     settings: NotifierSettings,
     keypair: tuple[str, str],
-    clock: Clock,
+    clock: FakeClock,
     smtp_server: SmtpServer,
 ) -> None:
     event = PasswordResetRequested(
@@ -158,10 +159,10 @@ async def test_password_reset_is_queued_sealed_and_sent_in_clear(
 async def test_email_change_is_sent_to_the_new_address_with_the_link(
     runtime: Runtime,
     engine: AsyncEngine,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], NotifierUnitOfWork],
     settings: NotifierSettings,
     keypair: tuple[str, str],
-    clock: Clock,
+    clock: FakeClock,
     smtp_server: SmtpServer,
 ) -> None:
     event = EmailChangeRequested(
@@ -199,10 +200,10 @@ def locked(account_id: uuid.UUID) -> AccountLocked:
 async def test_a_lock_is_sent_to_the_last_known_address(
     runtime: Runtime,
     engine: AsyncEngine,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], NotifierUnitOfWork],
     settings: NotifierSettings,
     keypair: tuple[str, str],
-    clock: Clock,
+    clock: FakeClock,
     smtp_server: SmtpServer,
 ) -> None:
     # AccountLocked carries no address: the notifier kept it from the registration, and

@@ -5,20 +5,23 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 
-from cpf_runtime.db import UnitOfWork
+from cpf_runtime.clock import FakeClock
 from cpf_runtime.sealing import Sealer, Unsealer
 from cpf_runtime.service import Runtime
-from notifier.app.delivery import Attempt, deliver_next
-from notifier.app.handlers import queue_email
+from notifier.adapters.smtp import SmtpMailer
+from notifier.app.delivery import Attempt
+from notifier.app.emails import queue_email
 from notifier.domain.messages import Email
+from notifier.jobs import deliver_one
 from notifier.main import delivery_config
 from notifier.settings import NotifierSettings
-from notifier.smtp import SmtpMailer
+from notifier.store.uow import NotifierUnitOfWork
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .support import Clock, SmtpServer, account_registered
+from .support import SmtpServer, account_registered
 
 LINK = "https://www.moncompteformation.example/activation?c=TOKEN-123"
 
@@ -26,16 +29,16 @@ LINK = "https://www.moncompteformation.example/activation?c=TOKEN-123"
 class Deliver:
     def __init__(
         self,
-        uow_factory: Callable[[], UnitOfWork],
+        uow_factory: Callable[[], NotifierUnitOfWork],
         settings: NotifierSettings,
-        clock: Clock,
+        clock: FakeClock,
     ) -> None:
         self._uow_factory = uow_factory
         self._settings = settings
         self._clock = clock
 
     async def __call__(self, mailer: SmtpMailer) -> Attempt | None:
-        return await deliver_next(
+        return await deliver_one(
             self._uow_factory(),
             mailer,
             unseal=Unsealer(self._settings.sealing_private_key.get_secret_value()).unseal,
@@ -65,10 +68,10 @@ async def outbox_types(engine: AsyncEngine) -> list[str]:
 async def test_sent_once_with_a_deterministic_message_id_and_message_sent(
     runtime: Runtime,
     engine: AsyncEngine,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], NotifierUnitOfWork],
     settings: NotifierSettings,
     keypair: tuple[str, str],
-    clock: Clock,
+    clock: FakeClock,
     smtp_server: SmtpServer,
 ) -> None:
     cause = await queue_registration(runtime, keypair[1])
@@ -108,10 +111,10 @@ async def test_sent_once_with_a_deterministic_message_id_and_message_sent(
 async def test_server_down_then_back_delivers_exactly_once(
     runtime: Runtime,
     engine: AsyncEngine,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], NotifierUnitOfWork],
     settings: NotifierSettings,
     keypair: tuple[str, str],
-    clock: Clock,
+    clock: FakeClock,
     stopped_smtp_server: SmtpServer,
 ) -> None:
     await queue_registration(runtime, keypair[1])
@@ -126,7 +129,7 @@ async def test_server_down_then_back_delivers_exactly_once(
         assert await deliver(mailer) is None  # not due before its backoff
         message = await row(engine)
         waits.append((message["next_attempt_at"] - clock.now).total_seconds())  # type: ignore[operator]
-        clock.advance(waits[-1])
+        clock.advance(timedelta(seconds=waits[-1]))
     assert waits == [1, 2, 4, 8, 16, 30, 30, 30]
     assert message["status"] == "queued"
     assert message["rejections"] == 0
@@ -146,10 +149,10 @@ async def test_server_down_then_back_delivers_exactly_once(
 async def test_busy_server_4xx_is_retried_forever(
     runtime: Runtime,
     engine: AsyncEngine,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], NotifierUnitOfWork],
     settings: NotifierSettings,
     keypair: tuple[str, str],
-    clock: Clock,
+    clock: FakeClock,
     smtp_server: SmtpServer,
 ) -> None:
     await queue_registration(runtime, keypair[1])
@@ -159,7 +162,7 @@ async def test_busy_server_4xx_is_retried_forever(
     for _ in range(10):
         attempt = await deliver(mailer)
         assert attempt is not None and attempt.outcome == "retry"
-        clock.advance(60)
+        clock.advance(timedelta(seconds=60))
     smtp_server.recorder.rcpt_reply = None
     attempt = await deliver(mailer)
     await mailer.close()
@@ -170,10 +173,10 @@ async def test_busy_server_4xx_is_retried_forever(
 async def test_permanent_refusal_is_dead_after_max_rejections(
     runtime: Runtime,
     engine: AsyncEngine,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], NotifierUnitOfWork],
     settings: NotifierSettings,
     keypair: tuple[str, str],
-    clock: Clock,
+    clock: FakeClock,
     smtp_server: SmtpServer,
 ) -> None:
     await queue_registration(runtime, keypair[1])
@@ -186,7 +189,7 @@ async def test_permanent_refusal_is_dead_after_max_rejections(
         attempt = await deliver(mailer)
         assert attempt is not None
         outcomes.append(attempt.outcome)
-        clock.advance(60)
+        clock.advance(timedelta(seconds=60))
     assert outcomes == ["retry", "retry", "dead"]
     assert await deliver(mailer) is None
     await mailer.close()
@@ -203,10 +206,10 @@ async def test_permanent_refusal_is_dead_after_max_rejections(
 async def test_two_workers_never_send_the_same_message(
     runtime: Runtime,
     engine: AsyncEngine,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], NotifierUnitOfWork],
     settings: NotifierSettings,
     keypair: tuple[str, str],
-    clock: Clock,
+    clock: FakeClock,
     smtp_server: SmtpServer,
 ) -> None:
     await queue_registration(runtime, keypair[1])
@@ -224,9 +227,9 @@ async def test_two_workers_never_send_the_same_message(
 
 async def test_an_unrenderable_message_is_kept_and_leaks_nothing(
     engine: AsyncEngine,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], NotifierUnitOfWork],
     settings: NotifierSettings,
-    clock: Clock,
+    clock: FakeClock,
     smtp_server: SmtpServer,
 ) -> None:
     # Sealed to another key (a key mix-up between services): it cannot be opened here.
@@ -253,7 +256,7 @@ async def test_an_unrenderable_message_is_kept_and_leaks_nothing(
     for _ in range(5):
         attempt = await deliver(mailer)
         assert attempt is not None and attempt.outcome == "retry"
-        clock.advance(60)
+        clock.advance(timedelta(seconds=60))
     await mailer.close()
 
     message = await row(engine)

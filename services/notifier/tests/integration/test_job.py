@@ -8,13 +8,13 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from cpf_runtime.db import UnitOfWork
 from cpf_runtime.relay import asyncpg_dsn
 from cpf_runtime.sealing import Unsealer
 from cpf_runtime.service import Runtime
 from notifier.jobs import DeliveryJob
 from notifier.main import delivery_config
 from notifier.settings import NotifierSettings
+from notifier.store.uow import NotifierUnitOfWork
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,7 +24,7 @@ from .support import SmtpServer, account_registered
 @contextlib.asynccontextmanager
 async def running(
     settings: NotifierSettings,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], NotifierUnitOfWork],
     server: SmtpServer,
     *,
     poll_seconds: float,
@@ -66,7 +66,7 @@ def fast_settings(settings: NotifierSettings) -> NotifierSettings:
 async def test_a_new_message_is_sent_at_once_thanks_to_notify(
     runtime: Runtime,
     fast_settings: NotifierSettings,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], NotifierUnitOfWork],
     keypair: tuple[str, str],
     smtp_server: SmtpServer,
 ) -> None:
@@ -81,7 +81,7 @@ async def test_outage_then_recovery_delivers_every_message_exactly_once(
     runtime: Runtime,
     engine: AsyncEngine,
     fast_settings: NotifierSettings,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], NotifierUnitOfWork],
     keypair: tuple[str, str],
     stopped_smtp_server: SmtpServer,
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 import pytest
-from notifier.smtp import DeliveryFailure
+from notifier.adapters.smtp import DeliveryFailure
 
 from .support import SmtpServer
 

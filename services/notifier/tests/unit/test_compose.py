@@ -4,9 +4,8 @@ import uuid
 from datetime import UTC, datetime
 
 from notifier.app.delivery import DeliveryConfig, compose, message_id_header
-from notifier.domain.messages import RetryPolicy
+from notifier.domain.messages import Message, RetryPolicy
 from notifier.domain.templates import Sites, render
-from notifier.store.tables import Message
 
 CONFIG = DeliveryConfig(
     sites=Sites(),

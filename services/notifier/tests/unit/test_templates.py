@@ -148,8 +148,11 @@ def test_unknown_template() -> None:
 
 
 def test_unknown_context_keys_are_ignored() -> None:
-    # A message queued by an older version may carry keys a newer template no longer reads.
-    render(TITULAIRE_ACTIVATION, titulaire(legacy="x"), SITES)
+    # A message queued by an older version may carry keys a newer template no longer reads:
+    # it renders, and exactly as if the key were not there.
+    with_legacy = render(TITULAIRE_ACTIVATION, titulaire(legacy="LEGACY-VALUE"), SITES)
+    assert with_legacy == render(TITULAIRE_ACTIVATION, titulaire(), SITES)
+    assert "LEGACY-VALUE" not in with_legacy.text + with_legacy.html
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,9 @@
+"""What the API shows: French records, as the Espace Titulaire names them."""
+
 from pydantic import BaseModel
 
 
-class SummaryOut(BaseModel):
+class SyntheseOut(BaseModel):
     """Synthèse du compte: heures CPF, DIF, dossiers."""
 
     heures_cpf: int

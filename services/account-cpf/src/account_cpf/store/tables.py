@@ -14,7 +14,7 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
-class Titulaire(Base):
+class TitulaireRow(Base):
     __tablename__ = "titulaire"
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
@@ -24,11 +24,11 @@ class Titulaire(Base):
     prenom: Mapped[str] = mapped_column(String(100))
     nom: Mapped[str] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(254))
-    dif_hours: Mapped[int | None] = mapped_column(Integer)
+    heures_dif: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class HoursMovement(Base):
+class HoursMovementRow(Base):
     """One line of the hours account ("aucun mouvement n'a été déclaré" when there is none)."""
 
     __tablename__ = "hours_movement"
@@ -40,7 +40,7 @@ class HoursMovement(Base):
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class Dossier(Base):
+class DossierRow(Base):
     """A dossier de formation; its full lifecycle arrives with the dossier issue."""
 
     __tablename__ = "dossier"

@@ -14,7 +14,7 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
-class KnownOrganisation(Base):
+class KnownOrganisationRow(Base):
     """An organisation (one SIRET) as habilitation announced it; activation codes refer to it."""
 
     __tablename__ = "known_organisation"

@@ -9,6 +9,9 @@ Exactly once, as far as a database and an SMTP server can be made to agree:
   before that commit: the lock is released, the row is still queued, and the message is
   sent again. Both copies carry the same ``Message-ID`` (built from the message id), so a
   receiving side can tell them apart.
+
+The caller (the delivery job) opens the unit of work around :func:`deliver_next` and
+commits it as soon as it returns: that commit is what releases the lock.
 """
 
 from __future__ import annotations
@@ -17,47 +20,32 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Literal, Protocol
+from typing import Literal
 
 from cpf_contracts.events.notifier import MessageFailed, MessageSent
-from cpf_runtime.db import UnitOfWork
+from cpf_runtime.clock import Clock, utcnow
 
+from notifier.app.ports import Mailer, NotifierUow
 from notifier.domain.messages import (
-    Dead,
-    MessageStatus,
+    DeliveryFailure,
+    Message,
     RetryPolicy,
-    after_failure,
     unseal_context,
-    without_secrets,
 )
 from notifier.domain.templates import Rendered, RenderError, Sites, render
-from notifier.smtp import DeliveryFailure
-from notifier.store import messages
-from notifier.store.tables import Message
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class Mailer(Protocol):
-    async def send(self, message: EmailMessage) -> None:
-        """Hand the message to the mail server; raise :class:`DeliveryFailure` if refused."""
-
-    async def close(self) -> None:
-        """Let go of the connection (the worker is idle or stopping)."""
 
 
 @dataclass(frozen=True)
 class DeliveryConfig:
+    """How every e-mail is sent: the sites it links to, its sender, its retry policy
+    (built once from the settings in ``main.py``)."""
+
     sites: Sites
     mail_from: str
     mail_from_name: str | None
@@ -110,8 +98,35 @@ def _render(message: Message, unseal: Callable[[str], str], sites: Sites) -> Ren
         raise RenderError(f"rendu impossible : {exc.__class__.__name__}") from None
 
 
+async def _send(
+    message: Message,
+    mailer: Mailer,
+    *,
+    unseal: Callable[[str], str],
+    config: DeliveryConfig,
+    now: datetime,
+) -> DeliveryFailure | None:
+    """Render and send ``message``; the failure, if the server did not take it."""
+    try:
+        rendered = _render(message, unseal, config.sites)
+        await mailer.send(compose(message=message, rendered=rendered, config=config, now=now))
+    except RenderError as exc:
+        # Not the recipient's fault and fixable (a key, a deploy): kept and retried,
+        # never dead; the error is visible to ops through the API.
+        log.error("message cannot be rendered", extra=_log(message, str(exc)))
+        return DeliveryFailure(str(exc), permanent=False)
+    except DeliveryFailure as exc:
+        return exc
+    except Exception as exc:  # noqa: BLE001  (an unexpected failure must not loop hot)
+        failure = DeliveryFailure(f"erreur inattendue : {exc.__class__.__name__}", permanent=False)
+        # No traceback: an exception's text may quote what it choked on (the body).
+        log.error("unexpected failure while sending", extra=_log(message, failure.reason))
+        return failure
+    return None
+
+
 async def deliver_next(
-    uow: UnitOfWork,
+    uow: NotifierUow,
     mailer: Mailer,
     *,
     unseal: Callable[[str], str],
@@ -119,40 +134,21 @@ async def deliver_next(
     clock: Clock = utcnow,
 ) -> Attempt | None:
     """Send the oldest due message, if any; what became of it."""
-    async with uow:
-        message = await messages.claim_due(uow.session, now=clock())
-        if message is None:
-            return None
-        message.attempts += 1
-        message.last_attempt_at = clock()
-        try:
-            rendered = _render(message, unseal, config.sites)
-            await mailer.send(
-                compose(message=message, rendered=rendered, config=config, now=clock())
-            )
-        except RenderError as exc:
-            # Not the recipient's fault and fixable (a key, a deploy): kept and retried,
-            # never dead; the error is visible to ops through the API.
-            failure = DeliveryFailure(str(exc), permanent=False)
-            log.error("message cannot be rendered", extra=_log(message, str(exc)))
-        except DeliveryFailure as exc:
-            failure = exc
-        except Exception as exc:  # noqa: BLE001  (an unexpected failure must not loop hot)
-            failure = DeliveryFailure(
-                f"erreur inattendue : {exc.__class__.__name__}", permanent=False
-            )
-            # No traceback: an exception's text may quote what it choked on (the body).
-            log.error("unexpected failure while sending", extra=_log(message, failure.reason))
-        else:
-            return _sent(uow, message, clock())
-        return _failed(uow, message, failure, config.policy, clock())
+    message = await uow.messages.claim_due(now=clock())
+    if message is None:
+        return None
+    message.start_attempt(clock())
+    failure = await _send(message, mailer, unseal=unseal, config=config, now=clock())
+    if failure is None:
+        attempt = _sent(uow, message, clock())
+    else:
+        attempt = _failed(uow, message, failure, config.policy, clock())
+    await uow.messages.save(message)
+    return attempt
 
 
-def _sent(uow: UnitOfWork, message: Message, now: datetime) -> Attempt:
-    message.status = MessageStatus.SENT.value
-    message.sent_at = now
-    message.last_error = None
-    message.context = without_secrets(message.context)
+def _sent(uow: NotifierUow, message: Message, now: datetime) -> Attempt:
+    message.sent(now)
     uow.publish(
         MessageSent(
             message_id=message.id,
@@ -168,33 +164,21 @@ def _sent(uow: UnitOfWork, message: Message, now: datetime) -> Attempt:
 
 
 def _failed(
-    uow: UnitOfWork, message: Message, failure: DeliveryFailure, policy: RetryPolicy, now: datetime
+    uow: NotifierUow, message: Message, failure: DeliveryFailure, policy: RetryPolicy, now: datetime
 ) -> Attempt:
-    message.last_error = failure.reason[:2000]
-    decision = after_failure(
-        attempts=message.attempts,
-        rejections=message.rejections,
-        permanent=failure.permanent,
-        now=now,
-        policy=policy,
-    )
-    message.rejections = decision.rejections
-    if isinstance(decision, Dead):
-        message.status = MessageStatus.DEAD.value
-        message.context = without_secrets(message.context)
+    if message.failed(failure, now=now, policy=policy):
         uow.publish(
             MessageFailed(
                 message_id=message.id,
                 cause_event_id=message.cause_event_id,
                 template=message.template,
                 recipient=message.recipient,
-                error=message.last_error,
+                error=message.last_error or "",
                 attempts=message.attempts,
             )
         )
         log.error("message dead", extra=_log(message, failure.reason))
         return Attempt(message.id, "dead", failure.server_down)
-    message.next_attempt_at = decision.next_attempt_at
     log.warning("message not sent, will retry", extra=_log(message, failure.reason))
     return Attempt(message.id, "retry", failure.server_down)
 

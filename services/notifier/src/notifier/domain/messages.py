@@ -7,9 +7,10 @@ the message is rendered, just before it is sent, and never stored in clear.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -21,6 +22,7 @@ from cpf_contracts.events.identity import (
     SignupAttemptedOnExistingAccount,
     TemporaryPasswordIssued,
 )
+from cpf_runtime.errors import DomainError
 
 from notifier.domain.templates import (
     CHANGEMENT_ADRESSE,
@@ -54,6 +56,73 @@ class Email:
 
 class UnsupportedEvent(Exception):
     """An event this notifier has no e-mail for yet (it goes to the DLQ, replayable later)."""
+
+
+class MessageNotFound(DomainError):
+    """No message has this id."""
+
+
+class DeliveryFailure(Exception):
+    """The mail server did not take the message (raised by a mailer)."""
+
+    def __init__(self, reason: str, *, permanent: bool, server_down: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        # Nothing could be said to the server at all: the workers pause before the next try.
+        self.server_down = server_down
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Message:
+    """One e-mail, caused by one event; its context keeps secrets sealed as they came."""
+
+    id: uuid.UUID
+    cause_event_id: uuid.UUID
+    template: str
+    recipient: str
+    context: dict[str, Any]
+    status: MessageStatus = MessageStatus.QUEUED
+    attempts: int = 0
+    rejections: int = 0
+    next_attempt_at: datetime = field(default_factory=_now)
+    last_attempt_at: datetime | None = None
+    last_error: str | None = None
+    created_at: datetime = field(default_factory=_now)
+    sent_at: datetime | None = None
+
+    def start_attempt(self, now: datetime) -> None:
+        self.attempts += 1
+        self.last_attempt_at = now
+
+    def sent(self, now: datetime) -> None:
+        """The mail server accepted it: settled, its secrets dropped."""
+        self.status = MessageStatus.SENT
+        self.sent_at = now
+        self.last_error = None
+        self.context = without_secrets(self.context)
+
+    def failed(self, failure: DeliveryFailure, *, now: datetime, policy: RetryPolicy) -> bool:
+        """Record a failed attempt; ``True`` when the message is now dead (settled)."""
+        self.last_error = failure.reason[:2000]
+        decision = after_failure(
+            attempts=self.attempts,
+            rejections=self.rejections,
+            permanent=failure.permanent,
+            now=now,
+            policy=policy,
+        )
+        self.rejections = decision.rejections
+        if isinstance(decision, Dead):
+            self.status = MessageStatus.DEAD
+            self.context = without_secrets(self.context)
+            return True
+        self.next_attempt_at = decision.next_attempt_at
+        return False
 
 
 _ACTIVATION_TEMPLATES = {"titulaire": TITULAIRE_ACTIVATION, "portail": PORTAIL_ACTIVATION}

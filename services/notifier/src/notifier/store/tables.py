@@ -35,8 +35,8 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
-class Message(Base):
-    """One e-mail, caused by one event; its context keeps secrets sealed as they came."""
+class MessageRow(Base):
+    """A stored :class:`notifier.domain.messages.Message`."""
 
     __tablename__ = "message"
 
@@ -66,10 +66,10 @@ class Message(Base):
 
 
 # The ops API searches by recipient whatever its case.
-Index("ix_message_recipient_lower", func.lower(Message.recipient))
+Index("ix_message_recipient_lower", func.lower(MessageRow.recipient))
 
 
-class AccountContact(Base):
+class AccountContactRow(Base):
     """Where an account's owner is reached, for the events that carry no address
     (``AccountLocked``). Kept from the identity events that do carry one; the row goes with
     the account (``AccountDeleted``)."""

@@ -18,16 +18,9 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 
+from notifier.domain.messages import DeliveryFailure
 
-class DeliveryFailure(Exception):
-    """The mail server did not take the message."""
-
-    def __init__(self, reason: str, *, permanent: bool, server_down: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.permanent = permanent
-        # Nothing could be said to the server at all: the workers pause before the next try.
-        self.server_down = server_down
+__all__ = ["DeliveryFailure", "SmtpMailer"]
 
 
 def _reply(code: int, message: bytes | str) -> str:

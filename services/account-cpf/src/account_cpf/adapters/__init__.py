@@ -1,0 +1,1 @@
+"""account-cpf's outbound clients: none yet (the training catalogue arrives with dossiers)."""

@@ -1,0 +1,8 @@
+"""account-cpf's own commands of ``python -m account_cpf``: none yet (the runtime's
+``migrate``, ``dlq-replay``… serve it as every service)."""
+
+from __future__ import annotations
+
+from cpf_runtime.service import Command
+
+COMMANDS: list[Command] = []

@@ -1,0 +1,1 @@
+"""demarche's outbound clients: none yet."""

@@ -1,0 +1,1 @@
+"""The notifier's outbound clients: the SMTP mailer."""
