@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install what `make up` and `make test` need and is missing: uv, Debian's PostgreSQL, and the
-# uv workspace (every package plus the dev group, exactly as locked). Idempotent: when
+# Install what `make up` and `make test` need and is missing: uv, Debian's PostgreSQL, Java 17,
+# Maven, kcat and Apache Kafka's jars (scripts/install_kafka.sh), and the uv workspace (every package plus the dev group, exactly as locked). Idempotent: when
 # everything is present it prints nothing and takes a fraction of a second.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -60,5 +60,8 @@ elif ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   apt_install postgresql
 fi
 
-# 3. The workspace, exactly as locked (all members and the dev group).
+# 3. Apache Kafka: Java 17, Maven and kcat from Debian, the jars from Maven Central.
+scripts/install_kafka.sh
+
+# 4. The workspace, exactly as locked (all members and the dev group).
 uv sync --frozen --all-packages --quiet

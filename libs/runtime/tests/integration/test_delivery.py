@@ -82,9 +82,7 @@ async def bench(postgres: Any, kafka: str, thing_event: Any) -> AsyncIterator[Be
             await conn.execute(text(statement))
     topic = thing_event.topic()
     await ensure_topics(kafka, [topic, dlq_topic(topic)], partitions=2)
-    settings = ServiceSettings(
-        database_url=url, kafka_bootstrap_servers=kafka, kafka_enable_idempotence=False
-    )
+    settings = ServiceSettings(database_url=url, kafka_bootstrap_servers=kafka)
     producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all")
     await producer.start()
     factory = make_session_factory(engine)
