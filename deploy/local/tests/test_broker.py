@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -205,3 +206,24 @@ async def test_three_brokers_replicate_the_topics_three_times(
         isrs = line.split("isrs: ")[1].split(",")
         assert sorted(r.strip() for r in replicas) == ["1", "2", "3"], line
         assert sorted(i.strip() for i in isrs) == ["1", "2", "3"], line
+
+
+def test_an_unreachable_maven_central_is_named_and_leaves_nothing_behind(state_dir: Path) -> None:
+    # Maven offline with an empty local repository: exactly what an unreachable Central gives.
+    cache = state_dir / "cache"
+    result = subprocess.run(
+        [str(repo_root() / "scripts" / "install_kafka.sh")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={
+            **os.environ,
+            "CPF_CACHE_DIR": str(cache),
+            "MVN_EXTRA_ARGS": f"-o -Dmaven.repo.local={state_dir / 'empty-m2'}",
+        },
+    )
+    assert result.returncode == 1, result.stderr
+    assert f"could not fetch org.apache.kafka:kafka_2.13:{kafka_version()}" in result.stderr
+    assert "nothing was installed" in result.stderr
+    assert list(cache.iterdir()) == []  # no half-installed folder, no leftover temp folder
