@@ -7,14 +7,22 @@ UV_RUN := uv run --frozen
 # Only the folders that exist: a service without tests yet must not break the run.
 TEST_PATHS = $(wildcard libs/*/tests services/*/tests deploy/local/tests tests/platform tests/e2e)
 PYTEST_ARGS ?=
+# `make up KAFKA_BROKERS=3`: three Kafka brokers (replication factor 3, min.insync.replicas=2).
+KAFKA_BROKERS ?= 1
+# `make demo-signup EMAIL=jeanne@example.fr`: sign a titulaire up on the running platform.
+EMAIL ?=
 
-.PHONY: bootstrap up down status reset test lint docs typecheck
+.PHONY: bootstrap up down status reset test lint docs typecheck demo-signup
 
 bootstrap:
 	@scripts/bootstrap.sh
 
 up: bootstrap
-	$(UV_RUN) python -m cpf_local up
+	$(UV_RUN) python -m cpf_local up --kafka-brokers $(KAFKA_BROKERS)
+
+# Works from a new shell too: the Makefile puts ~/.local/bin (uv) on PATH itself.
+demo-signup:
+	$(UV_RUN) python scripts/demo_signup.py $(if $(EMAIL),--email $(EMAIL))
 
 down:
 	$(UV_RUN) python -m cpf_local down

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install what `make up` and `make test` need and is missing: uv, Debian's PostgreSQL, and the
-# uv workspace (every package plus the dev group, exactly as locked). Idempotent: when
+# Install what `make up` and `make test` need and is missing: uv, Debian's PostgreSQL, Java 17,
+# Maven, kcat and Apache Kafka's jars (scripts/install_kafka.sh), and the uv workspace (every package plus the dev group, exactly as locked). Idempotent: when
 # everything is present it prints nothing and takes a fraction of a second.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -29,6 +29,12 @@ apt_install() {
   say "installing $* (apt)"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
+
+# 0. The mail catcher: Mailpit, built once from the Go module proxy and npm into ~/.cache/cpf.
+# It needs neither apt nor uv, and its first build is the longest step (minutes of compiling):
+# it runs beside the others and is waited for at the end.
+scripts/install_mailpit.sh &
+mailpit_pid=$!
 
 # 1. uv
 if ! command -v uv >/dev/null 2>&1; then
@@ -60,8 +66,14 @@ elif ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   apt_install postgresql
 fi
 
-# 3. The workspace, exactly as locked (all members and the dev group).
+# 3. Apache Kafka: Java 17, Maven and kcat from Debian, the jars from Maven Central.
+scripts/install_kafka.sh
+
+# 4. The workspace, exactly as locked (all members and the dev group).
 uv sync --frozen --all-packages --quiet
 
-# 4. The mail catcher: Mailpit, built once from the Go module proxy and npm into ~/.cache/cpf.
-scripts/install_mailpit.sh
+# 5. The mail catcher (started in the background at the top): wait for its build.
+if ! wait "$mailpit_pid"; then
+  say "the mail catcher (Mailpit) could not be installed: see the messages above"
+  exit 1
+fi

@@ -1,5 +1,5 @@
 """The whole platform for end-to-end tests: started once per session by the local runner
-(real PostgreSQL, Tansu broker, SMTP catcher, the five services as processes), driven only
+(real PostgreSQL, Apache Kafka, SMTP catcher, the five services as processes), driven only
 through public HTTP APIs and the e-mails it sends."""
 
 from __future__ import annotations

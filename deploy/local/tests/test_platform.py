@@ -85,7 +85,7 @@ def _send(port: int, to: str) -> None:
 
 def assert_nothing_left(platform: Platform) -> None:
     assert processes_mentioning(str(platform.state_dir)) == []
-    assert processes_mentioning(f"tcp://127.0.0.1:{platform.ports.kafka}") == []
+    assert processes_mentioning(str(platform.state_dir / "kafka")) == []
     for port in platform.local_ports().values():
         assert port_is_free(port), port
     assert list((platform.state_dir / "pids").glob("*.pid")) == []
@@ -103,7 +103,8 @@ async def test_the_platform_starts_services_with_their_environment(state_dir: Pa
             seen = (await http.get(f"{platform.url('notifier')}/env")).json()
 
         assert seen["KAFKA_BOOTSTRAP_SERVERS"] == f"127.0.0.1:{platform.ports.kafka}"
-        assert seen["KAFKA_ENABLE_IDEMPOTENCE"] == "false"
+        assert "KAFKA_ENABLE_IDEMPOTENCE" not in seen  # the services' default: on
+        assert seen["KAFKA_TOPIC_REPLICATION_FACTOR"] == "1"
         assert seen["NOTIFIER_SMTP_PORT"] == str(platform.ports.smtp)
         assert seen["NOTIFIER_HTTP_PORT"] == str(platform.ports.services["notifier"])
         assert seen["AUTH_ISSUER"] == platform.url("identity")
@@ -138,10 +139,14 @@ async def test_the_platform_starts_services_with_their_environment(state_dir: Pa
     assert Platform(config).sealing_private_key == platform.sealing_private_key
 
 
-async def test_a_service_that_crashes_is_named_with_its_log(state_dir: Path) -> None:
+# The session's broker: these tests are about services, and a JVM start costs seconds.
+async def test_a_service_that_crashes_is_named_with_its_log(state_dir: Path, kafka: str) -> None:
     env = stand_ins(state_dir / "stand-ins", ["demarche"])
     env["STAND_IN_MODE_DEMARCHE"] = "crash"
-    platform = Platform(PlatformConfig.for_tests(state_dir, services=("demarche",), extra_env=env))
+    config = PlatformConfig.for_tests(
+        state_dir, services=("demarche",), extra_env=env, external_kafka=kafka
+    )
+    platform = Platform(config)
     with pytest.raises(StartupError) as caught:
         await platform.start()
     assert "demarche exited (code 1)" in str(caught.value)
@@ -149,11 +154,17 @@ async def test_a_service_that_crashes_is_named_with_its_log(state_dir: Path) -> 
     assert_nothing_left(platform)
 
 
-async def test_a_service_never_ready_times_out_with_a_clear_error(state_dir: Path) -> None:
+async def test_a_service_never_ready_times_out_with_a_clear_error(
+    state_dir: Path, kafka: str
+) -> None:
     env = stand_ins(state_dir / "stand-ins", ["habilitation"])
     env["STAND_IN_MODE_HABILITATION"] = "never-ready"
     config = PlatformConfig.for_tests(
-        state_dir, services=("habilitation",), extra_env=env, ready_timeout=2.0
+        state_dir,
+        services=("habilitation",),
+        extra_env=env,
+        ready_timeout=2.0,
+        external_kafka=kafka,
     )
     platform = Platform(config)
     with pytest.raises(StartupError, match=r"habilitation not ready after 2s \(GET .*: 503"):

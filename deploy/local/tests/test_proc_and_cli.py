@@ -71,7 +71,10 @@ def test_a_pid_file_pointing_at_a_recycled_pid_is_ignored(state_dir: Path) -> No
 def test_ports_from_a_base_are_contiguous_and_distinct() -> None:
     ports = Ports.from_base(41000)
     flat = [ports.postgres, ports.kafka, ports.smtp, ports.mail_http, *ports.services.values()]
-    assert flat == list(range(41000, 41009))
+    flat += [ports.kafka_controller, *ports.kafka_more]
+    assert flat == list(range(41000, 41014))
+    assert ports.kafka_nodes(3) == [(41001, 41009), (41010, 41011), (41012, 41013)]
+    assert Ports.from_json(ports.to_json()) == ports
     default = Ports()
     assert (default.postgres, default.kafka, default.smtp, default.mail_http) == (
         55432,
@@ -101,7 +104,8 @@ def test_up_with_a_busy_port_exits_2_and_starts_nothing(state_dir: Path) -> None
     assert result.returncode == 2, result.stderr
     assert f"port {busy} (notifier HTTP) is already in use" in result.stderr
     assert not (state_dir / "postgres" / "data" / "PG_VERSION").exists()
-    assert not (state_dir / "logs" / "tansu.log").exists()
+    assert not (state_dir / "logs" / "kafka.log").exists()
+    assert not (state_dir / "kafka").exists()
     assert processes_mentioning(str(state_dir)) == []
 
 

@@ -79,6 +79,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     config = PlatformConfig.from_env(state_dir, _ports(args), services)
     if args.ready_timeout:
         config = dataclasses.replace(config, ready_timeout=args.ready_timeout)
+    if args.kafka_brokers:
+        config = dataclasses.replace(config, kafka_brokers=args.kafka_brokers)
     platform = Platform(config, progress=say)
     write_pid_file(runner_pid, os.getpid())
     try:
@@ -108,7 +110,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         running = cluster.running_pid_and_port()
         state = f"running, pid {running[0]}, port {running[1]}" if running else "stopped"
         print(f"postgres: {state}")
-    for name in ("tansu", "mailpit", *runtime.get("services", [])):
+    kafka = runtime.get("kafka") or {}
+    brokers = int(kafka.get("brokers") or 0)
+    kafka_names = ["kafka"] if brokers == 1 else [f"kafka-{i}" for i in range(1, brokers + 1)]
+    for name in (*kafka_names, "mailpit", *runtime.get("services", [])):
         pid = read_pid_file(pids / f"{name}.pid")
         state = f"running, pid {pid}" if pid else "stopped"
         url = runtime["urls"].get(name)
@@ -124,8 +129,7 @@ def cmd_env(args: argparse.Namespace) -> int:
     runtime = read_runtime(args.state_dir) or {}
     ports = Ports()
     if "ports" in runtime:
-        p = runtime["ports"]
-        ports = Ports(p["postgres"], p["kafka"], p["smtp"], p["mail_http"], p["services"])
+        ports = Ports.from_json(runtime["ports"])
     platform = Platform(PlatformConfig.from_env(args.state_dir, ports))
     for key, value in sorted(platform.service_env(args.service).items()):
         print(f"export {key}={shlex.quote(value)}")
@@ -155,8 +159,16 @@ def main(argv: list[str] | None = None) -> int:
         "--base-port",
         type=int,
         default=None,
-        help="use base..base+8 instead of the default ports (PostgreSQL, Kafka, SMTP, mail "
-        "HTTP, then the five services)",
+        help="use base..base+13 instead of the default ports (PostgreSQL, Kafka, SMTP, mail "
+        "HTTP, the five services, then Kafka's controller and the ports of Kafka nodes 2, 3)",
+    )
+    up.add_argument(
+        "--kafka-brokers",
+        type=int,
+        choices=(1, 3),
+        default=None,
+        help="1 (default, or $KAFKA_BROKERS): one combined broker+controller; 3: a cluster "
+        "with replication factor 3 and min.insync.replicas=2 (its own data folder)",
     )
     up.add_argument(
         "--services",

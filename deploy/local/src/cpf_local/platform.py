@@ -1,4 +1,4 @@
-"""The whole platform on one machine: PostgreSQL, Tansu, Mailpit (mail) and the five services.
+"""The whole platform on one machine: PostgreSQL, Apache Kafka, Mailpit and the services.
 
 Used by the CLI (``python -m cpf_local up``) and by pytest fixtures alike::
 
@@ -12,8 +12,10 @@ State folder layout (default ``<repo>/.local/``)::
     secrets.json     sealing keypair and database passwords, generated once (mode 0600)
     platform.json    what the last start used: ports, URLs, folders (read by down/status/env)
     pids/            one pid file per process we started (read by `down`)
-    logs/<name>.log  one log per process, appended to across runs
+    logs/<name>.log  one log per process, appended to across runs (kafka.log: the broker)
     postgres/        data/ (the cluster) and run/ (its Unix socket)
+    kafka/           cluster.id, log4j2.properties, node-1/server.properties, node-1/data/
+    kafka-cluster3/  the same for the three-broker cluster (--kafka-brokers 3)
     mail/            mailpit.db: the messages Mailpit accepted (kept across restarts)
 """
 
@@ -44,7 +46,13 @@ from cpf_runtime.kafka import ensure_topics
 from nacl.public import PrivateKey
 
 from cpf_local import broker as broker_mod
-from cpf_local.broker import TansuBroker, platform_topics, wait_for_kafka
+from cpf_local.broker import (
+    KafkaBroker,
+    KafkaCluster,
+    kafka_version,
+    platform_topics,
+    wait_for_kafka,
+)
 from cpf_local.errors import AlreadyRunningError, LocalRunnerError, StartupError
 from cpf_local.mailpit import Mailpit, MailpitClient
 from cpf_local.postgres import OS_USER_WHEN_ROOT, ExternalPostgres, PostgresCluster, runuser
@@ -109,24 +117,68 @@ def default_state_dir() -> Path:
 @dataclass(frozen=True)
 class Ports:
     postgres: int = 55432
-    kafka: int = 9092
+    kafka: int = 9092  # the (first) broker's client port: what clients bootstrap from
     smtp: int = 1025
     mail_http: int = 8025
     services: Mapping[str, int] = field(
         default_factory=lambda: {s.name: s.default_port for s in SERVICES}
     )
+    kafka_controller: int = 9093  # the first node's KRaft controller port
+    # Client and controller ports of nodes 2 and 3 (used with --kafka-brokers 3 only).
+    kafka_more: tuple[int, ...] = (9094, 9095, 9096, 9097)
 
     @classmethod
     def from_base(cls, base: int) -> Ports:
-        """A contiguous block: base, +1 Kafka, +2 SMTP, +3 mail HTTP, +4.. the services."""
+        """A contiguous block: base, +1 Kafka, +2 SMTP, +3 mail HTTP, +4..+8 the services,
+        +9 Kafka's controller, +10..+13 the client and controller ports of Kafka nodes 2, 3."""
         services = {s.name: base + 4 + i for i, s in enumerate(SERVICES)}
-        return cls(base, base + 1, base + 2, base + 3, services)
+        n = 4 + len(SERVICES)
+        return cls(
+            base,
+            base + 1,
+            base + 2,
+            base + 3,
+            services,
+            base + n,
+            tuple(range(base + n + 1, base + n + 5)),
+        )
 
     @classmethod
     def free(cls) -> Ports:
         """Ports that are free right now (for tests running beside a developer's platform)."""
-        p = free_ports(4 + len(SERVICES))
-        return cls(p[0], p[1], p[2], p[3], dict(zip(SERVICE_NAMES, p[4:], strict=True)))
+        n = 4 + len(SERVICES)
+        p = free_ports(n + 5)
+        return cls(
+            p[0],
+            p[1],
+            p[2],
+            p[3],
+            dict(zip(SERVICE_NAMES, p[4:n], strict=True)),
+            p[n],
+            tuple(p[n + 1 :]),
+        )
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Ports:
+        default = cls()
+        return cls(
+            data["postgres"],
+            data["kafka"],
+            data["smtp"],
+            data["mail_http"],
+            data["services"],
+            data.get("kafka_controller", default.kafka_controller),
+            tuple(data.get("kafka_more", default.kafka_more)),
+        )
+
+    def kafka_nodes(self, count: int) -> list[tuple[int, int]]:
+        """(client, controller) ports of ``count`` Kafka nodes (1 or 3)."""
+        if count not in (1, 3):
+            raise LocalRunnerError(f"--kafka-brokers must be 1 or 3, not {count}")
+        more = self.kafka_more
+        return [(self.kafka, self.kafka_controller), *zip(more[0::2], more[1::2], strict=True)][
+            :count
+        ]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -135,6 +187,8 @@ class Ports:
             "smtp": self.smtp,
             "mail_http": self.mail_http,
             "services": dict(self.services),
+            "kafka_controller": self.kafka_controller,
+            "kafka_more": list(self.kafka_more),
         }
 
 
@@ -145,7 +199,8 @@ class PlatformConfig:
     services: tuple[str, ...] = SERVICE_NAMES
     # An external part replaces the local one (the runner then does not start it).
     external_kafka: str | None = None  # bootstrap servers
-    kafka_enable_idempotence: bool | None = None  # None: off on Tansu, on on an external Kafka
+    kafka_brokers: int = 1  # 3: a cluster with replication factor 3, min.insync.replicas=2
+    kafka_heap_mb: int = 512
     external_database_admin_url: str | None = None  # postgresql://admin:pw@host:port/postgres
     external_smtp: tuple[str, int] | None = None
     python: str = sys.executable
@@ -163,13 +218,12 @@ class PlatformConfig:
     ) -> PlatformConfig:
         """The CLI's configuration: external parts come from the environment.
 
-        ``EXTERNAL_KAFKA_BOOTSTRAP_SERVERS`` (and optionally ``KAFKA_ENABLE_IDEMPOTENCE``),
+        ``EXTERNAL_KAFKA_BOOTSTRAP_SERVERS``, ``KAFKA_BROKERS`` (1 or 3), ``KAFKA_HEAP_MB``,
         ``EXTERNAL_DATABASE_ADMIN_URL``, ``EXTERNAL_SMTP_HOST`` / ``EXTERNAL_SMTP_PORT``. Not
         ``KAFKA_BOOTSTRAP_SERVERS``: that is what a service reads, and a shell that ran a
         service by hand (``cpf_local env``) has it set to the runner's own broker.
         """
         smtp_host = environ.get("EXTERNAL_SMTP_HOST")
-        idempotence = environ.get("KAFKA_ENABLE_IDEMPOTENCE")
         return cls(
             state_dir=state_dir or default_state_dir(),
             ports=ports or Ports(),
@@ -177,9 +231,8 @@ class PlatformConfig:
             if services is not None
             else SERVICE_NAMES,
             external_kafka=environ.get("EXTERNAL_KAFKA_BOOTSTRAP_SERVERS") or None,
-            kafka_enable_idempotence=None
-            if idempotence is None
-            else idempotence.strip().lower() in ("1", "true", "yes", "on"),
+            kafka_brokers=int(environ.get("KAFKA_BROKERS") or 1),
+            kafka_heap_mb=int(environ.get("KAFKA_HEAP_MB") or 512),
             external_database_admin_url=environ.get("EXTERNAL_DATABASE_ADMIN_URL") or None,
             external_smtp=(smtp_host, int(environ.get("EXTERNAL_SMTP_PORT", "25")))
             if smtp_host
@@ -189,7 +242,8 @@ class PlatformConfig:
     @classmethod
     def for_tests(cls, state_dir: Path, **overrides: Any) -> PlatformConfig:
         """Free ports, no fsync: a throw-away platform beside anything already running."""
-        return replace(cls(state_dir=state_dir, ports=Ports.free(), durable=False), **overrides)
+        config = cls(state_dir=state_dir, ports=Ports.free(), durable=False, kafka_heap_mb=256)
+        return replace(config, **overrides)
 
 
 @dataclass
@@ -301,21 +355,30 @@ class Platform:
                 durable=config.durable,
             )
 
-        self.broker: TansuBroker | None = None
+        self.broker: KafkaCluster | None = None
+        self.kafka_replication_factor = 1
         if config.external_kafka:
             self.kafka_bootstrap_servers = config.external_kafka
         else:
-            self.broker = TansuBroker(
-                self.ports.kafka,
-                log_file=self.logs_dir / "tansu.log",
-                pid_file=self.pids_dir / "tansu.pid",
-            )
+            nodes = self.ports.kafka_nodes(config.kafka_brokers)
+            if len(nodes) == 1:
+                self.broker = KafkaBroker(
+                    *nodes[0],
+                    root=self.state_dir / "kafka",
+                    log_dir=self.logs_dir,
+                    pid_dir=self.pids_dir,
+                    heap_mb=config.kafka_heap_mb,
+                )
+            else:  # its own folder: a single node's data cannot join a quorum of three
+                self.broker = KafkaCluster(
+                    nodes,
+                    root=self.state_dir / f"kafka-cluster{len(nodes)}",
+                    log_dir=self.logs_dir,
+                    pid_dir=self.pids_dir,
+                    heap_mb=config.kafka_heap_mb,
+                )
             self.kafka_bootstrap_servers = self.broker.bootstrap_servers
-        idempotence = config.kafka_enable_idempotence
-        # Tansu cannot answer InitProducerId; a real Kafka can and should.
-        self.kafka_enable_idempotence = (
-            idempotence if idempotence is not None else bool(config.external_kafka)
-        )
+            self.kafka_replication_factor = self.broker.replication_factor
 
         self.mailcatcher: Mailpit | None = None
         self.mail_http_url: str | None = None
@@ -371,7 +434,7 @@ class Platform:
             f"{p}_HTTP_HOST": LOCALHOST,
             f"{p}_HTTP_PORT": str(self.ports.services[spec.name]),
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
-            "KAFKA_ENABLE_IDEMPOTENCE": "true" if self.kafka_enable_idempotence else "false",
+            "KAFKA_TOPIC_REPLICATION_FACTOR": str(self.kafka_replication_factor),
             "SEALING_PUBLIC_KEY": self.sealing_public_key,
             "AUTH_JWKS_URL": f"{self.identity_url}/.well-known/jwks.json",
             "AUTH_ISSUER": self.identity_url,
@@ -407,7 +470,7 @@ class Platform:
         if isinstance(self.postgres, PostgresCluster):
             ports["PostgreSQL"] = self.ports.postgres
         if self.broker is not None:
-            ports["Kafka broker"] = self.ports.kafka
+            ports |= self.broker.ports()
         if self.mailcatcher is not None:
             ports["mail catcher SMTP"] = self.ports.smtp
             ports["mail catcher HTTP"] = self.ports.mail_http
@@ -465,6 +528,13 @@ class Platform:
                 "port": self.postgres.port,
             },
             "external_kafka": self.config.external_kafka,
+            "kafka": None
+            if self.broker is None
+            else {
+                "brokers": self.broker.size,
+                "root": str(self.broker.root),
+                "bootstrap_servers": self.kafka_bootstrap_servers,
+            },
             "external_smtp": list(self.config.external_smtp) if self.config.external_smtp else None,
             "python": self.config.python,
         }
@@ -496,7 +566,11 @@ class Platform:
             self._progress(f"starting PostgreSQL on port {self.ports.postgres}")
             steps.append(("PostgreSQL", _finish_even_if_cancelled(self.postgres.start)))
         if self.broker is not None:
-            self._progress(f"starting the Kafka broker (Tansu) on port {self.ports.kafka}")
+            what = "broker" if self.broker.size == 1 else f"cluster ({self.broker.size} brokers)"
+            self._progress(
+                f"starting Apache Kafka {kafka_version()} {what} on "
+                f"{self.kafka_bootstrap_servers} (log: {self.logs_dir}/kafka*.log)"
+            )
             steps.append(("Kafka broker", self.broker.start()))
         else:
             steps.append(("Kafka", wait_for_kafka(self.kafka_bootstrap_servers, 30.0)))
@@ -521,9 +595,15 @@ class Platform:
     async def _create_topics(self) -> None:
         topics = platform_topics()
         created = await ensure_topics(
-            self.kafka_bootstrap_servers, topics, partitions=broker_mod.DEFAULT_PARTITIONS
+            self.kafka_bootstrap_servers,
+            topics,
+            partitions=broker_mod.DEFAULT_PARTITIONS,
+            replication_factor=self.kafka_replication_factor,
         )
-        self._progress(f"topics: {len(topics)} ({len(created)} created)")
+        self._progress(
+            f"topics: {len(topics)} ({len(created)} created, replication factor "
+            f"{self.kafka_replication_factor})"
+        )
 
     def _log_header(self, spec: ServiceSpec, what: str) -> Path:
         path = self.logs_dir / f"{spec.name}.log"
@@ -657,6 +737,17 @@ class Platform:
         if self.mailcatcher is None:
             raise LocalRunnerError("the SMTP server is external")
         await self.mailcatcher.start()
+
+    async def restart_broker(self, down_for: float = 0.0) -> None:
+        """Stop the local Kafka (SIGTERM, a controlled shutdown) and start it on its data.
+
+        Nothing else is touched: producers and consumers must reconnect by themselves.
+        """
+        if self.broker is None:
+            raise LocalRunnerError("Kafka is external: no local broker to restart")
+        await asyncio.to_thread(self.broker.stop)
+        await asyncio.sleep(down_for)
+        await self.broker.start()
 
     def stop_service(self, service: str, timeout: float = 10.0) -> None:
         process = self._processes.pop(service_spec(service).name, None)

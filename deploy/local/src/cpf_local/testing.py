@@ -1,5 +1,6 @@
-"""Pytest fixtures on real infrastructure: one PostgreSQL cluster and one Tansu broker per
-test session, started from the same code as the local runner, in a throw-away folder.
+"""Pytest fixtures on real infrastructure: one PostgreSQL cluster and one Apache Kafka broker
+(KRaft, combined broker+controller) per test session, started from the same code as the local
+runner, in a throw-away folder; a three-node Kafka cluster on demand (``kafka_cluster3``).
 
 Loaded by the root ``conftest.py`` (``pytest_plugins``). A test asks for a fresh database
 with :func:`fresh_database` or :func:`migrated_database` and for the broker's address with
@@ -20,7 +21,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cpf_local.broker import TansuBroker
+from cpf_local.broker import KafkaBroker, KafkaCluster
 from cpf_local.postgres import PostgresCluster
 from cpf_local.proc import free_ports
 
@@ -45,14 +46,46 @@ def postgres(test_state_dir: Path) -> Iterator[PostgresCluster]:
     cluster.stop()
 
 
+# A test broker holds little data: a smaller heap than the runner's 512 MB is plenty.
+TEST_KAFKA_HEAP_MB = 256
+
+
 @pytest.fixture(scope="session")
-async def kafka(test_state_dir: Path) -> AsyncIterator[str]:
-    """The bootstrap address of a real Kafka-protocol broker (Tansu) for the session."""
-    (port,) = free_ports(1)
-    broker = TansuBroker(port, log_file=test_state_dir / "tansu.log")
+async def kafka_broker(test_state_dir: Path) -> AsyncIterator[KafkaBroker]:
+    """One Apache Kafka broker+controller for the session (its log: <state>/logs/kafka.log)."""
+    port, controller = free_ports(2)
+    broker = KafkaBroker(
+        port,
+        controller,
+        root=test_state_dir / "kafka",
+        log_dir=test_state_dir / "logs",
+        heap_mb=TEST_KAFKA_HEAP_MB,
+    )
     await broker.start()
-    yield broker.bootstrap_servers
+    yield broker
     broker.stop()
+
+
+@pytest.fixture(scope="session")
+async def kafka(kafka_broker: KafkaBroker) -> str:
+    """The bootstrap address of the session's Apache Kafka broker."""
+    return kafka_broker.bootstrap_servers
+
+
+@pytest.fixture(scope="session")
+async def kafka_cluster3(test_state_dir: Path) -> AsyncIterator[KafkaCluster]:
+    """Three combined nodes with a static quorum, replication factor 3, min.insync.replicas=2."""
+    ports = free_ports(6)
+    cluster = KafkaCluster(
+        list(zip(ports[0::2], ports[1::2], strict=True)),
+        root=test_state_dir / "kafka-cluster3",
+        log_dir=test_state_dir / "logs",
+        heap_mb=TEST_KAFKA_HEAP_MB,
+        log_name="kafka-cluster3",
+    )
+    await cluster.start(within=180.0)
+    yield cluster
+    cluster.stop(timeout=5.0)  # thrown away: no need to wait for a controlled shutdown
 
 
 def fresh_database(cluster: PostgresCluster, prefix: str) -> str:

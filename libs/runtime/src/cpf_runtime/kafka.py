@@ -2,7 +2,7 @@
 
 aiokafka's defaults break our guarantees (``acks=1``, no idempotence, auto-commit every
 5 s, new groups starting at the latest offset); every one is set here, in one place.
-Only the Kafka protocol is used, so any Kafka-protocol broker works.
+Only the Kafka protocol is used; the local runner and the tests run Apache Kafka itself.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def make_consumer(settings: ServiceSettings, group_id: str, topics: list[str]) -
         enable_auto_commit=False,  # offsets are committed after the effect is committed
         auto_offset_reset="earliest",  # a service deployed late still sees earlier events
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        fetch_min_bytes=1,  # answer as soon as one record is there
         max_poll_records=500,
         metadata_max_age_ms=10_000,
     )

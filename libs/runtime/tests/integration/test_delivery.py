@@ -27,7 +27,7 @@ from cpf_runtime.db import (
     replay_outbox,
 )
 from cpf_runtime.errors import DomainError
-from cpf_runtime.kafka import ensure_topics
+from cpf_runtime.kafka import ensure_topics, make_producer
 from cpf_runtime.relay import OutboxRelay, asyncpg_dsn
 from cpf_runtime.settings import ServiceSettings
 from sqlalchemy import Column, Integer, String, Table, Uuid, func, select, text
@@ -82,10 +82,8 @@ async def bench(postgres: Any, kafka: str, thing_event: Any) -> AsyncIterator[Be
             await conn.execute(text(statement))
     topic = thing_event.topic()
     await ensure_topics(kafka, [topic, dlq_topic(topic)], partitions=2)
-    settings = ServiceSettings(
-        database_url=url, kafka_bootstrap_servers=kafka, kafka_enable_idempotence=False
-    )
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all")
+    settings = ServiceSettings(database_url=url, kafka_bootstrap_servers=kafka)
+    producer = make_producer(settings)  # the platform's own: idempotent, acks=all
     await producer.start()
     factory = make_session_factory(engine)
     yield Bench(engine, lambda: UnitOfWork(factory), producer, settings, url)
