@@ -376,8 +376,8 @@ class KafkaCluster:
                     *self._jvm(128),
                     "kafka.tools.StorageTool",
                     "format",
-                    "-t",
-                    cluster_id,
+                    # One argument: an id may start with "-", which would read as a flag.
+                    f"--cluster-id={cluster_id}",
                     "-c",
                     str(config),
                     "--ignore-formatted",  # a restart after a crash mid-format: harmless
