@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 from cpf_local.platform import Platform
 
@@ -168,3 +169,110 @@ async def create_operator(platform: Platform, email: str) -> tuple[int, str]:
     )
     out, err = await asyncio.wait_for(process.communicate(), 60)
     return process.returncode or 0, (out + err).decode()
+
+
+RESET_LINK = re.compile(r"https?://\S+/mot-de-passe/reinitialisation\?token=([A-Za-z0-9_\-]+)")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def signed_up(platform: Platform, identity: httpx.AsyncClient, form: dict[str, Any]) -> str:
+    """A titulaire signs ``form`` up and opens the e-mail: the token of its activation link."""
+    assert (await identity.post("/v1/titulaires", json=form)).status_code == 202
+    (mail,) = await platform.mail.wait_for(form["email"], within=30)
+    return activation_link(mail).split("token=")[1]
+
+
+async def activated_titulaire(
+    platform: Platform, identity: httpx.AsyncClient, form: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A titulaire signed up and activated from the real e-mail: the form it signed up with."""
+    form = signup_form() if form is None else form
+    token = await signed_up(platform, identity, form)
+    assert (await identity.post("/v1/activations", json={"token": token})).status_code == 200
+    return form
+
+
+async def reset_link_token(platform: Platform, email: str) -> str:
+    """The token of the link in the (one) password reset e-mail to ``email``."""
+    (mail,) = await platform.mail.wait_for(email, subject_contains="initialisation", within=30)
+    match = RESET_LINK.search(mail["text"])
+    assert match, mail["text"]
+    return match.group(1)
+
+
+async def asked_reset(platform: Platform, identity: httpx.AsyncClient, form: dict[str, Any]) -> str:
+    """A forgotten password asked for the titulaire of ``form``: the e-mailed link's token."""
+    asked = await identity.post(
+        "/v1/mot-de-passe/oubli", json={"identifiant": form["nir"], "type_compte": "titulaire"}
+    )
+    assert asked.status_code == 202, asked.text
+    return await reset_link_token(platform, form["email"])
+
+
+async def create_organisation(
+    habilitation: httpx.AsyncClient,
+    operator_token: str,
+    *,
+    raison_sociale: str,
+    admin_email: str,
+    civilite: str,
+    prenom: str,
+    nom: str,
+) -> dict[str, Any]:
+    """The operator registers an organisation (a new SIRET) and its principal administrator."""
+    created = await habilitation.post(
+        "/v1/organisations",
+        json={
+            "siret": luhn_siret(),
+            "raison_sociale": raison_sociale,
+            "kind": "employeur",
+            "administrateur": {
+                "civilite": civilite,
+                "prenom": prenom,
+                "nom": nom,
+                "email": admin_email,
+                "email_confirmation": admin_email,
+                "telephone": "0442192419",
+            },
+        },
+        headers=bearer(operator_token),
+    )
+    assert created.status_code == 201, created.text
+    body: dict[str, Any] = created.json()
+    return body
+
+
+async def create_gestionnaire(
+    habilitation: httpx.AsyncClient, admin_token: str, email: str, **person: Any
+) -> dict[str, Any]:
+    """An administrator habilitates a person (``person``: names, unit, rights…)."""
+    created = await habilitation.post(
+        "/v1/gestionnaires",
+        json={"email": email, "email_confirmation": email, **person},
+        headers=bearer(admin_token),
+    )
+    assert created.status_code == 201, created.text
+    body: dict[str, Any] = created.json()
+    return body
+
+
+async def assert_nowhere_in_clear(
+    platform: Platform, secrets: list[str], what: str = "secret"
+) -> None:
+    """None of ``secrets`` is in any service's outbox (what went on the bus) or any log."""
+    for service in ("identity", "notifier", "habilitation", "account_cpf"):
+        conn = await asyncpg.connect(platform.database_url(service).replace("+asyncpg", ""))
+        try:
+            dump = "\n".join(r["payload"] for r in await conn.fetch("SELECT payload FROM outbox"))
+        finally:
+            await conn.close()
+        for secret in secrets:
+            assert secret not in dump, f"a {what} is in {service}'s outbox"
+    await asyncio.sleep(0.5)  # let the services flush their last log lines
+    for log in platform.logs_dir.glob("*.log"):
+        text = log.read_text(errors="replace")
+        for secret in secrets:
+            assert secret not in text, f"a {what} is in {log.name}"

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from cpf_local.platform import Platform
-from e2e_helpers import api, luhn_siret, temporary_password
+from e2e_helpers import api, bearer, create_gestionnaire, create_organisation, temporary_password
 from e2e_helpers import create_operator as run_operator_create
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -57,10 +57,6 @@ async def first_login(
     return str(login.json()["access_token"])
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 async def until_ok(call: Any, *, within: float = 30.0) -> httpx.Response:
     """Retry while a login provisioned from an event is not there yet."""
     deadline = asyncio.get_running_loop().time() + within
@@ -90,25 +86,15 @@ async def test_operator_organisation_principal_unit_gestionnaire_rights(
         )
 
         # Back-office: the organisation and its principal administrator.
-        created = await habil.post(
-            "/v1/organisations",
-            json={
-                "siret": luhn_siret(),
-                "raison_sociale": "ATELIERS DE LA VALLEE",
-                "kind": "employeur",
-                "administrateur": {
-                    "civilite": "M",
-                    "prenom": "Jean-Marc",
-                    "nom": "Collot",
-                    "email": admin_email,
-                    "email_confirmation": admin_email,
-                    "telephone": "0442192419",
-                },
-            },
-            headers=bearer(operator),
+        organisation = await create_organisation(
+            habil,
+            operator,
+            raison_sociale="ATELIERS DE LA VALLEE",
+            admin_email=admin_email,
+            civilite="M",
+            prenom="Jean-Marc",
+            nom="Collot",
         )
-        assert created.status_code == 201, created.text
-        organisation = created.json()
         admin_identifiant = organisation["administrateur"]["identifiant"]
 
         # The principal administrator's e-mail carries only the temporary password.
@@ -121,24 +107,20 @@ async def test_operator_organisation_principal_unit_gestionnaire_rights(
             "/v1/unites", json={"nom": "Unité Formation 1"}, headers=bearer(admin)
         )
         assert unite.status_code == 201, unite.text
-        person = await habil.post(
-            "/v1/gestionnaires",
-            json={
-                "civilite": "MME",
-                "prenom": "Claire",
-                "nom": "Martin",
-                "email": gestionnaire_email,
-                "email_confirmation": gestionnaire_email,
-                "telephone": "0612345678",
-                "fonction": "Responsable formation",
-                "unite_id": unite.json()["id"],
-                "administrateur_delegue": False,
-                "profile": "validation",
-            },
-            headers=bearer(admin),
+        person = await create_gestionnaire(
+            habil,
+            admin,
+            gestionnaire_email,
+            civilite="MME",
+            prenom="Claire",
+            nom="Martin",
+            telephone="0612345678",
+            fonction="Responsable formation",
+            unite_id=unite.json()["id"],
+            administrateur_delegue=False,
+            profile="validation",
         )
-        assert person.status_code == 201, person.text
-        shown = person.json()["identifiant"]  # what the administrator passes on
+        shown = person["identifiant"]  # what the administrator passes on
 
         gestionnaire = await first_login(
             identity, shown, await temporary_password(platform, gestionnaire_email), "gestionnaire"

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 
 import asyncpg
 import pytest
 from cpf_local.platform import Platform
-from e2e_helpers import PASSWORD, activation_link, api, signup_form
+from e2e_helpers import PASSWORD, activated_titulaire, api, asked_reset, signed_up, signup_form
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-RESET_LINK = re.compile(r"https?://\S+/mot-de-passe/reinitialisation\?token=([A-Za-z0-9_\-]+)")
 NEW_PASSWORD = "Renouvele2026abc"
 
 
@@ -32,9 +30,7 @@ async def identity_db(platform: Platform) -> asyncpg.Connection:
 async def test_an_expired_activation_link_is_refused(platform: Platform) -> None:
     form = signup_form()
     async with api(platform, "identity") as identity:
-        assert (await identity.post("/v1/titulaires", json=form)).status_code == 202
-        (mail,) = await platform.mail.wait_for(form["email"], within=30)
-        token = activation_link(mail).split("token=")[1]
+        token = await signed_up(platform, identity, form)
         conn = await identity_db(platform)
         try:
             moved = await conn.execute(
@@ -61,20 +57,8 @@ async def test_an_expired_reset_link_is_refused_and_the_password_unchanged(
 ) -> None:
     form = signup_form()
     async with api(platform, "identity") as identity:
-        assert (await identity.post("/v1/titulaires", json=form)).status_code == 202
-        (mail,) = await platform.mail.wait_for(form["email"], within=30)
-        token = activation_link(mail).split("token=")[1]
-        assert (await identity.post("/v1/activations", json={"token": token})).status_code == 200
-        asked = await identity.post(
-            "/v1/mot-de-passe/oubli", json={"identifiant": form["nir"], "type_compte": "titulaire"}
-        )
-        assert asked.status_code == 202
-        (reset_mail,) = await platform.mail.wait_for(
-            form["email"], subject_contains="initialisation", within=30
-        )
-        match = RESET_LINK.search(reset_mail["text"])
-        assert match
-        reset_token = match.group(1)
+        await activated_titulaire(platform, identity, form)
+        reset_token = await asked_reset(platform, identity, form)
         conn = await identity_db(platform)
         try:
             moved = await conn.execute(
@@ -102,10 +86,7 @@ async def test_a_lock_ends_by_itself_and_the_account_logs_in_again(platform: Pla
     form = signup_form()
     login = {"identifiant": form["nir"], "mot_de_passe": PASSWORD}
     async with api(platform, "identity") as identity:
-        assert (await identity.post("/v1/titulaires", json=form)).status_code == 202
-        (mail,) = await platform.mail.wait_for(form["email"], within=30)
-        token = activation_link(mail).split("token=")[1]
-        assert (await identity.post("/v1/activations", json={"token": token})).status_code == 200
+        await activated_titulaire(platform, identity, form)
         for _ in range(5):
             wrong = await identity.post("/v1/token", json=login | {"mot_de_passe": "Faux2026abc"})
             assert wrong.status_code == 401

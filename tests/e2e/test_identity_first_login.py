@@ -19,7 +19,14 @@ import httpx
 import jwt
 import pytest
 from cpf_local.platform import Platform
-from e2e_helpers import api, create_operator, luhn_siret
+from e2e_helpers import (
+    api,
+    assert_nowhere_in_clear,
+    bearer,
+    create_gestionnaire,
+    create_operator,
+    create_organisation,
+)
 from e2e_helpers import temporary_password as read_temporary_password
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -116,10 +123,6 @@ async def first_login(
     return token
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 async def test_an_operator_changes_the_temporary_password_accepts_the_cgu_then_logs_in(
     platform: Platform,
 ) -> None:
@@ -152,25 +155,16 @@ async def test_a_gestionnaire_from_habilitation_logs_in_then_is_regenerated_and_
             await temporary_password(platform, operator_email),
             "operateur",
         )
-        created = await habil.post(
-            "/v1/organisations",
-            json={
-                "siret": luhn_siret(),
-                "raison_sociale": "MENUISERIE DU LAC",
-                "kind": "employeur",
-                "administrateur": {
-                    "civilite": "MME",
-                    "prenom": "Nadia",
-                    "nom": "Ferrand",
-                    "email": admin_email,
-                    "email_confirmation": admin_email,
-                    "telephone": "0442192419",
-                },
-            },
-            headers=bearer(operator),
+        created = await create_organisation(
+            habil,
+            operator,
+            raison_sociale="MENUISERIE DU LAC",
+            admin_email=admin_email,
+            civilite="MME",
+            prenom="Nadia",
+            nom="Ferrand",
         )
-        assert created.status_code == 201, created.text
-        admin = created.json()["administrateur"]
+        admin = created["administrateur"]
 
         (mail,) = await platform.mail.wait_for(admin_email, within=60)
         assert "15 jours" in mail["text"]  # deleted if never used
@@ -182,23 +176,19 @@ async def test_a_gestionnaire_from_habilitation_logs_in_then_is_regenerated_and_
         # The administrator creates a gestionnaire, then asks for a new temporary password.
         unite = await habil.post("/v1/unites", json={"nom": "Atelier"}, headers=bearer(access))
         assert unite.status_code == 201, unite.text
-        person = await habil.post(
-            "/v1/gestionnaires",
-            json={
-                "civilite": "M",
-                "prenom": "Hugo",
-                "nom": "Perrin",
-                "email": person_email,
-                "email_confirmation": person_email,
-                "telephone": "0612345678",
-                "unite_id": unite.json()["id"],
-                "administrateur_delegue": False,
-                "profile": "consultation",
-            },
-            headers=bearer(access),
+        person = await create_gestionnaire(
+            habil,
+            access,
+            person_email,
+            civilite="M",
+            prenom="Hugo",
+            nom="Perrin",
+            telephone="0612345678",
+            unite_id=unite.json()["id"],
+            administrateur_delegue=False,
+            profile="consultation",
         )
-        assert person.status_code == 201, person.text
-        shown, person_id = person.json()["identifiant"], person.json()["account_id"]
+        shown, person_id = person["identifiant"], person["account_id"]
         first = await temporary_password(platform, person_email)
         regenerated = await habil.post(
             f"/v1/gestionnaires/{person_id}/mot-de-passe", headers=bearer(access)
@@ -247,16 +237,4 @@ async def test_a_gestionnaire_from_habilitation_logs_in_then_is_regenerated_and_
 async def test_no_secret_of_the_run_is_stored_in_clear_or_logged(platform: Platform) -> None:
     secrets = SECRETS + [NEW_PASSWORD]
     assert len(secrets) > 5, "run with the other tests of this module"
-    for service in ("identity", "notifier", "habilitation", "account_cpf"):
-        conn = await asyncpg.connect(platform.database_url(service).replace("+asyncpg", ""))
-        try:
-            dump = "\n".join(r["payload"] for r in await conn.fetch("SELECT payload FROM outbox"))
-        finally:
-            await conn.close()
-        for secret in secrets:
-            assert secret not in dump, f"a secret is in {service}'s outbox"
-    await asyncio.sleep(0.5)  # let the services flush their last log lines
-    for log in platform.logs_dir.glob("*.log"):
-        text = log.read_text(errors="replace")
-        for secret in secrets:
-            assert secret not in text, f"a secret is in {log.name}"
+    await assert_nowhere_in_clear(platform, secrets)

@@ -4,7 +4,6 @@ with its single-use link, the reset under the kind's policy, the old password re
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 
 import asyncpg
@@ -12,27 +11,25 @@ import pytest
 from cpf_local.platform import Platform
 from e2e_helpers import (
     PASSWORD,
-    activation_link,
+    activated_titulaire,
     anti_robot_proof,
     api,
+    asked_reset,
     new_nir,
     raw_api,
+    reset_link_token,
     signup_form,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-RESET_LINK = re.compile(r"https?://\S+/mot-de-passe/reinitialisation\?token=([A-Za-z0-9_\-]+)")
 NEW_PASSWORD = "Oubli2026Retrouve"
 
 
 async def test_forgotten_password_reset_then_login(platform: Platform) -> None:
     form = signup_form()
     async with api(platform, "identity") as identity:
-        assert (await identity.post("/v1/titulaires", json=form)).status_code == 202
-        (mail,) = await platform.mail.wait_for(form["email"], within=30)
-        token = activation_link(mail).split("token=")[1]
-        assert (await identity.post("/v1/activations", json={"token": token})).status_code == 200
+        await activated_titulaire(platform, identity, form)
 
         # Unknown and known accounts: one answer.
         started = time.monotonic()
@@ -50,12 +47,7 @@ async def test_forgotten_password_reset_then_login(platform: Platform) -> None:
         assert unknown.json() == known.json()
         assert abs(known_time - unknown_time) < 0.5  # no slow path for either
 
-        (reset_mail,) = await platform.mail.wait_for(
-            form["email"], subject_contains="initialisation", within=30
-        )
-        match = RESET_LINK.search(reset_mail["text"])
-        assert match, reset_mail["text"]
-        secret = match.group(1)
+        secret = await reset_link_token(platform, form["email"])
 
         weak = await identity.post(
             "/v1/mot-de-passe/reinitialisation",
@@ -104,10 +96,7 @@ async def test_five_failures_lock_the_account_and_a_reset_lifts_the_lock(
     form = signup_form()
     login = {"identifiant": form["nir"], "mot_de_passe": PASSWORD}
     async with api(platform, "identity") as identity:
-        assert (await identity.post("/v1/titulaires", json=form)).status_code == 202
-        (mail,) = await platform.mail.wait_for(form["email"], within=30)
-        token = activation_link(mail).split("token=")[1]
-        assert (await identity.post("/v1/activations", json={"token": token})).status_code == 200
+        await activated_titulaire(platform, identity, form)
 
         unknown = await identity.post(
             "/v1/token", json={"identifiant": new_nir(), "mot_de_passe": "Faux2026abc"}
@@ -123,20 +112,10 @@ async def test_five_failures_lock_the_account_and_a_reset_lifts_the_lock(
         )
         assert "Mot de passe oublié" in locked_mail["text"]
 
-        assert (
-            await identity.post(
-                "/v1/mot-de-passe/oubli",
-                json={"identifiant": form["nir"], "type_compte": "titulaire"},
-            )
-        ).status_code == 202
-        (reset_mail,) = await platform.mail.wait_for(
-            form["email"], subject_contains="initialisation", within=30
-        )
-        match = RESET_LINK.search(reset_mail["text"])
-        assert match
+        reset_token = await asked_reset(platform, identity, form)
         done = await identity.post(
             "/v1/mot-de-passe/reinitialisation",
-            json={"token": match.group(1), "nouveau": NEW_PASSWORD, "confirmation": NEW_PASSWORD},
+            json={"token": reset_token, "nouveau": NEW_PASSWORD, "confirmation": NEW_PASSWORD},
         )
         assert done.status_code == 200, done.text
         after = await identity.post("/v1/token", json=login | {"mot_de_passe": NEW_PASSWORD})

@@ -3,29 +3,16 @@ within 24 hours and logs in; the SIRET look-up asks habilitation's company regis
 
 from __future__ import annotations
 
-import random
 import uuid
 
 import jwt
 import pytest
 from cpf_local.platform import Platform
-from e2e_helpers import activation_link, api
+from e2e_helpers import activation_link, api, luhn_siret
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 PASSWORD = "Portail2026-ok!"
-
-
-def luhn_siret() -> str:
-    partial = "".join(random.choice("0123456789") for _ in range(13))
-    for digit in "0123456789":
-        total = 0
-        for position, char in enumerate(reversed(partial + digit)):
-            value = int(char) * (2 if position % 2 else 1)
-            total += value - 9 if value > 9 else value
-        if total % 10 == 0:
-            return partial + digit
-    raise AssertionError("unreachable")
 
 
 async def test_portal_user_signs_up_activates_and_logs_in(platform: Platform) -> None:

@@ -11,12 +11,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import jwt
 import pytest
 from cpf_local.platform import Platform
-from e2e_helpers import PASSWORD, activation_link, api, eventually_ok, signup_form
+from e2e_helpers import (
+    PASSWORD,
+    activated_titulaire,
+    api,
+    assert_nowhere_in_clear,
+    eventually_ok,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -27,12 +32,7 @@ CONFIRM_LINK = re.compile(r"https?://\S+/adresse/confirmation\?token=([A-Za-z0-9
 
 
 async def active_titulaire(platform: Platform, identity: httpx.AsyncClient) -> dict[str, Any]:
-    form = signup_form()
-    assert (await identity.post("/v1/titulaires", json=form)).status_code == 202
-    (mail,) = await platform.mail.wait_for(form["email"], within=30)
-    token = activation_link(mail).split("token=")[1]
-    assert (await identity.post("/v1/activations", json={"token": token})).status_code == 200
-    return form
+    return await activated_titulaire(platform, identity)
 
 
 async def log_in(identity: httpx.AsyncClient, form: dict[str, Any]) -> dict[str, Any]:
@@ -159,16 +159,4 @@ async def test_no_token_of_these_sessions_is_stored_in_clear_or_logged(
     platform: Platform,
 ) -> None:
     assert len(SECRETS) > 5, "run with the other tests of this module"
-    for service in ("identity", "notifier", "habilitation", "account_cpf"):
-        conn = await asyncpg.connect(platform.database_url(service).replace("+asyncpg", ""))
-        try:
-            dump = "\n".join(r["payload"] for r in await conn.fetch("SELECT payload FROM outbox"))
-        finally:
-            await conn.close()
-        for secret in SECRETS:
-            assert secret not in dump, f"a token is in {service}'s outbox"
-    await asyncio.sleep(0.5)
-    for log in platform.logs_dir.glob("*.log"):
-        text = log.read_text(errors="replace")
-        for secret in SECRETS:
-            assert secret not in text, f"a token is in {log.name}"
+    await assert_nowhere_in_clear(platform, SECRETS, "token")

@@ -8,14 +8,17 @@ a second delivery of one event a no-op, and :attr:`FakeUnitOfWork.commits` count
 a test can check that a refusal committed nothing.
 
 Repositories built on a fake keep copies of what they store, as a database would, so a use
-case that changes an object without saving it changes nothing.
+case that changes an object without saving it changes nothing. The repositories a service
+names in :meth:`FakeUnitOfWork.repositories` are also rolled back: a block that does not
+commit leaves them as they were when it began.
 """
 
 from __future__ import annotations
 
+import copy
 import uuid
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from cpf_contracts.base import Event
 
@@ -34,14 +37,25 @@ class FakeUnitOfWork:
         self._pending: list[Event] = []
         self._processed: set[tuple[str, uuid.UUID]] = set()
         self._processed_pending: set[tuple[str, uuid.UUID]] = set()
+        self._saved: list[dict[str, Any]] = []
         self.bind()
 
     def bind(self) -> None:
         """Create the service's in-memory repositories (overridden by each service)."""
 
+    def repositories(self) -> list[object]:
+        """The in-memory repositories a block that does not commit restores, as a rollback
+        would (overridden by a service whose fakes should roll back; none by default)."""
+        return []
+
     async def __aenter__(self) -> Self:
         self._pending = []
         self._processed_pending = set()
+        repositories = self.repositories()
+        # Restored in place, and the references between repositories (a cascade, a lookup)
+        # kept as they are: whoever holds a repository sees the rollback.
+        memo: dict[int, Any] = {id(r): r for r in repositories}
+        self._saved = [copy.deepcopy(vars(r), memo) for r in repositories]
         return self
 
     async def __aexit__(
@@ -55,7 +69,11 @@ class FakeUnitOfWork:
             self._processed |= self._processed_pending
             self.commits += 1
         else:
+            for repository, saved in zip(self.repositories(), self._saved, strict=True):
+                vars(repository).clear()
+                vars(repository).update(saved)
             self.rollbacks += 1
+        self._saved = []
         self._pending = []
         self._processed_pending = set()
 

@@ -78,6 +78,40 @@ async def test_the_fake_inbox_refuses_a_second_delivery_once_committed() -> None
         assert not await uow.mark_processed("c", event_id, "t")
 
 
+class Rows:
+    def __init__(self, index: Rows | None = None) -> None:
+        self.rows: dict[str, int] = {}
+        self.index = index
+
+
+class RowsUnitOfWork(FakeUnitOfWork):
+    def bind(self) -> None:
+        self.names = Rows()
+        self.counts = Rows(index=self.names)
+
+    def repositories(self) -> list[object]:
+        return [self.names, self.counts]
+
+
+async def test_the_fake_unit_of_work_restores_its_repositories_unless_it_commits() -> None:
+    uow = RowsUnitOfWork()
+    names, counts = uow.names, uow.counts
+    async with uow:
+        names.rows["a"] = 1
+    with pytest.raises(Refused):
+        async with uow:
+            names.rows["b"] = 2
+            counts.rows["b"] = 2
+            raise Refused("non")
+    with pytest.raises(RefusedButCounted):
+        async with uow:
+            counts.rows["c"] = 3
+            raise RefusedButCounted("compté")
+    # Restored in place: the references held, and the one between repositories, still hold.
+    assert (uow.names, uow.counts, counts.index) == (names, counts, names)
+    assert (names.rows, counts.rows) == ({"a": 1}, {"c": 3})
+
+
 def test_an_error_takes_the_problem_of_its_nearest_mapped_class() -> None:
     class RefusedHarder(Refused):
         pass

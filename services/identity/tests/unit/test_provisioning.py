@@ -60,6 +60,49 @@ def ports(hasher, sealer, clock):
     return {"hasher": hasher, "sealer": sealer, "clock": clock}
 
 
+@pytest.fixture
+def provision(run, ports):
+    """``provision_gestionnaire`` of an event, in its unit of work: ``True`` when it made one."""
+
+    async def in_a_unit_of_work(event: GestionnaireToProvision | GestionnaireCreated) -> bool:
+        return bool(await run(provision_gestionnaire, event, **ports, rules=RULES))
+
+    return in_a_unit_of_work
+
+
+@pytest.fixture
+def new_password(run, hasher, clock, token_rules):
+    """The first login's password step, in its unit of work (confirmed unless told)."""
+
+    async def in_a_unit_of_work(
+        action_token: str, ancien: str, nouveau: str = NEW_PASSWORD, confirmation: str | None = None
+    ):
+        return await run(
+            change_temporary_password,
+            action_token,
+            ancien,
+            nouveau,
+            nouveau if confirmation is None else confirmation,
+            hasher=hasher,
+            clock=clock,
+            rules=token_rules,
+        )
+
+    return in_a_unit_of_work
+
+
+@pytest.fixture
+def cgu(run, clock, token_rules):
+    """The first login's CGU step (version 2025-01), in its unit of work."""
+
+    async def in_a_unit_of_work(action_token: str, accepted: bool = True):
+        return await run(
+            accept_cgu, action_token, accepted, "2025-01", clock=clock, rules=token_rules
+        )
+
+    return in_a_unit_of_work
+
+
 def test_a_temporary_password_is_16_letters_and_digits_and_meets_the_policy() -> None:
     seen = set()
     for _ in range(200):
@@ -72,10 +115,10 @@ def test_a_temporary_password_is_16_letters_and_digits_and_meets_the_policy() ->
 
 
 async def test_provisioning_creates_the_login_and_seals_the_password(
-    run, ports, accounts, uow, unsealer, clock
+    provision, accounts, uow, unsealer, clock
 ) -> None:
     event = to_provision()
-    assert await run(provision_gestionnaire, event, **ports, rules=RULES)
+    assert await provision(event)
 
     account = accounts.accounts[event.account_id]
     assert account.kind is AccountKind.GESTIONNAIRE
@@ -93,22 +136,20 @@ async def test_provisioning_creates_the_login_and_seals_the_password(
     assert password not in issued.model_dump_json()
 
 
-async def test_provisioning_twice_creates_one_login_and_one_e_mail(run, ports, uow) -> None:
+async def test_provisioning_twice_creates_one_login_and_one_e_mail(provision, uow) -> None:
     event = to_provision()
-    assert await run(provision_gestionnaire, event, **ports, rules=RULES)
-    assert not await run(provision_gestionnaire, event, **ports, rules=RULES)
+    assert await provision(event)
+    assert not await provision(event)
     # Another account id with a taken identifiant: refused, nothing sent.
-    assert not await run(
-        provision_gestionnaire, to_provision(identifiant="DUPONTJ01"), **ports, rules=RULES
-    )
+    assert not await provision(to_provision(identifiant="DUPONTJ01"))
     assert len(uow.events_of(TemporaryPasswordIssued)) == 1
 
 
 async def test_regeneration_issues_a_new_temporary_password(
-    run, ports, accounts, uow, unsealer, clock
+    provision, run, ports, accounts, uow, unsealer, clock
 ) -> None:
     event = to_provision()
-    await run(provision_gestionnaire, event, **ports, rules=RULES)
+    await provision(event)
     clock.advance(timedelta(days=3))
     assert await run(regenerate_password, event.account_id, **ports, rules=RULES)
     first, second = uow.events_of(TemporaryPasswordIssued)
@@ -121,9 +162,9 @@ async def test_regeneration_issues_a_new_temporary_password(
     assert not await run(regenerate_password, uuid.uuid4(), **ports, rules=RULES)
 
 
-async def test_deactivation_deletes_the_login(run, ports, accounts, uow, clock) -> None:
+async def test_deactivation_deletes_the_login(provision, run, accounts, uow, clock) -> None:
     event = to_provision()
-    await run(provision_gestionnaire, event, **ports, rules=RULES)
+    await provision(event)
     assert await run(delete_account, event.account_id, "deactivated", clock=clock)
     assert event.account_id not in accounts.accounts
     (deleted,) = uow.events_of(AccountDeleted)
@@ -132,9 +173,9 @@ async def test_deactivation_deletes_the_login(run, ports, accounts, uow, clock) 
     assert not await run(delete_account, event.account_id, "deactivated", clock=clock)
 
 
-async def test_contact_changes_follow_habilitation(run, ports, accounts, clock) -> None:
+async def test_contact_changes_follow_habilitation(provision, run, accounts, clock) -> None:
     event = to_provision()
-    await run(provision_gestionnaire, event, **ports, rules=RULES)
+    await provision(event)
     changed = GestionnaireContactChanged(
         account_id=event.account_id,
         civilite="M",
@@ -155,10 +196,10 @@ async def test_contact_changes_follow_habilitation(run, ports, accounts, clock) 
     assert account.mobile is None
 
 
-async def test_unused_gestionnaires_are_deleted_after_15_days(run, ports, accounts, uow, clock):
+async def test_unused_gestionnaires_are_deleted_after_15_days(provision, run, accounts, uow, clock):
     unused, used = to_provision(), to_provision(identifiant="martinp01")
-    await run(provision_gestionnaire, unused, **ports, rules=RULES)
-    await run(provision_gestionnaire, used, **ports, rules=RULES)
+    await provision(unused)
+    await provision(used)
     accounts.accounts[used.account_id].last_login_at = clock.now
 
     clock.advance(timedelta(days=15) - timedelta(seconds=1))
@@ -171,9 +212,7 @@ async def test_unused_gestionnaires_are_deleted_after_15_days(run, ports, accoun
     assert (deleted.account_id, deleted.reason) == (unused.account_id, "never_logged_in")
 
 
-async def test_an_operateur_is_created_with_a_temporary_password(
-    run, ports, accounts, uow, unsealer
-) -> None:
+async def test_an_operateur_is_created_with_a_temporary_password(run, ports, uow, unsealer) -> None:
     account = await run(
         create_operateur, "Agent.Back@Example.FR", civilite="M", prenom="Paul", nom="Agent", **ports
     )
@@ -194,15 +233,15 @@ async def test_an_operateur_is_created_with_a_temporary_password(
 
 
 @pytest.fixture
-def provisioned(run, ports, uow, unsealer):
-    async def provision() -> tuple[uuid.UUID, str]:
+def provisioned(provision, uow, unsealer):
+    async def provision_one() -> tuple[uuid.UUID, str]:
         event = to_provision()
-        await run(provision_gestionnaire, event, **ports, rules=RULES)
+        await provision(event)
         issued = uow.events_of(TemporaryPasswordIssued)[-1]
         assert isinstance(issued, TemporaryPasswordIssued)
         return event.account_id, unsealer.unseal(issued.temporary_password_sealed)
 
-    return provision
+    return provision_one
 
 
 @pytest.fixture
@@ -223,7 +262,7 @@ def login(run, hasher, keyring, clock, token_rules):
 
 
 async def test_first_login_change_password_then_cgu_then_token(
-    provisioned, login, run, accounts, uow, hasher, clock, token_rules, signing_keys
+    cgu, new_password, provisioned, login, accounts, uow, clock, signing_keys
 ) -> None:
     account_id, temporary = await provisioned()
     step = await login(temporary)
@@ -232,21 +271,12 @@ async def test_first_login_change_password_then_cgu_then_token(
     assert accounts.accounts[account_id].last_login_at == clock.now
     assert accounts.accounts[account_id].delete_if_unused_by is None
 
-    deps = {"clock": clock, "rules": token_rules}
     # The CGU cannot come first: an action token allows its own action only.
     with pytest.raises(DomainError) as refused:
-        await run(accept_cgu, step.action_token, True, "2025-01", **deps)
+        await cgu(step.action_token)
     assert problem_of(refused.value).status == 401
 
-    nxt = await run(
-        change_temporary_password,
-        step.action_token,
-        temporary,
-        NEW_PASSWORD,
-        NEW_PASSWORD,
-        hasher=hasher,
-        **deps,
-    )
+    nxt = await new_password(step.action_token, temporary)
     assert isinstance(nxt, ActionRequired)
     assert nxt.action is RequiredAction.ACCEPT_CGU
     (changed,) = uow.events_of(PasswordChanged)
@@ -258,10 +288,10 @@ async def test_first_login_change_password_then_cgu_then_token(
     with pytest.raises(DomainError):
         await login(temporary)
 
-    assert await run(accept_cgu, nxt.action_token, True, "2025-01", **deps) is None
+    assert await cgu(nxt.action_token) is None
     assert len(uow.events_of(CguAccepted)) == 1
     with pytest.raises(DomainError):  # single use
-        await run(accept_cgu, nxt.action_token, True, "2025-01", **deps)
+        await cgu(nxt.action_token)
 
     issued = await login(NEW_PASSWORD)
     assert isinstance(issued, AccessToken)
@@ -271,51 +301,26 @@ async def test_first_login_change_password_then_cgu_then_token(
 
 
 async def test_the_new_password_is_checked_and_the_token_survives_a_refusal(
-    provisioned, login, run, accounts, uow, hasher, clock, token_rules
+    new_password, provisioned, login, uow, clock, token_rules
 ) -> None:
     _, temporary = await provisioned()
     step = await login(temporary)
     assert isinstance(step, ActionRequired)
-    deps = {"clock": clock, "rules": token_rules}
     with pytest.raises(DomainError) as refused:
-        await run(
-            change_temporary_password,
-            step.action_token,
-            "wrong",
-            "abc",
-            "abd",
-            hasher=hasher,
-            **deps,
-        )
+        await new_password(step.action_token, "wrong", "abc", "abd")
     assert problem_of(refused.value).status == 422
     rules = {(e.field, e.rule) for e in refused.value.errors}
     assert ("nouveau", "password_min_length") in rules
     assert ("confirmation", "passwords_match") in rules
     assert ("ancien", "password_incorrect") in rules
     with pytest.raises(DomainError) as same:
-        await run(
-            change_temporary_password,
-            step.action_token,
-            temporary,
-            temporary,
-            temporary,
-            hasher=hasher,
-            **deps,
-        )
+        await new_password(step.action_token, temporary, temporary)
     assert ("nouveau", "password_unchanged") in {(e.field, e.rule) for e in same.value.errors}
     assert uow.events_of(PasswordChanged) == []
     # Still usable after refusals, but not after it expires.
     clock.advance(token_rules.action_ttl)
     with pytest.raises(DomainError) as expired:
-        await run(
-            change_temporary_password,
-            step.action_token,
-            temporary,
-            NEW_PASSWORD,
-            NEW_PASSWORD,
-            hasher=hasher,
-            **deps,
-        )
+        await new_password(step.action_token, temporary)
     assert problem_of(expired.value).status == 401
 
 
@@ -328,15 +333,15 @@ async def test_a_wrong_temporary_password_is_the_generic_401(provisioned, login)
 
 
 async def test_v1_and_v2_of_one_gestionnaire_make_one_login_and_one_e_mail(
-    run, ports, uow, accounts
+    provision, uow, accounts
 ) -> None:
     v1 = to_provision()
     v2 = GestionnaireCreated.model_validate(
         v1.model_dump(exclude={"requested_at"}) | {"created_at": v1.requested_at}
     )
-    assert await run(provision_gestionnaire, v2, **ports, rules=RULES)
-    assert not await run(provision_gestionnaire, v1, **ports, rules=RULES)  # a no-op
-    assert not await run(provision_gestionnaire, v2, **ports, rules=RULES)
+    assert await provision(v2)
+    assert not await provision(v1)  # a no-op
+    assert not await provision(v2)
 
     assert list(accounts.accounts) == [v1.account_id]
     assert accounts.accounts[v1.account_id].login == "DUPONTJ01"
@@ -349,24 +354,15 @@ async def test_v1_and_v2_of_one_gestionnaire_make_one_login_and_one_e_mail(
 
 
 async def test_the_cgu_must_be_accepted_and_a_refusal_spends_nothing(
-    provisioned, login, run, uow, hasher, clock, token_rules
+    cgu, new_password, provisioned, login, uow
 ) -> None:
     _, temporary = await provisioned()
     step = await login(temporary)
-    deps = {"clock": clock, "rules": token_rules}
-    nxt = await run(
-        change_temporary_password,
-        step.action_token,
-        temporary,
-        NEW_PASSWORD,
-        NEW_PASSWORD,
-        hasher=hasher,
-        **deps,
-    )
+    nxt = await new_password(step.action_token, temporary)
     with pytest.raises(InvalidInput) as refused:
-        await run(accept_cgu, nxt.action_token, False, "2025-01", **deps)
+        await cgu(nxt.action_token, accepted=False)
     assert [(e.field, e.rule) for e in refused.value.errors] == [("cgu_acceptees", "cgu_required")]
     assert uow.events_of(CguAccepted) == []
-    assert await run(accept_cgu, nxt.action_token, True, "2025-01", **deps) is None
+    assert await cgu(nxt.action_token) is None
     with pytest.raises(ActionTokenInvalid):
-        await run(accept_cgu, "x" * 500, True, "2025-01", **deps)
+        await cgu("x" * 500)

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 
 import notifier
@@ -22,7 +22,7 @@ from notifier.settings import NotifierSettings
 from notifier.store.uow import NotifierUnitOfWork
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .support import SmtpServer, free_port
+from .support import Deliver, SmtpServer, free_port
 
 
 @pytest.fixture(scope="session")
@@ -71,6 +71,13 @@ def settings(migrated_url: str, keypair: tuple[str, str]) -> NotifierSettings:
         max_rejections=3,
         message_id_domain="notifier.cpf",
     )
+
+
+@pytest.fixture
+def deliver(
+    uow_factory: Callable[[], NotifierUnitOfWork], settings: NotifierSettings, clock: FakeClock
+) -> Deliver:
+    return Deliver(uow_factory, settings, clock)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Test helpers: a real SMTP server (aiosmtpd) that records, and a registration event."""
+"""Test helpers: a real SMTP server (aiosmtpd) that records, a registration event, the
+consumer and delivery steps the tests repeat, and the ``message`` rows they read."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import email
 import email.policy
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -14,9 +16,19 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from cpf_contracts.base import Event
 from cpf_contracts.events.identity import AccountRegistered
-from cpf_runtime.sealing import Sealer
+from cpf_runtime.clock import FakeClock
+from cpf_runtime.sealing import Sealer, Unsealer
+from cpf_runtime.service import Runtime
 from notifier.adapters.smtp import SmtpMailer
+from notifier.app.delivery import Attempt
+from notifier.jobs import deliver_one
+from notifier.main import delivery_config
+from notifier.settings import NotifierSettings
+from notifier.store.uow import NotifierUnitOfWork
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def free_port() -> int:
@@ -95,3 +107,61 @@ def account_registered(
         activation_link_sealed=Sealer(public_key).seal(link),
         activation_expires_at=datetime.now(UTC) + timedelta(days=15),
     )
+
+
+async def consume(runtime: Runtime, event: Event) -> uuid.UUID:
+    """Hands ``event`` to the service's consumer, as the broker would; returns its id."""
+    envelope = event.to_cloudevent()
+    assert await runtime.consumers[0].handle(envelope.to_bytes()) == "processed"
+    return envelope.id
+
+
+async def messages(engine: AsyncEngine) -> list[dict[str, object]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(text("SELECT * FROM message ORDER BY created_at"))
+        return [dict(row) for row in rows.mappings()]
+
+
+class Deliver:
+    """One delivery step of the job (``deliver_one``), wired as ``main.py`` wires it."""
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], NotifierUnitOfWork],
+        settings: NotifierSettings,
+        clock: FakeClock,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._settings = settings
+        self.clock = clock
+
+    async def __call__(self, mailer: SmtpMailer) -> Attempt | None:
+        return await deliver_one(
+            self._uow_factory(),
+            mailer,
+            unseal=Unsealer(self._settings.sealing_private_key.get_secret_value()).unseal,
+            config=delivery_config(self._settings),
+            clock=self.clock,
+        )
+
+    async def send_all(self, server: SmtpServer) -> list[EmailMessage]:
+        """Delivers every due message (each must be sent); returns what the server got."""
+        mailer = server.mailer()
+        while (attempt := await self(mailer)) is not None:
+            assert attempt.outcome == "sent"
+        await mailer.close()
+        return server.recorder.messages
+
+    async def outcomes(self, mailer: SmtpMailer, times: int) -> list[str]:
+        """``times`` attempts a minute apart (each finds a due message): their outcomes."""
+        outcomes = []
+        for _ in range(times):
+            attempt = await self(mailer)
+            assert attempt is not None
+            outcomes.append(attempt.outcome)
+            self.clock.advance(timedelta(seconds=60))
+        return outcomes
+
+    async def retried(self, mailer: SmtpMailer, times: int) -> None:
+        """``times`` attempts a minute apart, each one a retry."""
+        assert await self.outcomes(mailer, times) == ["retry"] * times

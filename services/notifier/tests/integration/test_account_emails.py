@@ -6,10 +6,11 @@ On a real PostgreSQL (consumer, inbox, message, account_contact) and a real SMTP
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
+import pytest
 from cpf_contracts.base import Event
 from cpf_contracts.events.identity import (
     AccountDeleted,
@@ -19,17 +20,12 @@ from cpf_contracts.events.identity import (
     PasswordResetRequested,
     TemporaryPasswordIssued,
 )
-from cpf_runtime.clock import FakeClock
-from cpf_runtime.sealing import Sealer, Unsealer
+from cpf_runtime.sealing import Sealer
 from cpf_runtime.service import Runtime
-from notifier.jobs import deliver_one
-from notifier.main import delivery_config
-from notifier.settings import NotifierSettings
-from notifier.store.uow import NotifierUnitOfWork
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .support import SmtpServer, account_registered
+from .support import Deliver, SmtpServer, account_registered, consume, messages
 
 PASSWORD = "iZgrlexi6092gOet"
 RESET = "https://www.moncompteformation.example/reinitialisation?t=RESET-TOKEN-9"
@@ -37,34 +33,25 @@ CONFIRM = "https://employeur.moncompteformation.example/adresse?t=CONFIRM-TOKEN-
 NOW = datetime.now(UTC)
 
 
-async def consume(runtime: Runtime, event: Event) -> uuid.UUID:
-    envelope = event.to_cloudevent()
-    assert await runtime.consumers[0].handle(envelope.to_bytes()) == "processed"
-    return envelope.id
+OneEmail = Callable[[Event], Awaitable[tuple[uuid.UUID, dict[str, object], EmailMessage]]]
 
 
-async def queued(engine: AsyncEngine) -> list[dict[str, object]]:
-    async with engine.connect() as conn:
-        rows = await conn.execute(text("SELECT * FROM message ORDER BY created_at"))
-        return [dict(r) for r in rows.mappings()]
+@pytest.fixture
+def one_email(
+    runtime: Runtime, engine: AsyncEngine, deliver: Deliver, smtp_server: SmtpServer
+) -> OneEmail:
+    """An event consumed must queue exactly one message, sent as exactly one e-mail: returns
+    the cause id, the message row as it was queued, and the e-mail."""
 
+    async def consume_and_send(
+        event: Event,
+    ) -> tuple[uuid.UUID, dict[str, object], EmailMessage]:
+        cause = await consume(runtime, event)
+        [message] = await messages(engine)
+        [mail] = await deliver.send_all(smtp_server)
+        return cause, message, mail
 
-async def send_all(
-    uow_factory: Callable[[], NotifierUnitOfWork],
-    settings: NotifierSettings,
-    clock: FakeClock,
-    server: SmtpServer,
-) -> list[EmailMessage]:
-    mailer = server.mailer()
-    unseal = Unsealer(settings.sealing_private_key.get_secret_value()).unseal
-    while (
-        attempt := await deliver_one(
-            uow_factory(), mailer, unseal=unseal, config=delivery_config(settings), clock=clock
-        )
-    ) is not None:
-        assert attempt.outcome == "sent"
-    await mailer.close()
-    return server.recorder.messages
+    return consume_and_send
 
 
 def plain(mail: EmailMessage) -> str:
@@ -80,13 +67,7 @@ def html(mail: EmailMessage) -> str:
 
 
 async def test_temporary_password_is_queued_sealed_and_sent_in_clear(
-    runtime: Runtime,
-    engine: AsyncEngine,
-    uow_factory: Callable[[], NotifierUnitOfWork],
-    settings: NotifierSettings,
-    keypair: tuple[str, str],
-    clock: FakeClock,
-    smtp_server: SmtpServer,
+    one_email: OneEmail, engine: AsyncEngine, keypair: tuple[str, str]
 ) -> None:
     event = TemporaryPasswordIssued(
         account_id=uuid.uuid4(),
@@ -100,16 +81,13 @@ async def test_temporary_password_is_queued_sealed_and_sent_in_clear(
         reason="creation",
         delete_if_unused_by=NOW + timedelta(days=15),
     )
-    cause = await consume(runtime, event)
-
-    [message] = await queued(engine)
+    cause, message, mail = await one_email(event)
     assert message["cause_event_id"] == cause
     assert message["template"] == "gestionnaire_habilitation"
     assert message["recipient"] == "jm.collot@employeur.test"
     assert message["status"] == "queued"
     assert PASSWORD not in str(message["context"]) and "JCQLE030" not in str(message["context"])
 
-    [mail] = await send_all(uow_factory, settings, clock, smtp_server)
     assert mail["To"] == "jm.collot@employeur.test"
     assert mail["Subject"] == (
         "Compte personnel de formation : habilitation à l'espace gestionnaire"
@@ -119,72 +97,74 @@ async def test_temporary_password_is_queued_sealed_and_sent_in_clear(
     assert PASSWORD in html(mail)
     assert "JCQLE030" not in mail.as_string()
     assert "https://employeur.moncompteformation.example/connexion" in plain(mail)
-    [sent] = await queued(engine)
+    [sent] = await messages(engine)
     assert sent["status"] == "sent"
     assert "temporary_password_sealed" not in sent["context"]  # type: ignore[operator]
 
 
-async def test_password_reset_is_queued_sealed_and_sent_in_clear(
-    runtime: Runtime,
-    engine: AsyncEngine,
-    uow_factory: Callable[[], NotifierUnitOfWork],
-    settings: NotifierSettings,
+@pytest.mark.parametrize(
+    ("link_event", "template", "recipient", "token", "headers", "phrases"),
+    [
+        pytest.param(
+            lambda sealer: PasswordResetRequested(
+                account_id=uuid.uuid4(),
+                kind="titulaire",
+                email="marie.curie@example.test",
+                prenom="Marie",
+                nom="Curie",
+                reset_link_sealed=sealer.seal(RESET),
+                expires_at=NOW + timedelta(hours=1),
+            ),
+            "mot_de_passe_oublie",
+            "marie.curie@example.test",
+            "RESET-TOKEN",
+            {
+                "Subject": "Mon Compte Formation : réinitialisation de votre mot de passe",
+                "From": "Mon Compte Formation <no-reply@moncompteformation.example>",
+            },
+            [f"\n{RESET}\n", "qu'une seule fois"],
+            id="password_reset",
+        ),
+        pytest.param(  # sent to the new address
+            lambda sealer: EmailChangeRequested(
+                account_id=uuid.uuid4(),
+                kind="gestionnaire",
+                new_email="nouvelle.adresse@employeur.test",
+                prenom="Marie",
+                nom="Curie",
+                confirmation_link_sealed=sealer.seal(CONFIRM),
+                expires_at=NOW + timedelta(days=1),
+            ),
+            "changement_adresse",
+            "nouvelle.adresse@employeur.test",
+            "CONFIRM-TOKEN",
+            {
+                "To": "nouvelle.adresse@employeur.test",
+                "Subject": "Espace employeur CPF : confirmez votre nouvelle adresse électronique",
+            },
+            [f"\n{CONFIRM}\n"],
+            id="email_change",
+        ),
+    ],
+)
+async def test_a_link_is_queued_sealed_and_sent_in_clear(
+    one_email: OneEmail,
     keypair: tuple[str, str],
-    clock: FakeClock,
-    smtp_server: SmtpServer,
+    link_event: Callable[[Sealer], Event],
+    template: str,
+    recipient: str,
+    token: str,
+    headers: dict[str, str],
+    phrases: list[str],
 ) -> None:
-    event = PasswordResetRequested(
-        account_id=uuid.uuid4(),
-        kind="titulaire",
-        email="marie.curie@example.test",
-        prenom="Marie",
-        nom="Curie",
-        reset_link_sealed=Sealer(keypair[1]).seal(RESET),
-        expires_at=NOW + timedelta(hours=1),
-    )
-    await consume(runtime, event)
+    _, message, mail = await one_email(link_event(Sealer(keypair[1])))
+    assert message["template"] == template
+    assert message["recipient"] == recipient
+    assert token not in str(message["context"])
 
-    [message] = await queued(engine)
-    assert message["template"] == "mot_de_passe_oublie"
-    assert message["recipient"] == "marie.curie@example.test"
-    assert "RESET-TOKEN" not in str(message["context"])
-
-    [mail] = await send_all(uow_factory, settings, clock, smtp_server)
-    assert mail["Subject"] == "Mon Compte Formation : réinitialisation de votre mot de passe"
-    assert mail["From"] == "Mon Compte Formation <no-reply@moncompteformation.example>"
-    assert f"\n{RESET}\n" in plain(mail)
-    assert "qu'une seule fois" in plain(mail)
-
-
-async def test_email_change_is_sent_to_the_new_address_with_the_link(
-    runtime: Runtime,
-    engine: AsyncEngine,
-    uow_factory: Callable[[], NotifierUnitOfWork],
-    settings: NotifierSettings,
-    keypair: tuple[str, str],
-    clock: FakeClock,
-    smtp_server: SmtpServer,
-) -> None:
-    event = EmailChangeRequested(
-        account_id=uuid.uuid4(),
-        kind="gestionnaire",
-        new_email="nouvelle.adresse@employeur.test",
-        prenom="Marie",
-        nom="Curie",
-        confirmation_link_sealed=Sealer(keypair[1]).seal(CONFIRM),
-        expires_at=NOW + timedelta(days=1),
-    )
-    await consume(runtime, event)
-
-    [message] = await queued(engine)
-    assert message["template"] == "changement_adresse"
-    assert message["recipient"] == "nouvelle.adresse@employeur.test"
-    assert "CONFIRM-TOKEN" not in str(message["context"])
-
-    [mail] = await send_all(uow_factory, settings, clock, smtp_server)
-    assert mail["To"] == "nouvelle.adresse@employeur.test"
-    assert mail["Subject"] == "Espace employeur CPF : confirmez votre nouvelle adresse électronique"
-    assert f"\n{CONFIRM}\n" in plain(mail)
+    assert {name: mail[name] for name in headers} == headers
+    for phrase in phrases:
+        assert phrase in plain(mail)
 
 
 def locked(account_id: uuid.UUID) -> AccountLocked:
@@ -200,10 +180,8 @@ def locked(account_id: uuid.UUID) -> AccountLocked:
 async def test_a_lock_is_sent_to_the_last_known_address(
     runtime: Runtime,
     engine: AsyncEngine,
-    uow_factory: Callable[[], NotifierUnitOfWork],
-    settings: NotifierSettings,
+    deliver: Deliver,
     keypair: tuple[str, str],
-    clock: FakeClock,
     smtp_server: SmtpServer,
 ) -> None:
     # AccountLocked carries no address: the notifier kept it from the registration, and
@@ -216,11 +194,11 @@ async def test_a_lock_is_sent_to_the_last_known_address(
     )
     await consume(runtime, locked(registered.account_id))
 
-    lock = (await queued(engine))[-1]
+    lock = (await messages(engine))[-1]
     assert lock["template"] == "compte_verrouille"
     assert lock["recipient"] == "marie@nouvelle.test"
 
-    activation, mail = await send_all(uow_factory, settings, clock, smtp_server)
+    activation, mail = await deliver.send_all(smtp_server)
     assert activation["To"] == "marie.curie@example.test"
     assert mail["To"] == "marie@nouvelle.test"
     assert mail["Subject"] == "Mon Compte Formation : votre compte est temporairement verrouillé"
@@ -248,6 +226,6 @@ async def test_a_lock_without_a_known_address_sends_nothing(
     await consume(runtime, locked(registered.account_id))  # the address was forgotten
     await consume(runtime, locked(uuid.uuid4()))  # never known
 
-    assert [m["template"] for m in await queued(engine)] == ["titulaire_activation"]
+    assert [m["template"] for m in await messages(engine)] == ["titulaire_activation"]
     async with engine.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM account_contact")) == 0

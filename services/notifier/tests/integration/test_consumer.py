@@ -9,13 +9,7 @@ from notifier.domain.messages import UnsupportedEvent
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .support import account_registered
-
-
-async def messages(engine: AsyncEngine) -> list[dict[str, object]]:
-    async with engine.connect() as conn:
-        rows = await conn.execute(text("SELECT * FROM message ORDER BY created_at"))
-        return [dict(row) for row in rows.mappings()]
+from .support import account_registered, messages
 
 
 async def test_an_event_queues_one_message_even_when_redelivered(

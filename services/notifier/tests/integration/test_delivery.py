@@ -7,57 +7,30 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from cpf_runtime.clock import FakeClock
-from cpf_runtime.sealing import Sealer, Unsealer
+from cpf_runtime.sealing import Sealer
 from cpf_runtime.service import Runtime
-from notifier.adapters.smtp import SmtpMailer
-from notifier.app.delivery import Attempt
 from notifier.app.emails import queue_email
 from notifier.domain.messages import Email
-from notifier.jobs import deliver_one
-from notifier.main import delivery_config
-from notifier.settings import NotifierSettings
 from notifier.store.uow import NotifierUnitOfWork
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .support import SmtpServer, account_registered
+from .support import Deliver, SmtpServer, account_registered, consume, messages
 
 LINK = "https://www.moncompteformation.example/activation?c=TOKEN-123"
 
 
-class Deliver:
-    def __init__(
-        self,
-        uow_factory: Callable[[], NotifierUnitOfWork],
-        settings: NotifierSettings,
-        clock: FakeClock,
-    ) -> None:
-        self._uow_factory = uow_factory
-        self._settings = settings
-        self._clock = clock
-
-    async def __call__(self, mailer: SmtpMailer) -> Attempt | None:
-        return await deliver_one(
-            self._uow_factory(),
-            mailer,
-            unseal=Unsealer(self._settings.sealing_private_key.get_secret_value()).unseal,
-            config=delivery_config(self._settings),
-            clock=self._clock,
-        )
-
-
-async def queue_registration(runtime: Runtime, public_key: str) -> uuid.UUID:
-    envelope = account_registered(public_key, link=LINK).to_cloudevent()
-    await runtime.consumers[0].handle(envelope.to_bytes())
-    return envelope.id
+@pytest.fixture
+async def registration(runtime: Runtime, keypair: tuple[str, str]) -> uuid.UUID:
+    """An account registered: its activation e-mail is queued; returns the cause event id."""
+    return await consume(runtime, account_registered(keypair[1], link=LINK))
 
 
 async def row(engine: AsyncEngine) -> dict[str, object]:
-    async with engine.connect() as conn:
-        result = await conn.execute(text("SELECT * FROM message"))
-        [message] = [dict(r) for r in result.mappings()]
-        return message
+    [message] = await messages(engine)
+    return message
 
 
 async def outbox_types(engine: AsyncEngine) -> list[str]:
@@ -66,16 +39,13 @@ async def outbox_types(engine: AsyncEngine) -> list[str]:
 
 
 async def test_sent_once_with_a_deterministic_message_id_and_message_sent(
-    runtime: Runtime,
+    registration: uuid.UUID,
     engine: AsyncEngine,
-    uow_factory: Callable[[], NotifierUnitOfWork],
-    settings: NotifierSettings,
-    keypair: tuple[str, str],
+    deliver: Deliver,
     clock: FakeClock,
     smtp_server: SmtpServer,
 ) -> None:
-    cause = await queue_registration(runtime, keypair[1])
-    deliver = Deliver(uow_factory, settings, clock)
+    cause = registration
     mailer = smtp_server.mailer()
 
     attempt = await deliver(mailer)
@@ -109,16 +79,12 @@ async def test_sent_once_with_a_deterministic_message_id_and_message_sent(
 
 
 async def test_server_down_then_back_delivers_exactly_once(
-    runtime: Runtime,
+    registration: uuid.UUID,
     engine: AsyncEngine,
-    uow_factory: Callable[[], NotifierUnitOfWork],
-    settings: NotifierSettings,
-    keypair: tuple[str, str],
+    deliver: Deliver,
     clock: FakeClock,
     stopped_smtp_server: SmtpServer,
 ) -> None:
-    await queue_registration(runtime, keypair[1])
-    deliver = Deliver(uow_factory, settings, clock)
     mailer = stopped_smtp_server.mailer()
 
     # Down for a long while: retried with a capped backoff, never given up.
@@ -147,22 +113,13 @@ async def test_server_down_then_back_delivers_exactly_once(
 
 
 async def test_busy_server_4xx_is_retried_forever(
-    runtime: Runtime,
-    engine: AsyncEngine,
-    uow_factory: Callable[[], NotifierUnitOfWork],
-    settings: NotifierSettings,
-    keypair: tuple[str, str],
-    clock: FakeClock,
+    registration: uuid.UUID,
+    deliver: Deliver,
     smtp_server: SmtpServer,
 ) -> None:
-    await queue_registration(runtime, keypair[1])
-    deliver = Deliver(uow_factory, settings, clock)
     mailer = smtp_server.mailer()
     smtp_server.recorder.rcpt_reply = "451 4.3.0 Réessayez plus tard"
-    for _ in range(10):
-        attempt = await deliver(mailer)
-        assert attempt is not None and attempt.outcome == "retry"
-        clock.advance(timedelta(seconds=60))
+    await deliver.retried(mailer, 10)
     smtp_server.recorder.rcpt_reply = None
     attempt = await deliver(mailer)
     await mailer.close()
@@ -171,26 +128,15 @@ async def test_busy_server_4xx_is_retried_forever(
 
 
 async def test_permanent_refusal_is_dead_after_max_rejections(
-    runtime: Runtime,
+    registration: uuid.UUID,
     engine: AsyncEngine,
-    uow_factory: Callable[[], NotifierUnitOfWork],
-    settings: NotifierSettings,
-    keypair: tuple[str, str],
-    clock: FakeClock,
+    deliver: Deliver,
     smtp_server: SmtpServer,
 ) -> None:
-    await queue_registration(runtime, keypair[1])
-    deliver = Deliver(uow_factory, settings, clock)
     mailer = smtp_server.mailer()
     smtp_server.recorder.rcpt_reply = "550 5.1.1 Utilisateur inconnu"
 
-    outcomes = []
-    for _ in range(3):
-        attempt = await deliver(mailer)
-        assert attempt is not None
-        outcomes.append(attempt.outcome)
-        clock.advance(timedelta(seconds=60))
-    assert outcomes == ["retry", "retry", "dead"]
+    assert await deliver.outcomes(mailer, 3) == ["retry", "retry", "dead"]
     assert await deliver(mailer) is None
     await mailer.close()
 
@@ -204,16 +150,10 @@ async def test_permanent_refusal_is_dead_after_max_rejections(
 
 
 async def test_two_workers_never_send_the_same_message(
-    runtime: Runtime,
-    engine: AsyncEngine,
-    uow_factory: Callable[[], NotifierUnitOfWork],
-    settings: NotifierSettings,
-    keypair: tuple[str, str],
-    clock: FakeClock,
+    registration: uuid.UUID,
+    deliver: Deliver,
     smtp_server: SmtpServer,
 ) -> None:
-    await queue_registration(runtime, keypair[1])
-    deliver = Deliver(uow_factory, settings, clock)
     smtp_server.recorder.data_delay = 0.5  # the first worker holds the row while it sends
     first, second = smtp_server.mailer(), smtp_server.mailer()
 
@@ -228,7 +168,7 @@ async def test_two_workers_never_send_the_same_message(
 async def test_an_unrenderable_message_is_kept_and_leaks_nothing(
     engine: AsyncEngine,
     uow_factory: Callable[[], NotifierUnitOfWork],
-    settings: NotifierSettings,
+    deliver: Deliver,
     clock: FakeClock,
     smtp_server: SmtpServer,
 ) -> None:
@@ -251,12 +191,8 @@ async def test_an_unrenderable_message_is_kept_and_leaks_nothing(
             ),
             clock=clock,
         )
-    deliver = Deliver(uow_factory, settings, clock)
     mailer = smtp_server.mailer()
-    for _ in range(5):
-        attempt = await deliver(mailer)
-        assert attempt is not None and attempt.outcome == "retry"
-        clock.advance(timedelta(seconds=60))
+    await deliver.retried(mailer, 5)
     await mailer.close()
 
     message = await row(engine)

@@ -9,10 +9,8 @@ import copy
 import dataclasses
 import itertools
 import uuid
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
-from cpf_runtime.db import keeps_changes
 from cpf_runtime.fakes import FakeUnitOfWork
 
 from habilitation.domain.errors import EmailTaken, IdentifiantTaken, SiretTaken, UniteExists
@@ -204,19 +202,12 @@ class FakeHabilitationUnitOfWork(FakeUnitOfWork):
         self.bulk_jobs = FakeBulkJobs()
         self.known_accounts = FakeKnownAccounts()
 
-    _NAMES = ("organisations", "unites", "gestionnaires", "history", "bulk_jobs", "known_accounts")
-
-    async def __aenter__(self) -> Self:
-        self._saved = copy.deepcopy({name: getattr(self, name) for name in self._NAMES})
-        return await super().__aenter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if not keeps_changes(exc):
-            for name, repository in self._saved.items():
-                setattr(self, name, repository)
-        await super().__aexit__(exc_type, exc, tb)
+    def repositories(self) -> list[object]:
+        return [
+            self.organisations,
+            self.unites,
+            self.gestionnaires,
+            self.history,
+            self.bulk_jobs,
+            self.known_accounts,
+        ]

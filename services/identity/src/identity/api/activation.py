@@ -9,7 +9,6 @@ from identity.api import pages
 from identity.api.deps import ServicesDep, UowDep
 from identity.api.schemas import ActivationIn, MessageOut
 from identity.app.activation import activate_account
-from identity.domain.errors import DomainError
 
 MAX_FORM_BYTES = 4096
 ACTIVATED = "Votre compte a bien été activé : vous pouvez vous connecter."
@@ -37,12 +36,11 @@ async def activation_page(token: str = "") -> HTMLResponse:
 async def activation_form(request: Request, uow: UowDep, services: ServicesDep) -> HTMLResponse:
     """Activation depuis la page du lien (formulaire) ; répond par une page HTML."""
     token = (await pages.read_form(request, MAX_FORM_BYTES)).get("token", "")
-    try:
-        async with uow:
-            await activate_account(uow, token, clock=services.clock)
-    except DomainError as error:
-        return pages.refused(error)
-    return pages.activation_done()
+    return await pages.link_answer(
+        uow,
+        lambda: activate_account(uow, token, clock=services.clock),
+        pages.activation_done(),
+    )
 
 
 @router.post(

@@ -1,5 +1,7 @@
 """The few HTML pages a person reaches from an e-mail (French, no JavaScript)."""
 
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from html import escape
 from typing import Any
 from urllib.parse import parse_qs
@@ -8,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from identity.api.errors import problem_of
-from identity.domain.errors import DomainError
+from identity.domain.errors import DomainError, InvalidInput
 
 # The page carries the token: never cached, never sent on as a Referer, never framed.
 HEADERS = {
@@ -105,6 +107,26 @@ def refused(error: DomainError) -> HTMLResponse:
     """A refused link's page: the title, detail and status of its problem."""
     problem = problem_of(error)
     return activation_refused(problem.title, problem.detail, problem.status)
+
+
+async def link_answer(
+    uow: AbstractAsyncContextManager[object],
+    spend: Callable[[], Awaitable[object]],
+    done: HTMLResponse,
+    *,
+    invalid: Callable[[InvalidInput], HTMLResponse] | None = None,
+) -> HTMLResponse:
+    """The page answering a link's form: ``spend`` (the link's use case) runs in the
+    request's transaction; then ``done``, or the page of the refusal (``invalid`` for fields
+    to correct, where the form can be shown again)."""
+    try:
+        async with uow:
+            await spend()
+    except DomainError as error:
+        if invalid is not None and isinstance(error, InvalidInput):
+            return invalid(error)
+        return refused(error)
+    return done
 
 
 def incomplete_link(what: str = "Lien incomplet", detail: str = "") -> HTMLResponse:

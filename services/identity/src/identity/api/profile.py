@@ -23,7 +23,6 @@ from identity.app.profile import (
     own_history,
     request_email_change,
 )
-from identity.domain.errors import DomainError
 
 MAX_FORM_BYTES = 4096
 EMAIL_SENT = (
@@ -115,12 +114,11 @@ async def email_form(
 ) -> HTMLResponse:
     """Confirmation depuis la page du lien (formulaire) ; répond par une page HTML."""
     token = (await pages.read_form(request, MAX_FORM_BYTES)).get("token", "")
-    try:
-        async with uow:
-            await confirm_email_change(uow, token, address, clock=services.clock)
-    except DomainError as error:
-        return pages.refused(error)
-    return pages.page("Adresse modifiée", f"<p>{EMAIL_CHANGED}</p>")
+    return await pages.link_answer(
+        uow,
+        lambda: confirm_email_change(uow, token, address, clock=services.clock),
+        pages.page("Adresse modifiée", f"<p>{EMAIL_CHANGED}</p>"),
+    )
 
 
 @router.post(

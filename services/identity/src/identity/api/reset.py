@@ -10,7 +10,6 @@ from identity.api.deps import ClientAddress, ServicesDep, UowDep
 from identity.api.schemas import MessageOut, ResetIn, ResetRequestIn
 from identity.app.reset import RESET_ACCEPTED, RESET_DONE, request_reset, reset_password
 from identity.domain.account import AccountKind
-from identity.domain.errors import DomainError, InvalidInput
 
 MAX_FORM_BYTES = 8192
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
@@ -52,22 +51,20 @@ async def reset_form(
     """Réinitialisation depuis la page du lien (formulaire) ; répond par une page HTML."""
     form = await pages.read_form(request, MAX_FORM_BYTES)
     token = form.get("token", "")
-    try:
-        async with uow:
-            await reset_password(
-                uow,
-                token,
-                form.get("nouveau", ""),
-                form.get("confirmation", ""),
-                address,
-                hasher=services.hasher,
-                clock=services.clock,
-            )
-    except InvalidInput as invalid:
-        return pages.reset_form(token, [e.message for e in invalid.errors], 422)
-    except DomainError as error:
-        return pages.refused(error)
-    return pages.page("Mot de passe modifié", f"<p>{RESET_DONE}</p>")
+    return await pages.link_answer(
+        uow,
+        lambda: reset_password(
+            uow,
+            token,
+            form.get("nouveau", ""),
+            form.get("confirmation", ""),
+            address,
+            hasher=services.hasher,
+            clock=services.clock,
+        ),
+        pages.page("Mot de passe modifié", f"<p>{RESET_DONE}</p>"),
+        invalid=lambda error: pages.reset_form(token, [e.message for e in error.errors], 422),
+    )
 
 
 @router.post(

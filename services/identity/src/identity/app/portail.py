@@ -13,9 +13,9 @@ import uuid
 
 from cpf_runtime.clock import Clock
 
-from identity.app.antirobot import AntiRobot, Proof, require_proof
+from identity.app.antirobot import AntiRobot, Proof
 from identity.app.ports import CompanyRegister, Hasher, Sealer, Uow
-from identity.app.signup import SignupRules, register_pending
+from identity.app.signup import SignupRules, proven_password_hash, register_pending
 from identity.domain.account import Account, AccountKind, AccountStatus
 from identity.domain.errors import CompanyUnknown
 from identity.domain.portail import (
@@ -54,8 +54,9 @@ async def sign_up_portail(
     """Open a pending portal account with its company, or tell the owner of the existing
     one. The form's own rules come first: they need no proof and read nothing."""
     form = validate_portail_signup(form, rules.policy)
-    await require_proof(anti_robot, proof, uow.used_challenges)
-    password_hash = await hasher.hash(form.mot_de_passe)
+    password_hash = await proven_password_hash(
+        uow, proof, form.mot_de_passe, anti_robot=anti_robot, hasher=hasher
+    )
     account = Account(
         id=uuid.uuid4(),
         kind=AccountKind.PORTAIL,

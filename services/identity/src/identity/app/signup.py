@@ -56,9 +56,9 @@ async def sign_up_titulaire(
     """Open a pending titulaire account, or tell the owner of the existing one. The form's
     own rules come first: they need no proof and read nothing."""
     form = validate_titulaire_signup(form, rules.policy)
-    await require_proof(anti_robot, proof, uow.used_challenges)
-
-    password_hash = await hasher.hash(form.mot_de_passe)
+    password_hash = await proven_password_hash(
+        uow, proof, form.mot_de_passe, anti_robot=anti_robot, hasher=hasher
+    )
     now = clock()
     account = Account(
         id=uuid.uuid4(),
@@ -75,6 +75,16 @@ async def sign_up_titulaire(
         created_at=now,
     )
     await register_pending(uow, account, sealer=sealer, rules=rules)
+
+
+async def proven_password_hash(
+    uow: Uow, proof: Proof, password: str, *, anti_robot: AntiRobot, hasher: Hasher
+) -> str:
+    """The steps of every sign-up between its form's own rules and its accounts: the
+    anti-robot proof (spent once), then the password hashed, the same work whether or not
+    an account already holds the login (no enumeration by timing)."""
+    await require_proof(anti_robot, proof, uow.used_challenges)
+    return await hasher.hash(password)
 
 
 async def register_pending(

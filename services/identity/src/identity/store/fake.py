@@ -12,10 +12,8 @@ import dataclasses
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Protocol
 
-from cpf_runtime.db import keeps_changes
 from cpf_runtime.fakes import FakeUnitOfWork
 
 from identity.app.ports import HistoryEntry
@@ -272,9 +270,8 @@ class FakeIdentityUnitOfWork(FakeUnitOfWork):
         self.used_challenges = FakeUsedChallenges()
         self.companies = FakeCompanies()
         self.accounts = FakeAccounts(cascade=(self.refresh_tokens, self.history, self.companies))
-        self._saved: list[dict[str, Any]] = []
 
-    def _repositories(self) -> list[object]:
+    def repositories(self) -> list[object]:
         return [
             self.accounts,
             self.refresh_tokens,
@@ -283,22 +280,3 @@ class FakeIdentityUnitOfWork(FakeUnitOfWork):
             self.used_challenges,
             self.companies,
         ]
-
-    async def __aenter__(self) -> Self:
-        repositories = self._repositories()
-        # Repositories refer to each other (the cascade): those references stay as they are.
-        memo: dict[int, Any] = {id(r): r for r in repositories}
-        self._saved = [copy.deepcopy(vars(r), memo) for r in repositories]
-        return await super().__aenter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if not keeps_changes(exc):
-            for repository, saved in zip(self._repositories(), self._saved, strict=True):
-                vars(repository).clear()
-                vars(repository).update(saved)
-        await super().__aexit__(exc_type, exc, tb)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import fields
 from datetime import datetime
-from typing import cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -34,8 +35,35 @@ from identity.store.tables import (
     SigningKeyRow,
 )
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 # Any constant shared by every identity process; names the advisory lock of key creation.
 SIGNING_KEY_LOCK = 0x1D_E7_17
+
+
+R = TypeVar("R", bound="DataclassInstance")
+T = TypeVar("T", ActivationTokenRow, ActionTokenRow, RefreshTokenRow)
+
+
+# The token and signing-key rows are their domain records column for column, by the same
+# names: written and read back field by field (a field added to one must be added to the
+# other, which the repositories' contract suite shows).
+def _values(record: DataclassInstance) -> dict[str, object]:
+    return {field.name: getattr(record, field.name) for field in fields(record)}
+
+
+def _record(record_type: type[R], row: object) -> R:
+    return record_type(**{field.name: getattr(row, field.name) for field in fields(record_type)})
+
+
+async def _token_row(session: AsyncSession, row_type: type[T], token_hash: str) -> T | None:
+    # Locked: spending a single-use token is check-then-act; a second use of the same token
+    # in flight waits for the first to commit, then finds it used.
+    row: T | None = await session.scalar(
+        select(row_type).where(row_type.token_hash == token_hash).with_for_update()
+    )
+    return row
 
 
 def _account(row: AccountRow) -> Account:
@@ -138,24 +166,11 @@ class SqlAccounts:
         )
 
     async def add_activation_token(self, token: OneTimeToken) -> None:
-        await self.session.execute(
-            insert(ActivationTokenRow).values(
-                token_hash=token.token_hash,
-                account_id=token.account_id,
-                expires_at=token.expires_at,
-                used_at=token.used_at,
-            )
-        )
+        await self.session.execute(insert(ActivationTokenRow).values(**_values(token)))
 
     async def activation_token(self, token_hash: str) -> OneTimeToken | None:
-        row = await self.session.scalar(
-            select(ActivationTokenRow)
-            .where(ActivationTokenRow.token_hash == token_hash)
-            .with_for_update()
-        )
-        if row is None:
-            return None
-        return OneTimeToken(row.token_hash, row.account_id, row.expires_at, row.used_at)
+        row = await _token_row(self.session, ActivationTokenRow, token_hash)
+        return None if row is None else _record(OneTimeToken, row)
 
     async def save_activation_token(self, token: OneTimeToken) -> None:
         await self.session.execute(
@@ -176,26 +191,11 @@ class SqlAccounts:
         )
 
     async def add_action_token(self, token: ActionToken) -> None:
-        await self.session.execute(
-            insert(ActionTokenRow).values(
-                token_hash=token.token_hash,
-                account_id=token.account_id,
-                action=token.action,
-                expires_at=token.expires_at,
-                used_at=token.used_at,
-                detail=token.detail,
-            )
-        )
+        await self.session.execute(insert(ActionTokenRow).values(**_values(token)))
 
     async def action_token(self, token_hash: str) -> ActionToken | None:
-        row = await self.session.scalar(
-            select(ActionTokenRow).where(ActionTokenRow.token_hash == token_hash).with_for_update()
-        )
-        if row is None:
-            return None
-        return ActionToken(
-            row.token_hash, row.account_id, row.action, row.expires_at, row.used_at, row.detail
-        )
+        row = await _token_row(self.session, ActionTokenRow, token_hash)
+        return None if row is None else _record(ActionToken, row)
 
     async def save_action_token(self, token: ActionToken) -> None:
         await self.session.execute(
@@ -284,15 +284,7 @@ class SqlSigningKeys:
         )
 
     async def add(self, key: SigningKey) -> None:
-        await self.session.execute(
-            insert(SigningKeyRow).values(
-                kid=key.kid,
-                private_key_pem=key.private_key_pem,
-                public_jwk=key.public_jwk,
-                created_at=key.created_at,
-                retired_at=key.retired_at,
-            )
-        )
+        await self.session.execute(insert(SigningKeyRow).values(**_values(key)))
 
     async def retire(self, kid: str, at: datetime) -> None:
         await self.session.execute(
@@ -308,35 +300,11 @@ class SqlRefreshTokens:
         self.session = session
 
     async def add(self, token: RefreshToken) -> None:
-        await self.session.execute(
-            insert(RefreshTokenRow).values(
-                token_hash=token.token_hash,
-                account_id=token.account_id,
-                family_id=token.family_id,
-                issued_at=token.issued_at,
-                expires_at=token.expires_at,
-                used_at=token.used_at,
-                revoked_at=token.revoked_at,
-            )
-        )
+        await self.session.execute(insert(RefreshTokenRow).values(**_values(token)))
 
     async def get(self, token_hash: str) -> RefreshToken | None:
-        row = await self.session.scalar(
-            select(RefreshTokenRow)
-            .where(RefreshTokenRow.token_hash == token_hash)
-            .with_for_update()
-        )
-        if row is None:
-            return None
-        return RefreshToken(
-            row.token_hash,
-            row.account_id,
-            row.family_id,
-            row.issued_at,
-            row.expires_at,
-            row.used_at,
-            row.revoked_at,
-        )
+        row = await _token_row(self.session, RefreshTokenRow, token_hash)
+        return None if row is None else _record(RefreshToken, row)
 
     async def mark_used(self, token_hash: str, at: datetime) -> None:
         await self.session.execute(
