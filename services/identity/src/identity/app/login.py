@@ -209,6 +209,7 @@ async def grant(
     ttl = int(rules.ttl.total_seconds())
     issued_at = int(now.timestamp())
     signer = await keys.signer()
+    family_id = family_id or uuid.uuid4()
     token = signer.sign(
         {
             "iss": rules.issuer,
@@ -218,10 +219,9 @@ async def grant(
             "iat": issued_at,
             "exp": issued_at + ttl,
             "jti": str(uuid.uuid4()),
+            "sid": str(family_id),  # the session: what a password change keeps, or ends
         }
     )
-    secret, stored = RefreshToken.issue(
-        account.id, family_id or uuid.uuid4(), now, rules.refresh_ttl
-    )
+    secret, stored = RefreshToken.issue(account.id, family_id, now, rules.refresh_ttl)
     await uow.refresh_tokens.add(stored)
     return AccessToken(token, ttl, secret, int(rules.refresh_ttl.total_seconds()))

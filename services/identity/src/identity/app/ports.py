@@ -162,7 +162,12 @@ class RefreshTokens(Protocol):
         """Revoke every live token of the family; how many were live."""
         ...
 
-    async def revoke_account(self, account_id: uuid.UUID, at: datetime) -> None: ...
+    async def revoke_account(
+        self, account_id: uuid.UUID, at: datetime, *, keep_family: uuid.UUID | None = None
+    ) -> int:
+        """Revoke every live token of the account but those of ``keep_family``; how many
+        sessions (families) were ended."""
+        ...
 
 
 @dataclass(frozen=True)

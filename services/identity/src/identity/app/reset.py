@@ -33,7 +33,10 @@ RESET_ACCEPTED = (
     "Si un compte correspond à cet identifiant, un e-mail contenant un lien pour choisir un "
     "nouveau mot de passe a été envoyé à son adresse."
 )
-RESET_DONE = "Votre mot de passe a été modifié : vous pouvez vous connecter."
+RESET_DONE = (
+    "Votre mot de passe a été modifié et toutes vos sessions ont été fermées : vous pouvez "
+    "vous connecter avec le nouveau mot de passe."
+)
 
 
 @dataclass(frozen=True)

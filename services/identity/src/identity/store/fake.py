@@ -233,10 +233,15 @@ class FakeRefreshTokens:
             t.revoked_at = at
         return len(live)
 
-    async def revoke_account(self, account_id: uuid.UUID, at: datetime) -> None:
+    async def revoke_account(
+        self, account_id: uuid.UUID, at: datetime, *, keep_family: uuid.UUID | None = None
+    ) -> int:
+        families = set()
         for t in self.tokens.values():
-            if t.account_id == account_id and t.revoked_at is None:
+            if t.account_id == account_id and t.revoked_at is None and t.family_id != keep_family:
                 t.revoked_at = at
+                families.add(t.family_id)
+        return len(families)
 
     def forget_account(self, account_id: uuid.UUID) -> None:
         self.tokens = {h: t for h, t in self.tokens.items() if t.account_id != account_id}

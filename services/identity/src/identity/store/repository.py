@@ -402,12 +402,18 @@ class SqlRefreshTokens:
         )
         return len(result.all())
 
-    async def revoke_account(self, account_id: uuid.UUID, at: datetime) -> None:
-        await self.session.execute(
-            update(RefreshTokenRow)
-            .where(RefreshTokenRow.account_id == account_id, RefreshTokenRow.revoked_at.is_(None))
-            .values(revoked_at=at)
+    async def revoke_account(
+        self, account_id: uuid.UUID, at: datetime, *, keep_family: uuid.UUID | None = None
+    ) -> int:
+        query = update(RefreshTokenRow).where(
+            RefreshTokenRow.account_id == account_id, RefreshTokenRow.revoked_at.is_(None)
         )
+        if keep_family is not None:
+            query = query.where(RefreshTokenRow.family_id != keep_family)
+        result = await self.session.execute(
+            query.values(revoked_at=at).returning(RefreshTokenRow.family_id)
+        )
+        return len(set(result.scalars()))
 
 
 class SqlUsedChallenges:
