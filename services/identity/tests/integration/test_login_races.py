@@ -167,3 +167,38 @@ async def test_v8_every_refusal_writes_and_commits_the_same(
     assert refused.status_code == 401
     print(f"\nV8 {path}: {work.writes} write(s), {work.commits} commit(s)")
     assert (work.writes, work.commits) == (1, 1), path
+
+
+async def resets_in_outbox(engine) -> int:
+    async with engine.connect() as conn:
+        count: int = await conn.scalar(
+            text("SELECT count(*) FROM outbox WHERE type LIKE '%password_reset_requested%'")
+        )
+        return count
+
+
+async def forgotten(client: httpx.AsyncClient, login: str) -> httpx.Response:
+    body = {"identifiant": login, "type_compte": "operateur"}
+    return await client.post("/v1/mot-de-passe/oubli", json=body)
+
+
+async def test_v7_a_burst_of_resets_sends_three_links_and_answers_all_the_same(
+    client, uow_factory, new_account, engine
+) -> None:
+    await an_operateur(uow_factory, new_account, "reset@example.fr")
+    answers = await asyncio.gather(*[forgotten(client, "reset@example.fr") for _ in range(15)])
+    unknown = await forgotten(client, "personne@example.fr")
+    assert {(a.status_code, a.text) for a in answers} == {(202, unknown.text)}
+    sent = await resets_in_outbox(engine)
+    print(f"\nV7: 15 simultaneous requests for one account: {sent} reset e-mails")
+    assert sent == 3  # IDENTITY_NOTICE_MAX_PER_ACCOUNT's default
+
+
+async def test_v7_one_address_asks_for_twenty_resets_an_hour_at_most(
+    client, uow_factory, new_account, engine
+) -> None:
+    for n in range(25):
+        await an_operateur(uow_factory, new_account, f"agent{n}@example.fr")
+    answers = await asyncio.gather(*[forgotten(client, f"agent{n}@example.fr") for n in range(25)])
+    assert {a.status_code for a in answers} == {202}
+    assert await resets_in_outbox(engine) == 20  # IDENTITY_NOTICE_MAX_PER_ADDRESS's default

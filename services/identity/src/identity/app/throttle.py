@@ -133,6 +133,41 @@ class Throttle:
             self.by_address.take_back(address)
 
 
+@dataclass(frozen=True)
+class NoticeRules:
+    per_account: int = 3
+    per_address: int = 20
+    window: timedelta = timedelta(hours=1)
+
+
+class NoticeLimits:
+    """How many e-mails requests may cause (V7): reset links and "existing account" notices
+    per account, « mot de passe oublié » requests per address; in memory, per process.
+
+    Past a limit the request gets the same answer and does the same work, only no e-mail
+    leaves: nothing tells the caller whether an account exists. Each check counts at once
+    (no ``await`` between check and count), so a burst is admitted one by one.
+    """
+
+    def __init__(self, rules: NoticeRules) -> None:
+        self.rules = rules
+        self.sent = FailureCounter(rules.window)
+
+    def _take(self, key: str, limit: int, now: datetime) -> bool:
+        if self.sent.count(key, now) >= limit:
+            return False
+        self.sent.add(key, now)
+        return True
+
+    def for_account(self, what: str, account_id: object, now: datetime) -> bool:
+        return self._take(f"{what}:account:{account_id}", self.rules.per_account, now)
+
+    def for_address(self, what: str, address: str | None, now: datetime) -> bool:
+        if not address:
+            return True
+        return self._take(f"{what}:address:{address}", self.rules.per_address, now)
+
+
 async def lift_ended_locks(uow: Uow, *, clock: Clock) -> int:
     """Clear the locks whose time ran out and publish their end (one batch); how many."""
     now = clock()
