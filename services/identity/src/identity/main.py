@@ -56,7 +56,7 @@ from identity.app.provisioning import ProvisioningRules
 from identity.app.reset import ResetRules
 from identity.app.services import Services
 from identity.app.signup import SignupRules
-from identity.app.throttle import Throttle, ThrottleRules
+from identity.app.throttle import NoticeLimits, NoticeRules, Throttle, ThrottleRules
 from identity.commands import commands
 from identity.consumers import add_consumers
 from identity.domain.password_policy import PORTAIL, TITULAIRE, PasswordPolicy
@@ -149,6 +149,13 @@ def wire(runtime: IdentityRuntime, settings: IdentitySettings, clock: Clock) -> 
             timeout=s.company_register_timeout_seconds,
         ),
         throttle=throttle(s),
+        notices=NoticeLimits(
+            NoticeRules(
+                per_account=s.notice_max_per_account,
+                per_address=s.notice_max_per_address,
+                window=timedelta(seconds=s.notice_window_seconds),
+            )
+        ),
         trusted_proxies=frozenset(p.strip() for p in s.trusted_proxies.split(",") if p.strip()),
     )
 

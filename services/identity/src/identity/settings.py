@@ -64,6 +64,12 @@ class IdentitySettings(ServiceSettings):
     refresh_token_ttl_seconds: int = Field(8 * 3600, ge=300)
     # Validity of a forgotten-password link.
     reset_link_ttl_seconds: int = Field(3600, ge=60, le=86400)
+    # E-mails a request may cause (app/throttle.py NoticeLimits): reset links per account
+    # and « mot de passe oublié » requests per address, "existing account" notices per
+    # account, in a sliding window. Beyond: the same 202, no e-mail.
+    notice_max_per_account: int = Field(3, ge=1)
+    notice_max_per_address: int = Field(20, ge=1)
+    notice_window_seconds: int = Field(3600, ge=1)
     # Mes Démarches (guides 002, 004): the portal user's activation link is valid 24 hours.
     portail_activation_hours: int = Field(24, ge=1)
     # The company register (habilitation's base URL; the runner sets it).

@@ -131,20 +131,41 @@ async def test_spending_an_action_spends_its_unused_tokens_only(store, account) 
         assert (await uow.accounts.action_token(other.token_hash)).used_at is None
 
 
-async def test_failures_count_up_to_the_lock_then_start_again(store, account) -> None:
+async def test_failures_count_up_to_the_lock_and_not_while_locked(store, account) -> None:
     owner = account()
     await added(store, owner)
     until = NOW + timedelta(minutes=15)
+
+    async def count(at: datetime) -> bool | None:
+        return await uow.accounts.count_failure(
+            owner.id,
+            "operateur:x",
+            max_failures=3,
+            now=at,
+            lock_until=until,
+            client_address="192.0.2.1",
+        )
+
     async with store() as uow:
-        assert [await uow.accounts.record_failure(owner.id, 3, until) for _ in range(4)] == [
-            False,
-            False,
-            True,
-            False,
-        ]
+        assert [await count(NOW) for _ in range(4)] == [False, False, True, None]
+        assert (
+            await uow.accounts.count_failure(
+                uuid.uuid4(),
+                "operateur:y",
+                max_failures=3,
+                now=NOW,
+                lock_until=until,
+                client_address=None,
+            )
+            is None
+        )
     async with store() as uow:
         locked = await uow.accounts.get(owner.id)
-        assert (locked.failed_logins, locked.locked_until) == (1, until)
+        assert (locked.failed_logins, locked.locked_until) == (0, until)
+        # One history entry per counted failure, none for the one the lock refused.
+        entries = await uow.history.of(owner.id, 10)
+        assert [e.what for e in entries] == ["echec_connexion"] * 3
+        assert await count(until) is False  # the lock has run out: counting starts again
         await uow.accounts.reset_failures(owner.id)
     async with store() as uow:
         assert (await uow.accounts.get(owner.id)).failed_logins == 0

@@ -57,3 +57,16 @@ async def test_revoking_an_account_ends_all_its_sessions(store, an_account) -> N
         assert (await uow.refresh_tokens.get(first.token_hash)).revoked_at == NOW
         assert (await uow.refresh_tokens.get(second.token_hash)).revoked_at == NOW
         assert (await uow.refresh_tokens.get(other.token_hash)).revoked_at is None
+
+
+async def test_revoking_an_account_can_keep_one_session(store, an_account) -> None:
+    mine = await an_account()
+    kept, ended = uuid.uuid4(), uuid.uuid4()
+    tokens = [RefreshToken.issue(mine, family, NOW, TTL)[1] for family in (kept, ended, ended)]
+    async with store() as uow:
+        for t in tokens:
+            await uow.refresh_tokens.add(t)
+        assert await uow.refresh_tokens.revoke_account(mine, NOW, keep_family=kept) == 1
+    async with store() as uow:
+        revoked = [(await uow.refresh_tokens.get(t.token_hash)).revoked_at for t in tokens]
+    assert revoked == [None, NOW, NOW]

@@ -203,3 +203,26 @@ async def test_an_e_mail_change_is_confirmed_by_a_link_to_the_new_address(
     assert old.status_code == 401
     new = await client.post("/v1/token", json=body | {"identifiant": "nouvelle@example.fr"})
     assert new.status_code == 200
+
+
+async def test_v3_a_password_change_ends_every_other_session_and_says_so(
+    client, account, engine
+) -> None:
+    here, elsewhere, third = await login(client), await login(client), await login(client)
+    auth = {"Authorization": f"Bearer {here['access_token']}"}
+    changed = await client.post(
+        "/v1/moi/mot-de-passe",
+        json={"ancien": PASSWORD, "nouveau": "Nouveau2026xyz", "confirmation": "Nouveau2026xyz"},
+        headers=auth,
+    )
+    assert changed.status_code == 200, changed.text
+    assert "autres sessions ont été fermées" in changed.json()["message"]
+    assert (await refresh(client, elsewhere["refresh_token"])).status_code == 401
+    assert (await refresh(client, third["refresh_token"])).status_code == 401
+    # The session that changed the password goes on.
+    assert (await refresh(client, here["refresh_token"])).status_code == 200
+    async with engine.connect() as conn:
+        live = await conn.scalar(
+            text("SELECT count(DISTINCT family_id) FROM refresh_token WHERE revoked_at IS NULL")
+        )
+    assert live == 1

@@ -14,6 +14,7 @@ from cpf_runtime.errors import DomainError, InvalidInput
 from identity.api.errors import problem_of
 from identity.app.antirobot import Proof
 from identity.app.signup import sign_up_titulaire
+from identity.app.throttle import NoticeLimits, NoticeRules
 from identity.domain.account import AccountKind, AccountStatus
 from identity.domain.signup import TitulaireSignup
 from identity.domain.tokens import OneTimeToken, digest
@@ -233,3 +234,38 @@ async def test_a_proof_serves_once(sign_up, uow) -> None:
     with pytest.raises(InvalidInput) as again:
         await sign_up(form(nir=OTHER_NIR, email=other, email_confirmation=other), proof)
     assert [e.rule for e in again.value.errors] == ["anti_robot_failed"]
+
+
+async def test_v7_an_existing_account_is_told_three_times_an_hour_at_most(
+    new_account, run, accounts, uow, hasher, anti_robot, sealer, clock, signup_rules
+) -> None:
+    existing = new_account(**OWNER)
+    accounts.accounts[existing.id] = existing
+    notices = NoticeLimits(NoticeRules(per_account=3))
+    for _ in range(5):
+        await run(
+            sign_up_titulaire,
+            form(),
+            Proof(defi=uuid.uuid4().hex, solution="s"),
+            anti_robot=anti_robot,
+            hasher=hasher,
+            sealer=sealer,
+            clock=clock,
+            rules=signup_rules,
+            notices=notices,
+        )
+    assert len(uow.events_of(SignupAttemptedOnExistingAccount)) == 3
+    assert hasher.hashed == 5  # the same work for each
+    clock.advance(NoticeRules().window)
+    await run(
+        sign_up_titulaire,
+        form(),
+        Proof(defi=uuid.uuid4().hex, solution="s"),
+        anti_robot=anti_robot,
+        hasher=hasher,
+        sealer=sealer,
+        clock=clock,
+        rules=signup_rules,
+        notices=notices,
+    )
+    assert len(uow.events_of(SignupAttemptedOnExistingAccount)) == 4

@@ -50,5 +50,6 @@ async def sign_up(body: PortailSignupIn, uow: UowDep, services: ServicesDep) -> 
             sealer=services.sealer,
             clock=services.clock,
             rules=services.portail_signup,
+            notices=services.notices,
         )
     return MessageOut(message=SIGNUP_ACCEPTED)

@@ -30,6 +30,11 @@ EMAIL_SENT = (
     "elle remplacera l'actuelle quand vous aurez suivi ce lien."
 )
 EMAIL_CHANGED = "Votre adresse électronique a été modifiée."
+PASSWORD_CHANGED = "Votre mot de passe a été modifié."  # noqa: S105  (a message)
+OTHER_SESSIONS_ENDED = (
+    "Vos autres sessions ont été fermées : sur vos autres appareils, reconnectez-vous avec "
+    "le nouveau mot de passe."
+)
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 REFUSALS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Jeton d'accès absent ou invalide", **PROBLEM},
@@ -49,7 +54,7 @@ async def password(
 ) -> MessageOut:
     """Changer mon mot de passe : ancien, nouveau, confirmation (règle de mon espace)."""
     async with uow:
-        await change_password(
+        ended = await change_password(
             uow,
             principal.account_id,
             body.ancien,
@@ -58,8 +63,11 @@ async def password(
             address,
             hasher=services.hasher,
             clock=services.clock,
+            session_id=principal.claims.get("sid"),
         )
-    return MessageOut(message="Votre mot de passe a été modifié.")
+    if ended:
+        return MessageOut(message=f"{PASSWORD_CHANGED} {OTHER_SESSIONS_ENDED}")
+    return MessageOut(message=PASSWORD_CHANGED)
 
 
 @router.put("/v1/moi/telephone", response_model=MessageOut, responses=REFUSALS)

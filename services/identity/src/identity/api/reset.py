@@ -18,7 +18,9 @@ router = APIRouter(tags=["mot de passe oublié"])
 
 
 @router.post("/v1/mot-de-passe/oubli", status_code=202, response_model=MessageOut)
-async def forgotten(body: ResetRequestIn, uow: UowDep, services: ServicesDep) -> MessageOut:
+async def forgotten(
+    body: ResetRequestIn, uow: UowDep, services: ServicesDep, address: ClientAddress
+) -> MessageOut:
     """Demande de lien de réinitialisation ; même réponse que le compte existe ou non."""
     async with uow:
         await request_reset(
@@ -28,6 +30,8 @@ async def forgotten(body: ResetRequestIn, uow: UowDep, services: ServicesDep) ->
             sealer=services.sealer,
             clock=services.clock,
             rules=services.reset,
+            notices=services.notices,
+            address=address,
         )
     return MessageOut(message=RESET_ACCEPTED)
 

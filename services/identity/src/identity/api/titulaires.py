@@ -33,5 +33,6 @@ async def sign_up(body: TitulaireSignupIn, uow: UowDep, services: ServicesDep) -
             sealer=services.sealer,
             clock=services.clock,
             rules=services.signup,
+            notices=services.notices,
         )
     return MessageOut(message=SIGNUP_ACCEPTED)

@@ -1,8 +1,10 @@
 """Login: an identifier and a password for a short-lived access token (ES256 JWT).
 
 Every refusal is the same 401 after the same work: an unknown login is checked against a
-dummy hash, a pending account's password is checked before it is refused, so neither the
-answer nor its timing tells whether an account exists.
+dummy hash, a pending account's password is checked before it is refused, and every refusal
+writes one row and commits (a wrong password counts toward the account's lock; an unknown
+login, a locked or pending account is noted in ``login_refusal``), so neither the answer
+nor its work tells whether an account exists.
 """
 
 from __future__ import annotations
@@ -11,17 +13,19 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NoReturn
 
 from cpf_contracts.events.identity import AccountLocked
 from cpf_runtime.clock import Clock
 
 from identity.app.ports import Hasher, KeySource, Uow
-from identity.app.throttle import Throttle
+from identity.app.throttle import Throttle, ThrottleRules
 from identity.domain.account import Account, AccountKind, RequiredAction, normalize_login
-from identity.domain.errors import InvalidCredentials, LoginFailed
+from identity.domain.errors import LoginFailed
 from identity.domain.tokens import ActionToken, RefreshToken
 
 MAX_LOGIN_LENGTH = 254
+DEFAULT_THROTTLE = ThrottleRules()
 
 
 @dataclass(frozen=True)
@@ -70,23 +74,22 @@ class Attempt:
     address: str | None
     throttle: Throttle | None
 
+    @property
+    def rules(self) -> ThrottleRules:
+        return self.throttle.rules if self.throttle is not None else DEFAULT_THROTTLE
+
     async def wait_turn(self, clock: Clock) -> None:
-        """Refuse a flooding address; delay a login or address that failed lately."""
+        """Refuse a flooding address; count this attempt (before the work: a burst is
+        admitted one by one); delay a login or address that failed lately."""
         if self.throttle is None:
             return
-        now = clock()
-        self.throttle.check_address(self.address, now)
-        wait = self.throttle.delay(self.key, self.address, now)
+        wait = self.throttle.reserve(self.key, self.address, clock())
         if wait:
             await asyncio.sleep(wait)
 
-    def failed(self, clock: Clock) -> None:
-        if self.throttle is not None:
-            self.throttle.failed(self.key, self.address, clock())
-
     def succeeded(self) -> None:
         if self.throttle is not None:
-            self.throttle.succeeded(self.key)
+            self.throttle.succeeded(self.key, self.address)
 
 
 async def log_in(
@@ -103,8 +106,8 @@ async def log_in(
     address: str | None = None,
 ) -> AccessToken | ActionRequired:
     """An access token and a refresh token of a new family, or the action the account must
-    do first (``ActionRequired``). A wrong password is ``LoginFailed``, whose failure (history,
-    counter, lock) is committed; every other refusal is ``InvalidCredentials``."""
+    do first (``ActionRequired``). Every refusal is ``LoginFailed``, after one argon2
+    verification and one write (the failure counted, or the refusal noted), committed."""
     login = normalize_login(kind, identifiant)
     attempt = Attempt(f"{kind.value}:{login[:MAX_LOGIN_LENGTH]}", address, throttle)
     await attempt.wait_turn(clock)
@@ -113,18 +116,22 @@ async def log_in(
         account = await uow.accounts.by_login(kind, login)
     if account is None:
         await hasher.verify_dummy(password)
-        attempt.failed(clock)
-        raise InvalidCredentials()
+        await _refuse(uow, attempt, clock)
     right = await hasher.verify(account.password_hash, password)
-    now = clock()
-    if account.is_locked(now):
-        attempt.failed(clock)  # the same answer as a wrong password, even for the right one
-        raise InvalidCredentials()
     if not right:
         await _count_failure(uow, account, attempt, clock)
-        raise LoginFailed()
-    if not account.can_log_in:
-        raise InvalidCredentials()
+    now = clock()
+    if account.is_locked(now) or not account.can_log_in:
+        await _refuse(uow, attempt, clock)  # the same answer and work as a wrong password
+    # The signer first: a first key (or a reload) takes a connection of its own, which must
+    # not be awaited while this one holds the row lock that other attempts wait for.
+    await keys.signer()
+    # Re-read under the row lock, after the hash: failures counted meanwhile may have
+    # locked the account, and a right password must not pass a lock it did not see.
+    now = clock()
+    account = await uow.accounts.get(account.id)
+    if account is None or account.is_locked(now) or not account.can_log_in:
+        await _refuse(uow, attempt, clock)  # the same answer as a wrong password
     attempt.succeeded()
     await uow.history.record(account.id, "connexion", now, address)
     await _note_success(uow, account, password, hasher, clock)
@@ -134,24 +141,37 @@ async def log_in(
     return await grant(uow, account, keys=keys, clock=clock, rules=rules)
 
 
-async def _count_failure(uow: Uow, account: Account, attempt: Attempt, clock: Clock) -> None:
+async def _refuse(uow: Uow, attempt: Attempt, clock: Clock) -> NoReturn:
+    """A refusal that counts toward no account: noted by login, as one write."""
+    await uow.accounts.note_refusal(attempt.key, clock())
+    raise LoginFailed()
+
+
+async def _count_failure(uow: Uow, account: Account, attempt: Attempt, clock: Clock) -> NoReturn:
     now = clock()
-    await uow.history.record(account.id, "echec_connexion", now, attempt.address)
-    throttle = attempt.throttle
-    if throttle is None:
-        return
-    attempt.failed(clock)
-    locked_until = now + throttle.rules.lock_duration
-    if await uow.accounts.record_failure(account.id, throttle.rules.max_failures, locked_until):
+    rules = attempt.rules
+    locked_until = now + rules.lock_duration
+    locked = await uow.accounts.count_failure(
+        account.id,
+        attempt.key,
+        max_failures=rules.max_failures,
+        now=now,
+        lock_until=locked_until,
+        client_address=attempt.address,
+    )
+    # ``None``: locked, maybe by a concurrent failure: this guess was not evaluated (and
+    # the refusal was noted by login instead, in the same statement).
+    if locked:
         uow.publish(
             AccountLocked(
                 account_id=account.id,
                 kind=account.kind.value,
-                failed_attempts=throttle.rules.max_failures,
+                failed_attempts=rules.max_failures,
                 locked_at=now,
                 locked_until=locked_until,
             )
         )
+    raise LoginFailed()
 
 
 async def _note_success(
@@ -189,6 +209,7 @@ async def grant(
     ttl = int(rules.ttl.total_seconds())
     issued_at = int(now.timestamp())
     signer = await keys.signer()
+    family_id = family_id or uuid.uuid4()
     token = signer.sign(
         {
             "iss": rules.issuer,
@@ -198,10 +219,9 @@ async def grant(
             "iat": issued_at,
             "exp": issued_at + ttl,
             "jti": str(uuid.uuid4()),
+            "sid": str(family_id),  # the session: what a password change keeps, or ends
         }
     )
-    secret, stored = RefreshToken.issue(
-        account.id, family_id or uuid.uuid4(), now, rules.refresh_ttl
-    )
+    secret, stored = RefreshToken.issue(account.id, family_id, now, rules.refresh_ttl)
     await uow.refresh_tokens.add(stored)
     return AccessToken(token, ttl, secret, int(rules.refresh_ttl.total_seconds()))

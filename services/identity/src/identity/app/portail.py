@@ -16,6 +16,7 @@ from cpf_runtime.clock import Clock
 from identity.app.antirobot import AntiRobot, Proof
 from identity.app.ports import CompanyRegister, Hasher, Sealer, Uow
 from identity.app.signup import SignupRules, proven_password_hash, register_pending
+from identity.app.throttle import NoticeLimits
 from identity.domain.account import Account, AccountKind, AccountStatus
 from identity.domain.errors import CompanyUnknown
 from identity.domain.portail import (
@@ -50,6 +51,7 @@ async def sign_up_portail(
     sealer: Sealer,
     clock: Clock,
     rules: SignupRules,
+    notices: NoticeLimits | None = None,
 ) -> None:
     """Open a pending portal account with its company, or tell the owner of the existing
     one. The form's own rules come first: they need no proof and read nothing."""
@@ -70,7 +72,7 @@ async def sign_up_portail(
         status=AccountStatus.PENDING,
         created_at=clock(),
     )
-    if await register_pending(uow, account, sealer=sealer, rules=rules):
+    if await register_pending(uow, account, sealer=sealer, rules=rules, notices=notices):
         await uow.companies.add(
             account.id,
             Company(form.siret, form.raison_sociale, form.adresse, form.code_postal, form.commune),

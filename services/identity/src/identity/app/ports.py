@@ -99,12 +99,28 @@ class Accounts(Protocol):
 
     async def save_action_token(self, token: ActionToken) -> None: ...
 
-    async def record_failure(
-        self, account_id: uuid.UUID, max_failures: int, lock_until: datetime
-    ) -> bool:
-        """Count a wrong password (atomically); at ``max_failures`` lock until
-        ``lock_until`` and start counting again (``True``)."""
+    async def count_failure(
+        self,
+        account_id: uuid.UUID,
+        login_key: str,
+        *,
+        max_failures: int,
+        now: datetime,
+        lock_until: datetime,
+        client_address: str | None,
+    ) -> bool | None:
+        """Count a wrong password and record ``echec_connexion`` in the history, atomically,
+        unless the account is locked at ``now`` (then noted as ``note_refusal`` does); at
+        ``max_failures`` lock it until ``lock_until`` and start counting again. ``True``
+        when this failure locked it, ``False`` when counted only, ``None`` when not counted
+        (locked, or gone)."""
         ...
+
+    async def note_refusal(self, login_key: str, now: datetime) -> None:
+        """Count a refused login that counted toward no account (unknown, locked)."""
+        ...
+
+    async def forget_refusals(self, before: datetime) -> None: ...
 
     async def reset_failures(self, account_id: uuid.UUID) -> None: ...
 
@@ -146,7 +162,12 @@ class RefreshTokens(Protocol):
         """Revoke every live token of the family; how many were live."""
         ...
 
-    async def revoke_account(self, account_id: uuid.UUID, at: datetime) -> None: ...
+    async def revoke_account(
+        self, account_id: uuid.UUID, at: datetime, *, keep_family: uuid.UUID | None = None
+    ) -> int:
+        """Revoke every live token of the account but those of ``keep_family``; how many
+        sessions (families) were ended."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,10 @@ async def change_password(
     *,
     hasher: Hasher,
     clock: Clock,
-) -> None:
+    session_id: str | None = None,
+) -> int:
+    """Set the new password and end every other session of the account (their refresh
+    tokens are revoked; ``session_id``, the caller's, is kept); how many were ended."""
     account = await _own(uow, account_id)
     old = OldPassword(
         ancien,
@@ -60,12 +63,23 @@ async def change_password(
     await set_new_password(account, nouveau, confirmation, hasher=hasher, old=old)
     now = clock()
     await uow.accounts.save(account)
+    ended = await uow.refresh_tokens.revoke_account(
+        account.id, now, keep_family=_session(session_id)
+    )
     await uow.history.record(account.id, "changement_mot_de_passe", now, client_address)
     uow.publish(
         PasswordChanged(
             account_id=account.id, kind=account.kind.value, reason="profile", changed_at=now
         )
     )
+    return ended
+
+
+def _session(session_id: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(session_id) if session_id else None
+    except ValueError:
+        return None
 
 
 async def change_phone(

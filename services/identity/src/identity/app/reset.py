@@ -23,6 +23,7 @@ from cpf_runtime.clock import Clock
 from identity.app.links import redeem_action_token
 from identity.app.passwords import set_new_password
 from identity.app.ports import Hasher, Sealer, Uow
+from identity.app.throttle import NoticeLimits
 from identity.domain.account import AccountKind, AccountStatus, normalize_login
 from identity.domain.errors import ResetLinkInvalid, ResetLinkUnknown
 from identity.domain.tokens import ActionToken, new_secret
@@ -33,7 +34,10 @@ RESET_ACCEPTED = (
     "Si un compte correspond à cet identifiant, un e-mail contenant un lien pour choisir un "
     "nouveau mot de passe a été envoyé à son adresse."
 )
-RESET_DONE = "Votre mot de passe a été modifié : vous pouvez vous connecter."
+RESET_DONE = (
+    "Votre mot de passe a été modifié et toutes vos sessions ont été fermées : vous pouvez "
+    "vous connecter avec le nouveau mot de passe."
+)
 
 
 @dataclass(frozen=True)
@@ -54,13 +58,23 @@ async def request_reset(
     sealer: Sealer,
     clock: Clock,
     rules: ResetRules,
+    notices: NoticeLimits | None = None,
+    address: str | None = None,
 ) -> None:
+    """A reset link to an existing active account's address (``PasswordResetRequested``),
+    at most ``notices``' limits per account and per address; the same work otherwise."""
     login = normalize_login(kind, identifiant)
+    now = clock()
+    allowed = notices is None or notices.for_address("reset", address, now)
     account = None
     if 0 < len(login) <= MAX_LOGIN_LENGTH:
         account = await uow.accounts.by_login(kind, login)
-    now = clock()
-    if account is None or account.status is not AccountStatus.ACTIVE:
+    if (
+        not allowed
+        or account is None
+        or account.status is not AccountStatus.ACTIVE
+        or (notices is not None and not notices.for_account("reset", account.id, now))
+    ):
         sealer.seal(rules.link(new_secret()))  # the same work as for a real link
         return
     secret, token = ActionToken.issue(account.id, RESET_ACTION, now, rules.validity)

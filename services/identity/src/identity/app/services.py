@@ -12,7 +12,7 @@ from identity.app.ports import CompanyRegister, Hasher, Sealer
 from identity.app.provisioning import ProvisioningRules
 from identity.app.reset import ResetRules
 from identity.app.signup import SignupRules
-from identity.app.throttle import Throttle, ThrottleRules
+from identity.app.throttle import NoticeLimits, NoticeRules, Throttle, ThrottleRules
 
 
 @dataclass(frozen=True)
@@ -30,3 +30,4 @@ class Services:
     company_register: CompanyRegister
     throttle: Throttle = field(default_factory=lambda: Throttle(ThrottleRules()))
     trusted_proxies: frozenset[str] = frozenset()
+    notices: NoticeLimits = field(default_factory=lambda: NoticeLimits(NoticeRules()))

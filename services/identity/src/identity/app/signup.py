@@ -17,6 +17,7 @@ from cpf_runtime.clock import Clock
 from identity.app.antirobot import AntiRobot, Proof, require_proof
 from identity.app.events import owner
 from identity.app.ports import Hasher, Sealer, Uow
+from identity.app.throttle import NoticeLimits
 from identity.domain.account import (
     Account,
     AccountKind,
@@ -52,6 +53,7 @@ async def sign_up_titulaire(
     sealer: Sealer,
     clock: Clock,
     rules: SignupRules,
+    notices: NoticeLimits | None = None,
 ) -> None:
     """Open a pending titulaire account, or tell the owner of the existing one. The form's
     own rules come first: they need no proof and read nothing."""
@@ -74,7 +76,7 @@ async def sign_up_titulaire(
         status=AccountStatus.PENDING,
         created_at=now,
     )
-    await register_pending(uow, account, sealer=sealer, rules=rules)
+    await register_pending(uow, account, sealer=sealer, rules=rules, notices=notices)
 
 
 async def proven_password_hash(
@@ -88,7 +90,12 @@ async def proven_password_hash(
 
 
 async def register_pending(
-    uow: Uow, account: Account, *, sealer: Sealer, rules: SignupRules
+    uow: Uow,
+    account: Account,
+    *,
+    sealer: Sealer,
+    rules: SignupRules,
+    notices: NoticeLimits | None = None,
 ) -> bool:
     """Open ``account``, pending activation, and publish its sealed activation link; or, when
     its login or e-mail belongs to an account, tell that account's owner instead. The caller
@@ -97,13 +104,14 @@ async def register_pending(
     accounts = uow.accounts
     existing = await accounts.matching(account.kind, account.login, account.email)
     if any(e.blocks_signup(now) for e in existing):
-        _tell_owners(existing, uow, now)
+        _tell_owners(existing, uow, now, notices)
         return False
     for stale in existing:  # pending, link expired: this sign-up replaces it
         await accounts.remove(stale.account.id)
     if not await accounts.add(account):
         # A concurrent sign-up with the same login or e-mail committed first.
-        _tell_owners(await accounts.matching(account.kind, account.login, account.email), uow, now)
+        again = await accounts.matching(account.kind, account.login, account.email)
+        _tell_owners(again, uow, now, notices)
         return False
 
     secret, token = OneTimeToken.issue(account.id, now, rules.activation_validity)
@@ -120,9 +128,15 @@ async def register_pending(
     return True
 
 
-def _tell_owners(existing: list[ExistingAccount], uow: Uow, now: datetime) -> None:
+def _tell_owners(
+    existing: list[ExistingAccount], uow: Uow, now: datetime, notices: NoticeLimits | None
+) -> None:
+    """An e-mail to each blocking account's owner, at most ``notices``' limit per account
+    (V7: a flood of sign-ups on one address sends a few notices, and answers the same)."""
     for match in existing:
         if not match.blocks_signup(now):
+            continue
+        if notices is not None and not notices.for_account("existing", match.account.id, now):
             continue
         a = match.account
         uow.publish(

@@ -11,8 +11,13 @@ Two layers:
   An address with ``address_max_failures`` failures in the window is refused with a 429
   until the window moves on. Keying the delay by the login *string* (not the account) makes
   unknown logins slow down exactly like known ones: the delay tells nothing.
-- **In the database, per account**: consecutive failures; at ``max_failures`` the account
-  is locked for ``lock_duration`` (``AccountLocked``); the lock ends by time (the unlock job
+  Every attempt is counted when it is admitted, before the password is checked
+  (:meth:`Throttle.reserve`), and given back when it succeeds: a burst cannot pass the cap
+  by being checked all at once.
+- **In the database, per account**: consecutive failures, counted by one statement after
+  the hash that skips an account locked meanwhile, and re-read under the row lock before a
+  right password is accepted; at ``max_failures`` the account is locked for
+  ``lock_duration`` (``AccountLocked``); the lock ends by time (the unlock job
   publishes ``AccountUnlocked``) or by a password reset. A locked account answers the same
   generic 401 as an unknown login or a wrong password, after the same argon2 work, even
   when the password is right: a client learns nothing it did not know.
@@ -31,6 +36,8 @@ from identity.app.ports import Uow
 from identity.domain.errors import TooManyAttempts
 
 UNLOCK_BATCH = 100
+REFUSAL_MEMORY = timedelta(days=1)
+"""How long the refusals of unknown logins are kept (``login_refusal``)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,14 @@ class FailureCounter:
     def clear(self, key: str) -> None:
         self._seen.pop(key, None)
 
+    def take_back(self, key: str) -> None:
+        """Forget the latest failure of ``key`` (a reservation that turned out a success)."""
+        times = self._seen.get(key)
+        if times:
+            times.pop()
+            if not times:
+                del self._seen[key]
+
 
 class Throttle:
     def __init__(self, rules: ThrottleRules) -> None:
@@ -99,13 +114,64 @@ class Throttle:
         if address:
             self.by_address.add(address, now)
 
-    def succeeded(self, login_key: str) -> None:
+    def reserve(self, login_key: str, address: str | None, now: datetime) -> float:
+        """Admit an attempt, counted as a failure before any work is done (a success gives
+        it back); the seconds it must wait first. ``TooManyAttempts`` past the address's cap.
+
+        Check and count happen with no ``await`` between them, so a burst of simultaneous
+        attempts is admitted one by one: the 101st of an address is refused whatever the
+        others' outcome, and each waits the delay its rank deserves.
+        """
+        self.check_address(address, now)
+        wait = self.delay(login_key, address, now)
+        self.failed(login_key, address, now)
+        return wait
+
+    def succeeded(self, login_key: str, address: str | None = None) -> None:
         self.by_login.clear(login_key)
+        if address:
+            self.by_address.take_back(address)
+
+
+@dataclass(frozen=True)
+class NoticeRules:
+    per_account: int = 3
+    per_address: int = 20
+    window: timedelta = timedelta(hours=1)
+
+
+class NoticeLimits:
+    """How many e-mails requests may cause (V7): reset links and "existing account" notices
+    per account, « mot de passe oublié » requests per address; in memory, per process.
+
+    Past a limit the request gets the same answer and does the same work, only no e-mail
+    leaves: nothing tells the caller whether an account exists. Each check counts at once
+    (no ``await`` between check and count), so a burst is admitted one by one.
+    """
+
+    def __init__(self, rules: NoticeRules) -> None:
+        self.rules = rules
+        self.sent = FailureCounter(rules.window)
+
+    def _take(self, key: str, limit: int, now: datetime) -> bool:
+        if self.sent.count(key, now) >= limit:
+            return False
+        self.sent.add(key, now)
+        return True
+
+    def for_account(self, what: str, account_id: object, now: datetime) -> bool:
+        return self._take(f"{what}:account:{account_id}", self.rules.per_account, now)
+
+    def for_address(self, what: str, address: str | None, now: datetime) -> bool:
+        if not address:
+            return True
+        return self._take(f"{what}:address:{address}", self.rules.per_address, now)
 
 
 async def lift_ended_locks(uow: Uow, *, clock: Clock) -> int:
     """Clear the locks whose time ran out and publish their end (one batch); how many."""
     now = clock()
+    await uow.accounts.forget_refusals(now - REFUSAL_MEMORY)
     ended = await uow.accounts.lock_ended(now, UNLOCK_BATCH)
     for account in ended:
         account.locked_until = None

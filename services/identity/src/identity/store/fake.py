@@ -28,12 +28,16 @@ class _OwnedByAccount(Protocol):
 
 
 class FakeAccounts:
-    def __init__(self, cascade: tuple[_OwnedByAccount, ...] = ()) -> None:
+    def __init__(
+        self, cascade: tuple[_OwnedByAccount, ...] = (), history: FakeHistory | None = None
+    ) -> None:
         self.accounts: dict[uuid.UUID, Account] = {}
         self.tokens: dict[str, OneTimeToken] = {}
         self.cgu: list[CguAcceptance] = []
         self.action_tokens: dict[str, ActionToken] = {}
         self._cascade = cascade
+        self.history = history or FakeHistory()
+        self.refusals: dict[str, tuple[int, datetime]] = {}
         # Runs inside ``add`` before the uniqueness check: a concurrent sign-up committing.
         self.before_add: Callable[[], None] | None = None
 
@@ -122,17 +126,35 @@ class FakeAccounts:
         if stored is not None:  # as the SQL repository: only ``used_at`` changes
             stored.used_at = token.used_at
 
-    async def record_failure(
-        self, account_id: uuid.UUID, max_failures: int, lock_until: datetime
-    ) -> bool:
+    async def count_failure(
+        self,
+        account_id: uuid.UUID,
+        login_key: str,
+        *,
+        max_failures: int,
+        now: datetime,
+        lock_until: datetime,
+        client_address: str | None,
+    ) -> bool | None:
         a = self.accounts.get(account_id)
-        if a is None:
-            return False
+        if a is None or a.is_locked(now):
+            await self.note_refusal(login_key, now)
+            return None
+        self.history.entries.append(
+            (account_id, HistoryEntry("echec_connexion", now, client_address))
+        )
         a.failed_logins += 1
         if a.failed_logins < max_failures:
             return False
         a.failed_logins, a.locked_until = 0, lock_until
         return True
+
+    async def note_refusal(self, login_key: str, now: datetime) -> None:
+        count, _ = self.refusals.get(login_key, (0, now))
+        self.refusals[login_key] = (count + 1, now)
+
+    async def forget_refusals(self, before: datetime) -> None:
+        self.refusals = {k: v for k, v in self.refusals.items() if v[1] >= before}
 
     async def reset_failures(self, account_id: uuid.UUID) -> None:
         if account_id in self.accounts:
@@ -209,10 +231,15 @@ class FakeRefreshTokens:
             t.revoked_at = at
         return len(live)
 
-    async def revoke_account(self, account_id: uuid.UUID, at: datetime) -> None:
+    async def revoke_account(
+        self, account_id: uuid.UUID, at: datetime, *, keep_family: uuid.UUID | None = None
+    ) -> int:
+        families = set()
         for t in self.tokens.values():
-            if t.account_id == account_id and t.revoked_at is None:
+            if t.account_id == account_id and t.revoked_at is None and t.family_id != keep_family:
                 t.revoked_at = at
+                families.add(t.family_id)
+        return len(families)
 
     def forget_account(self, account_id: uuid.UUID) -> None:
         self.tokens = {h: t for h, t in self.tokens.items() if t.account_id != account_id}
@@ -269,7 +296,9 @@ class FakeIdentityUnitOfWork(FakeUnitOfWork):
         self.signing_keys = FakeSigningKeys()
         self.used_challenges = FakeUsedChallenges()
         self.companies = FakeCompanies()
-        self.accounts = FakeAccounts(cascade=(self.refresh_tokens, self.history, self.companies))
+        self.accounts = FakeAccounts(
+            cascade=(self.refresh_tokens, self.history, self.companies), history=self.history
+        )
 
     def repositories(self) -> list[object]:
         return [

@@ -30,6 +30,7 @@ from identity.store.tables import (
     AntiRobotChallengeRow,
     CguAcceptanceRow,
     HistoryRow,
+    LoginRefusalRow,
     PortailCompanyRow,
     RefreshTokenRow,
     SigningKeyRow,
@@ -204,25 +205,72 @@ class SqlAccounts:
             .values(used_at=token.used_at)
         )
 
-    async def record_failure(
-        self, account_id: uuid.UUID, max_failures: int, lock_until: datetime
-    ) -> bool:
-        """Count a wrong password (atomically); at ``max_failures`` lock the account until
-        ``lock_until`` and start counting again. ``True`` when this failure locked it."""
-        count = await self.session.scalar(
-            update(AccountRow)
-            .where(AccountRow.id == account_id)
-            .values(failed_logins=AccountRow.failed_logins + 1)
-            .returning(AccountRow.failed_logins)
+    async def count_failure(
+        self,
+        account_id: uuid.UUID,
+        login_key: str,
+        *,
+        max_failures: int,
+        now: datetime,
+        lock_until: datetime,
+        client_address: str | None,
+    ) -> bool | None:
+        """Count a wrong password and note it in the history, in one statement that holds
+        the row lock, unless the account is locked by then (the refusal is then noted by
+        ``login_key``, as ``note_refusal`` does); at ``max_failures`` lock it until
+        ``lock_until`` and start counting again. ``True`` when this failure locked it,
+        ``None`` when it was not counted (locked meanwhile, or gone)."""
+        # One statement: two concurrent failures serialize on the row, a failure that finds
+        # the account locked (by a concurrent one) is not counted, and either way exactly
+        # one row is written (V8: every refusal costs the same).
+        just_locked = await self.session.scalar(
+            text(
+                """
+                WITH counted AS (
+                    UPDATE account SET
+                        failed_logins = CASE WHEN failed_logins + 1 >= :max THEN 0
+                                             ELSE failed_logins + 1 END,
+                        locked_until = CASE WHEN failed_logins + 1 >= :max THEN :until
+                                            ELSE locked_until END
+                    WHERE id = :id AND (locked_until IS NULL OR locked_until <= :now)
+                    RETURNING id, failed_logins = 0 AS just_locked
+                ), noted AS (
+                    INSERT INTO account_history (account_id, at, what, client_address)
+                    SELECT id, :now, 'echec_connexion', :address FROM counted
+                ), refused AS (
+                    INSERT INTO login_refusal (login_key, refusals, last_refused_at)
+                    SELECT :key, 1, :now WHERE NOT EXISTS (SELECT FROM counted)
+                    ON CONFLICT (login_key) DO UPDATE SET
+                        refusals = login_refusal.refusals + 1, last_refused_at = :now
+                )
+                SELECT just_locked FROM counted
+                """
+            ),
+            {
+                "id": account_id,
+                "max": max_failures,
+                "until": lock_until,
+                "now": now,
+                "address": client_address,
+                "key": login_key,
+            },
         )
-        if count is None or count < max_failures:
-            return False
+        return None if just_locked is None else bool(just_locked)
+
+    async def note_refusal(self, login_key: str, now: datetime) -> None:
         await self.session.execute(
-            update(AccountRow)
-            .where(AccountRow.id == account_id)
-            .values(failed_logins=0, locked_until=lock_until)
+            insert(LoginRefusalRow)
+            .values(login_key=login_key, refusals=1, last_refused_at=now)
+            .on_conflict_do_update(
+                index_elements=[LoginRefusalRow.login_key],
+                set_={"refusals": LoginRefusalRow.refusals + 1, "last_refused_at": now},
+            )
         )
-        return True
+
+    async def forget_refusals(self, before: datetime) -> None:
+        await self.session.execute(
+            delete(LoginRefusalRow).where(LoginRefusalRow.last_refused_at < before)
+        )
 
     async def reset_failures(self, account_id: uuid.UUID) -> None:
         await self.session.execute(
@@ -322,12 +370,18 @@ class SqlRefreshTokens:
         )
         return len(result.all())
 
-    async def revoke_account(self, account_id: uuid.UUID, at: datetime) -> None:
-        await self.session.execute(
-            update(RefreshTokenRow)
-            .where(RefreshTokenRow.account_id == account_id, RefreshTokenRow.revoked_at.is_(None))
-            .values(revoked_at=at)
+    async def revoke_account(
+        self, account_id: uuid.UUID, at: datetime, *, keep_family: uuid.UUID | None = None
+    ) -> int:
+        query = update(RefreshTokenRow).where(
+            RefreshTokenRow.account_id == account_id, RefreshTokenRow.revoked_at.is_(None)
         )
+        if keep_family is not None:
+            query = query.where(RefreshTokenRow.family_id != keep_family)
+        result = await self.session.execute(
+            query.values(revoked_at=at).returning(RefreshTokenRow.family_id)
+        )
+        return len(set(result.scalars()))
 
 
 class SqlUsedChallenges:

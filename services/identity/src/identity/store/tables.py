@@ -187,3 +187,14 @@ Index(
     AccountRow.locked_until,
     postgresql_where=AccountRow.locked_until.isnot(None),
 )
+
+
+class LoginRefusalRow(Base):
+    """Refused logins that counted toward no account (unknown login, locked account), by
+    ``kind:login``: written so that every refusal costs one write and one commit."""
+
+    __tablename__ = "login_refusal"
+
+    login_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    refusals: Mapped[int] = mapped_column(Integer)
+    last_refused_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
