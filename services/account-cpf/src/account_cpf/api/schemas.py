@@ -1,6 +1,13 @@
-"""What the API shows: French records, as the Espace Titulaire names them."""
+"""What the API shows and takes: French records, as the Espace Titulaire names them."""
 
-from pydantic import BaseModel
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from account_cpf.domain.titulaires import Mouvement, Synthese
 
 
 class SyntheseOut(BaseModel):
@@ -12,3 +19,67 @@ class SyntheseOut(BaseModel):
     dif: str
     dossiers_en_cours: int
     dossiers_clos: int
+
+    @classmethod
+    def of(cls, s: Synthese) -> SyntheseOut:
+        return cls(
+            heures_cpf=s.heures_cpf,
+            heures_cpf_disponibles=s.heures_cpf_disponibles,
+            heures_dif=s.heures_dif,
+            dif=s.libelle_dif,
+            dossiers_en_cours=s.dossiers_en_cours,
+            dossiers_clos=s.dossiers_clos,
+        )
+
+
+class DifIn(BaseModel):
+    """Le solde DIF saisi (décimales arrondies à l'heure la plus proche)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    heures_dif: float = Field(description="Heures DIF, dernière ligne du bulletin de janvier 2015")
+
+
+class DifOut(BaseModel):
+    heures_dif: int
+    message: str
+
+
+class MouvementOut(BaseModel):
+    """Une ligne du compte d'heures: date, nature, heures, origine."""
+
+    date: datetime
+    compteur: str
+    nature: str
+    heures: int
+    origine: str
+
+    @classmethod
+    def of(cls, m: Mouvement) -> MouvementOut:
+        return cls(
+            date=m.date, compteur=m.compteur, nature=m.nature, heures=m.heures, origine=m.origine
+        )
+
+
+class CompteHeuresOut(BaseModel):
+    """« Mon compte d'heures »: les mouvements, ou le message du portail quand il n'y en a pas."""
+
+    mouvements: list[MouvementOut]
+    message: str | None
+
+
+class CreditIn(BaseModel):
+    """Un crédit d'heures CPF (l'alimentation annuelle)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nir: str = Field(pattern=r"^[12][0-9]{14}$")
+    heures: int
+    origine: str
+
+
+class CreditOut(BaseModel):
+    titulaire_id: uuid.UUID
+    heures: int
+    origine: str
+    date: datetime
