@@ -6,6 +6,8 @@ from cpf_runtime.assembly import assemble
 from cpf_runtime.service import Runtime
 from fastapi import FastAPI
 
+from account_cpf.api.dossiers import router as dossiers_router
+from account_cpf.api.employeur import router as employeur_router
 from account_cpf.api.errors import DOMAIN_ERRORS
 from account_cpf.api.operateur import router as operateur_router
 from account_cpf.api.titulaires import router as titulaires_router
@@ -41,7 +43,7 @@ def build(settings: AccountCpfSettings | None = None) -> Runtime:
     )
     return assemble(
         runtime,
-        routers=[titulaires_router, operateur_router],
+        routers=[titulaires_router, dossiers_router, employeur_router, operateur_router],
         subscribe=subscribe,
         jobs=JOBS,
         commands=COMMANDS,

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from account_cpf.domain.dossiers import Dossier
 from account_cpf.domain.titulaires import Mouvement, Synthese
 
 
@@ -83,3 +84,40 @@ class CreditOut(BaseModel):
     heures: int
     origine: str
     date: datetime
+
+
+class DossierIn(BaseModel):
+    """Un dossier de formation en cours d'élaboration: l'intitulé et les heures demandées."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    intitule: str
+    heures: int = Field(strict=True)
+
+
+class RejetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    motif: str
+
+
+class DossierOut(BaseModel):
+    """Un dossier de formation et son statut."""
+
+    id: uuid.UUID
+    intitule: str
+    heures: int
+    statut: str
+    motif_rejet: str | None
+    valide_le: datetime | None
+
+    @classmethod
+    def of(cls, d: Dossier) -> DossierOut:
+        return cls(
+            id=d.id,
+            intitule=d.intitule,
+            heures=d.heures,
+            statut=d.statut,
+            motif_rejet=d.motif_rejet,
+            valide_le=d.valide_le,
+        )
