@@ -6,6 +6,7 @@ from cpf_runtime.assembly import assemble
 from cpf_runtime.service import Runtime
 from fastapi import FastAPI
 
+from account_cpf.api.delegations import router as delegations_router
 from account_cpf.api.dossiers import router as dossiers_router
 from account_cpf.api.employeur import router as employeur_router
 from account_cpf.api.errors import DOMAIN_ERRORS
@@ -43,7 +44,13 @@ def build(settings: AccountCpfSettings | None = None) -> Runtime:
     )
     return assemble(
         runtime,
-        routers=[titulaires_router, dossiers_router, employeur_router, operateur_router],
+        routers=[
+            titulaires_router,
+            dossiers_router,
+            employeur_router,
+            delegations_router,
+            operateur_router,
+        ],
         subscribe=subscribe,
         jobs=JOBS,
         commands=COMMANDS,

@@ -7,7 +7,13 @@ from collections.abc import Mapping
 from cpf_runtime.errors import DomainError, InvalidInput
 from cpf_runtime.problems import ProblemSpec
 
-from account_cpf.domain.access import ClotureSimplifieeReserved, ProfileTooLow, TitulaireMayNot
+from account_cpf.domain.access import (
+    ClotureSimplifieeReserved,
+    DelegationExists,
+    DelegationNotFound,
+    ProfileTooLow,
+    TitulaireMayNot,
+)
 from account_cpf.domain.dif import DifLocked, DifRequired
 from account_cpf.domain.dossiers import DossierNotFound, NotEnoughHours, WrongState
 from account_cpf.domain.titulaires import AccountOpening, TitulaireNotFound
@@ -23,6 +29,8 @@ DOMAIN_ERRORS: Mapping[type[DomainError], ProblemSpec] = {
     NotEnoughHours: (422, "Heures insuffisantes.", "not-enough-hours"),
     ProfileTooLow: (403, "Profil insuffisant.", "profile-too-low"),
     TitulaireMayNot: (403, "Action réservée aux gestionnaires.", "titulaire-may-not"),
+    DelegationExists: (409, "Délégation existante.", "delegation-exists"),
+    DelegationNotFound: (404, "Délégation introuvable.", "delegation-not-found"),
     ClotureSimplifieeReserved: (
         403,
         "Clôture simplifiée réservée aux Conseils Régionaux.",

@@ -121,3 +121,28 @@ class DossierOut(BaseModel):
             motif_rejet=d.motif_rejet,
             valide_le=d.valide_le,
         )
+
+
+class DelegationIn(BaseModel):
+    """Déléguer l'accès à son compte à une organisation, par son SIRET."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    siret: str
+
+
+class DelegationOut(BaseModel):
+    siret: str
+    organisation_id: uuid.UUID
+    accordee_le: datetime
+
+
+class TitulaireOut(BaseModel):
+    """Un titulaire trouvé par un gestionnaire (parmi les délégations de son organisation)."""
+
+    id: uuid.UUID
+    nir: str
+    civilite: str
+    prenom: str
+    nom: str
+    email: str

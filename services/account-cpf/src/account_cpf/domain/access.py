@@ -155,3 +155,11 @@ def require_titulaire(droit: Droit) -> None:
             "Cette action est réservée aux gestionnaires de l'organisation à qui vous avez "
             "délégué l'accès à votre compte."
         )
+
+
+class DelegationExists(DomainError):
+    """The titulaire already delegates to that organisation."""
+
+
+class DelegationNotFound(DomainError):
+    """The titulaire has no delegation to that organisation."""
