@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import cast
 
+from cpf_contracts.base import Event
 from cpf_contracts.events.habilitation import (
     GestionnaireDeactivated,
     HabilitationChanged,
@@ -13,13 +15,27 @@ from cpf_contracts.events.habilitation import (
     OrganisationCreated,
 )
 from cpf_contracts.events.identity import AccountActivated
+from cpf_runtime.clock import utcnow
 from cpf_runtime.consumer import Subscription
 from cpf_runtime.db import UnitOfWork
 from cpf_runtime.service import Runtime
+from prometheus_client import Gauge
 
 from account_cpf.app import read_models
 from account_cpf.app.ports import AccountCpfUow
 from account_cpf.app.titulaires import open_titulaire_account
+
+READ_MODEL_LAG = Gauge(
+    "account_cpf_read_model_lag_seconds",
+    "Age of the last habilitation fact when the read models applied it (its own time to now)",
+    ["event"],
+)
+"""How far the read models of organisations and habilitations trail habilitation: a
+revocation is honoured here this long after it happened."""
+
+
+def _lag(event: Event, at: datetime) -> None:
+    READ_MODEL_LAG.labels(type(event).__name__).set(max((utcnow() - at).total_seconds(), 0.0))
 
 
 def _ours(uow: UnitOfWork) -> AccountCpfUow:
@@ -33,22 +49,27 @@ async def account_activated(event: AccountActivated, uow: UnitOfWork) -> None:
 
 async def organisation_created(event: OrganisationCreated, uow: UnitOfWork) -> None:
     await read_models.organisation_created(_ours(uow), event)
+    _lag(event, event.created_at)
 
 
 async def habilitation_granted(event: HabilitationGranted, uow: UnitOfWork) -> None:
     await read_models.habilitation_set(_ours(uow), event)
+    _lag(event, event.granted_at)
 
 
 async def habilitation_changed(event: HabilitationChanged, uow: UnitOfWork) -> None:
     await read_models.habilitation_set(_ours(uow), event)
+    _lag(event, event.changed_at)
 
 
 async def habilitation_revoked(event: HabilitationRevoked, uow: UnitOfWork) -> None:
     await read_models.habilitation_revoked(_ours(uow), event)
+    _lag(event, event.revoked_at)
 
 
 async def gestionnaire_deactivated(event: GestionnaireDeactivated, uow: UnitOfWork) -> None:
     await read_models.gestionnaire_deactivated(_ours(uow), event)
+    _lag(event, event.deactivated_at)
 
 
 HABILITATIONS = (
