@@ -6,30 +6,16 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from account_cpf.consumers import habilitation_revoked
-from account_cpf.main import build
-from account_cpf.settings import AccountCpfSettings
 from account_cpf.store.uow import AccountCpfUnitOfWork
 from cpf_contracts.events.habilitation import HabilitationRevoked
 from cpf_runtime.testing import TokenMint
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-
-@pytest.fixture
-async def client(migrated_url: str, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    runtime = build(AccountCpfSettings(database_url=migrated_url))
-    mint = TokenMint.for_runtime(runtime)
-    transport = httpx.ASGITransport(app=runtime.create_app())
-    async with httpx.AsyncClient(transport=transport, base_url="http://account-cpf") as client:
-        client.mint = mint  # type: ignore[attr-defined]
-        yield client
-    await runtime.engine.dispose()
 
 
 @pytest.fixture

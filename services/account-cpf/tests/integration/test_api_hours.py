@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 from account_cpf.app.titulaires import open_titulaire_account
-from account_cpf.main import build
-from account_cpf.settings import AccountCpfSettings
 from account_cpf.store.uow import AccountCpfUnitOfWork
 from cpf_contracts.events.identity import AccountActivated
 from cpf_runtime.testing import TokenMint
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 NIR = "285079912345642"
-
-
-@pytest.fixture
-async def client(migrated_url: str, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    runtime = build(AccountCpfSettings(database_url=migrated_url))
-    mint = TokenMint.for_runtime(runtime)
-    transport = httpx.ASGITransport(app=runtime.create_app())
-    async with httpx.AsyncClient(transport=transport, base_url="http://account-cpf") as client:
-        client.mint = mint  # type: ignore[attr-defined]
-        yield client
-    await runtime.engine.dispose()
 
 
 @pytest.fixture

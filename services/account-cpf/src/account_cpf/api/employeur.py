@@ -12,14 +12,13 @@ from account_cpf.api.schemas import (
     DifOut,
     DossierIn,
     DossierOut,
-    MouvementOut,
     RejetIn,
     SyntheseOut,
 )
 from account_cpf.app import dossiers as uc
 from account_cpf.app.hours import movements_of, set_dif
 from account_cpf.app.titulaires import synthese_of
-from account_cpf.domain.titulaires import AUCUN_MOUVEMENT, MODIFICATION_EFFECTUEE
+from account_cpf.domain.titulaires import MODIFICATION_EFFECTUEE
 
 router = APIRouter(prefix="/v1/employeur/titulaires/{titulaire_id}", tags=["employeur"])
 
@@ -38,10 +37,7 @@ async def movements(
     """Le compte d'heures d'un titulaire délégué (profil Consultation)."""
     async with uow:
         mouvements = await movements_of(uow, g, titulaire_id)
-    return CompteHeuresOut(
-        mouvements=[MouvementOut.of(m) for m in mouvements],
-        message=None if mouvements else AUCUN_MOUVEMENT,
-    )
+    return CompteHeuresOut.of(mouvements)
 
 
 @router.put("/dif", response_model=DifOut)

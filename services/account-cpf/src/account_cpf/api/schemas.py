@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from account_cpf.domain.dossiers import Dossier
-from account_cpf.domain.titulaires import Mouvement, Synthese
+from account_cpf.domain.titulaires import AUCUN_MOUVEMENT, Mouvement, Synthese
 
 
 class SyntheseOut(BaseModel):
@@ -67,6 +67,13 @@ class CompteHeuresOut(BaseModel):
 
     mouvements: list[MouvementOut]
     message: str | None
+
+    @classmethod
+    def of(cls, mouvements: list[Mouvement]) -> CompteHeuresOut:
+        return cls(
+            mouvements=[MouvementOut.of(m) for m in mouvements],
+            message=None if mouvements else AUCUN_MOUVEMENT,
+        )
 
 
 class CreditIn(BaseModel):

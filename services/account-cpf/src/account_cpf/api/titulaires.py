@@ -3,10 +3,10 @@
 from fastapi import APIRouter
 
 from account_cpf.api.deps import CurrentTitulaire, UowDep
-from account_cpf.api.schemas import CompteHeuresOut, DifIn, DifOut, MouvementOut, SyntheseOut
+from account_cpf.api.schemas import CompteHeuresOut, DifIn, DifOut, SyntheseOut
 from account_cpf.app.hours import movements_of, set_dif
 from account_cpf.app.titulaires import synthese_of
-from account_cpf.domain.titulaires import AUCUN_MOUVEMENT, MODIFICATION_EFFECTUEE
+from account_cpf.domain.titulaires import MODIFICATION_EFFECTUEE
 
 router = APIRouter(prefix="/v1/titulaires", tags=["titulaires"])
 
@@ -32,7 +32,4 @@ async def my_movements(acteur: CurrentTitulaire, uow: UowDep) -> CompteHeuresOut
     """« Mon compte d'heures »: les mouvements du compte."""
     async with uow:
         mouvements = await movements_of(uow, acteur)
-    return CompteHeuresOut(
-        mouvements=[MouvementOut.of(m) for m in mouvements],
-        message=None if mouvements else AUCUN_MOUVEMENT,
-    )
+    return CompteHeuresOut.of(mouvements)
