@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 from account_cpf.app.titulaires import open_titulaire_account
-from account_cpf.main import build
-from account_cpf.settings import AccountCpfSettings
 from account_cpf.store.uow import AccountCpfUnitOfWork
 from cpf_contracts.events.identity import AccountActivated
 from cpf_runtime.testing import TokenMint
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 SUMMARY = "/v1/titulaires/moi/synthese"
-
-
-@pytest.fixture
-async def client(migrated_url: str, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    runtime = build(AccountCpfSettings(database_url=migrated_url))
-    mint = TokenMint.for_runtime(runtime)
-    transport = httpx.ASGITransport(app=runtime.create_app())  # no lifespan: routes only
-    async with httpx.AsyncClient(transport=transport, base_url="http://account-cpf") as client:
-        client.mint = mint  # type: ignore[attr-defined]
-        yield client
-    await runtime.engine.dispose()
 
 
 async def test_the_synthese_of_a_new_account(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from account_cpf.app.titulaires import open_titulaire_account, synthese_of
+from account_cpf.domain.access import Acteur
 from account_cpf.store.tables import TitulaireRow
 from account_cpf.store.uow import AccountCpfUnitOfWork
 from cpf_contracts.events.identity import AccountActivated
@@ -38,7 +39,7 @@ async def test_an_activated_titulaire_gets_an_empty_account_and_an_event(
     async with uow_factory() as uow:
         titulaire = await uow.titulaires.by_account(event.account_id)
         assert titulaire is not None and titulaire.nir == event.login
-        summary = await synthese_of(uow, event.account_id)
+        summary = await synthese_of(uow, Acteur("titulaire", event.account_id))
         assert (summary.heures_cpf, summary.heures_dif, summary.dossiers_en_cours) == (0, None, 0)
         published = await uow.session.scalar(
             text("SELECT count(*) FROM outbox WHERE type LIKE '%titulaire.created%' AND key = :k"),

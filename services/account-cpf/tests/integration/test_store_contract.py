@@ -1,22 +1,23 @@
-"""The titulaires repository's contract: one suite, on the in-memory fake and on SQL."""
+"""account-cpf's repositories' contract: one suite, on the in-memory fakes and on SQL."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeAlias
 
-from account_cpf.domain.titulaires import Dossier, StatutDossier, Titulaire
+from account_cpf.domain.access import Delegation, Habilitation, Organisation
+from account_cpf.domain.dossiers import Dossier, StatutDossier
+from account_cpf.domain.titulaires import Compteur, Mouvement, NatureMouvement, Titulaire
 from account_cpf.store.fake import FakeAccountCpfUnitOfWork
-from account_cpf.store.tables import DossierRow, HoursMovementRow
 from account_cpf.store.uow import AccountCpfUnitOfWork
 from cpf_runtime.contract_testing import fake_and_sql
 
 Uow: TypeAlias = FakeAccountCpfUnitOfWork | AccountCpfUnitOfWork
 UowFactory = Callable[[], Uow]
-
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 uows = fake_and_sql(FakeAccountCpfUnitOfWork)
 
@@ -33,23 +34,8 @@ def titulaire(nir: str = "285079912345642") -> Titulaire:
     )
 
 
-async def give(uow: Uow, t: Titulaire, movements: list[int], dossiers: list[Dossier]) -> None:
-    """Hours and dossiers as later issues will write them (no use case does yet)."""
-    if isinstance(uow, FakeAccountCpfUnitOfWork):
-        uow.titulaires.movements_of[t.id] = movements
-        uow.titulaires.dossiers_of[t.id] = dossiers
-        return
-    now = datetime.now(UTC)
-    for hours in movements:
-        uow.session.add(
-            HoursMovementRow(
-                id=uuid.uuid4(), titulaire_id=t.id, hours=hours, label="x", occurred_at=now
-            )
-        )
-    for d in dossiers:
-        uow.session.add(
-            DossierRow(id=uuid.uuid4(), titulaire_id=t.id, status=d.statut.value, hours=d.heures)
-        )
+def mouvement(t: Titulaire, heures: int, at: datetime, compteur: Compteur) -> Mouvement:
+    return Mouvement(uuid.uuid4(), t.id, compteur, NatureMouvement.CREDIT_CPF, heures, "x", at)
 
 
 async def test_one_account_per_login_and_per_nir(uows: UowFactory) -> None:
@@ -61,19 +47,97 @@ async def test_one_account_per_login_and_per_nir(uows: UowFactory) -> None:
         assert not await uow.titulaires.add(same_login)
         assert not await uow.titulaires.add(titulaire(nir=first.nir))
         assert await uow.titulaires.by_account(first.account_id) == first
+        assert await uow.titulaires.by_id(first.id) == first
+        assert await uow.titulaires.by_nir(first.nir) == first
         assert await uow.titulaires.by_account(uuid.uuid4()) is None
+        assert await uow.titulaires.locked(first.id) == first
 
 
-async def test_movements_and_dossiers_of_one_titulaire(uows: UowFactory) -> None:
+async def test_the_dif_and_the_movements_of_one_titulaire(uows: UowFactory) -> None:
     mine, other = titulaire(), titulaire(nir="185079912345642")
     async with uows() as uow:
         await uow.titulaires.add(mine)
         await uow.titulaires.add(other)
+    later = mouvement(mine, 24, T0 + timedelta(days=1), Compteur.CPF)
+    first = mouvement(mine, 13, T0, Compteur.DIF)
     async with uows() as uow:
         assert await uow.titulaires.movements(mine.id) == []
-        assert await uow.titulaires.dossiers(mine.id) == []
-        await give(uow, mine, [24, 12], [Dossier(StatutDossier.VALIDE, 35)])
-        await give(uow, other, [100], [])
+        await uow.titulaires.set_dif(mine.id, 13)
+        await uow.titulaires.add_movement(later)
+        await uow.titulaires.add_movement(first)
+        await uow.titulaires.add_movement(mouvement(other, 100, T0, Compteur.CPF))
     async with uows() as uow:
-        assert sorted(await uow.titulaires.movements(mine.id)) == [12, 24]
-        assert await uow.titulaires.dossiers(mine.id) == [Dossier(StatutDossier.VALIDE, 35)]
+        assert await uow.titulaires.movements(mine.id) == [first, later]
+        assert (await uow.titulaires.by_id(mine.id)).heures_dif == 13  # type: ignore[union-attr]
+        assert (await uow.titulaires.by_id(other.id)).heures_dif is None  # type: ignore[union-attr]
+
+
+async def test_dossiers_are_saved_replaced_and_deleted(uows: UowFactory) -> None:
+    mine = titulaire()
+    async with uows() as uow:
+        await uow.titulaires.add(mine)
+    draft = Dossier(uuid.uuid4(), mine.id, "Anglais", 20, StatutDossier.EN_COURS_ELABORATION)
+    async with uows() as uow:
+        await uow.dossiers.save(draft)
+    async with uows() as uow:
+        [stored] = await uow.dossiers.of(mine.id)
+        assert replace(stored, created_at=None) == draft
+        validated = replace(stored, statut=StatutDossier.VALIDE, valide_le=T0, heures=21)
+        await uow.dossiers.save(validated)
+    async with uows() as uow:
+        assert await uow.dossiers.get(mine.id, draft.id) == validated
+        assert await uow.dossiers.get(uuid.uuid4(), draft.id) is None
+        await uow.dossiers.delete(draft.id)
+    async with uows() as uow:
+        assert await uow.dossiers.of(mine.id) == []
+
+
+async def test_organisations_once_each(uows: UowFactory) -> None:
+    org = Organisation(uuid.uuid4(), "12345678900011", "conseil_regional", "Région")
+    async with uows() as uow:
+        assert await uow.organisations.add(org)
+        assert not await uow.organisations.add(replace(org, raison_sociale="Autre"))
+    async with uows() as uow:
+        assert await uow.organisations.by_siret(org.siret) == org
+        assert await uow.organisations.by_siret("00000000000000") is None
+        assert await uow.organisations.kinds({org.id, uuid.uuid4()}) == {org.id: org.kind}
+
+
+async def test_a_habilitation_changes_only_by_a_newer_fact(uows: UowFactory) -> None:
+    account, org, other_org = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    granted = Habilitation(account, org, "gestionnaire", "consultation", True, T0)
+    changed = replace(granted, profile="cloture", as_of=T0 + timedelta(minutes=1))
+    async with uows() as uow:
+        assert await uow.habilitations.apply(granted)
+        assert await uow.habilitations.apply(changed)
+        assert not await uow.habilitations.apply(granted)  # replayed late: ignored
+        await uow.habilitations.apply(replace(granted, organisation_id=other_org))
+    async with uows() as uow:
+        mine = {h.organisation_id: h for h in await uow.habilitations.of(account)}
+        assert mine[org] == changed
+        await uow.habilitations.deactivate(account, org, T0 + timedelta(minutes=2))
+    async with uows() as uow:
+        mine = {h.organisation_id: h for h in await uow.habilitations.of(account)}
+        assert (mine[org].active, mine[other_org].active) == (False, True)
+        await uow.habilitations.deactivate(account, None, T0 + timedelta(minutes=3))
+    async with uows() as uow:
+        assert not any(h.active for h in await uow.habilitations.of(account))
+
+
+async def test_one_delegation_per_titulaire_and_organisation(uows: UowFactory) -> None:
+    mine = titulaire()
+    org, other = uuid.uuid4(), uuid.uuid4()
+    async with uows() as uow:
+        await uow.titulaires.add(mine)
+    delegation = Delegation(mine.id, org, "12345678900011", T0)
+    async with uows() as uow:
+        assert await uow.delegations.add(delegation)
+        assert not await uow.delegations.add(delegation)
+    async with uows() as uow:
+        assert await uow.delegations.of_titulaire(mine.id) == [delegation]
+        assert await uow.delegations.to_organisations({org, other}) == [delegation]
+        assert await uow.delegations.to_organisations({other}) == []
+        assert await uow.delegations.remove(mine.id, org)
+        assert not await uow.delegations.remove(mine.id, org)
+    async with uows() as uow:
+        assert await uow.delegations.of_titulaire(mine.id) == []

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 from account_cpf.app.titulaires import open_titulaire_account, synthese_of
-from account_cpf.domain.titulaires import Dossier, StatutDossier, TitulaireNotFound
+from account_cpf.domain.access import Acteur
+from account_cpf.domain.dossiers import Dossier, StatutDossier
+from account_cpf.domain.titulaires import TitulaireNotFound
 from account_cpf.store.fake import FakeAccountCpfUnitOfWork
 from cpf_contracts.events.account_cpf import TitulaireCreated
 from cpf_contracts.events.identity import AccountActivated
@@ -48,7 +50,7 @@ async def test_an_activated_titulaire_gets_an_empty_account_and_one_event(
         NOW,
     )
     async with uow:
-        summary = await synthese_of(uow, event.account_id)
+        summary = await synthese_of(uow, Acteur("titulaire", event.account_id))
     assert (summary.heures_cpf, summary.heures_dif, summary.dossiers_en_cours) == (0, None, 0)
 
 
@@ -58,17 +60,19 @@ async def test_other_kinds_of_account_open_nothing(uow: FakeAccountCpfUnitOfWork
         await open_titulaire_account(uow, event)
     assert uow.published == []
     with pytest.raises(TitulaireNotFound):
-        await synthese_of(uow, event.account_id)
+        await synthese_of(uow, Acteur("titulaire", event.account_id))
 
 
-async def test_the_summary_counts_movements_and_engaged_hours(
+async def test_the_summary_counts_the_drafts_reserved_hours(
     uow: FakeAccountCpfUnitOfWork,
 ) -> None:
     event = activated()
     await open_titulaire_account(uow, event)
     [titulaire] = uow.titulaires.rows.values()
-    uow.titulaires.movements_of[titulaire.id] = [24, 24, 12]
-    uow.titulaires.dossiers_of[titulaire.id] = [Dossier(StatutDossier.VALIDE, 35)]
-    summary = await synthese_of(uow, event.account_id)
-    assert (summary.heures_cpf, summary.heures_cpf_disponibles) == (60, 25)
+    await uow.titulaires.set_dif(titulaire.id, 0)
+    await uow.dossiers.save(
+        Dossier(uuid.uuid4(), titulaire.id, "Anglais", 35, StatutDossier.EN_COURS_ELABORATION)
+    )
+    summary = await synthese_of(uow, Acteur("titulaire", event.account_id))
+    assert (summary.heures_cpf, summary.heures_cpf_disponibles) == (0, 0)
     assert (summary.dossiers_en_cours, summary.dossiers_clos) == (1, 0)

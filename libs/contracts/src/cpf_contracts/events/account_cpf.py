@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from cpf_contracts.base import Event
 
@@ -24,3 +24,119 @@ class TitulaireCreated(_TitulaireEvent):
     account_id: uuid.UUID
     nir: str
     created_at: datetime
+
+
+ActorKind = Literal["titulaire", "gestionnaire", "operateur"]
+"""Who acted: the titulaire themself, a gestionnaire of a delegated organisation, the
+operator (the yearly feed of CPF hours)."""
+
+
+class DifBalanceSet(_TitulaireEvent):
+    """The titulaire's DIF balance (the former scheme's hours, whole hours) was entered or
+    changed; ``previous`` is ``None`` the first time."""
+
+    fact: ClassVar[str] = "dif_balance_set"
+
+    titulaire_id: uuid.UUID
+    heures_dif: int
+    previous: int | None
+    by_kind: ActorKind
+    by: uuid.UUID
+    set_at: datetime
+
+
+class HoursCredited(_TitulaireEvent):
+    """CPF hours were credited to the titulaire's account (the yearly feed)."""
+
+    fact: ClassVar[str] = "hours_credited"
+
+    titulaire_id: uuid.UUID
+    heures: int
+    origine: str
+    credited_at: datetime
+
+
+class _DossierEvent(_TitulaireEvent):
+    """A fact of a dossier de formation (keyed by its titulaire: one order per account)."""
+
+    titulaire_id: uuid.UUID
+    dossier_id: uuid.UUID
+    by_kind: ActorKind
+    by: uuid.UUID
+
+
+class DossierCreated(_DossierEvent):
+    """A dossier de formation was created as a draft (« en cours d'élaboration »)."""
+
+    fact: ClassVar[str] = "dossier_created"
+
+    heures: int
+    created_at: datetime
+
+
+class DossierChanged(_DossierEvent):
+    """A draft dossier de formation was modified."""
+
+    fact: ClassVar[str] = "dossier_changed"
+
+    heures: int
+    changed_at: datetime
+
+
+class DossierDeleted(_DossierEvent):
+    """A draft dossier de formation was deleted."""
+
+    fact: ClassVar[str] = "dossier_deleted"
+
+    deleted_at: datetime
+
+
+class DossierValidated(_DossierEvent):
+    """A dossier de formation was validated: its hours were debited, DIF first then CPF."""
+
+    fact: ClassVar[str] = "dossier_validated"
+
+    heures_dif_debitees: int
+    heures_cpf_debitees: int
+    validated_at: datetime
+
+
+class DossierRejected(_DossierEvent):
+    """A dossier de formation was rejected, with a reason."""
+
+    fact: ClassVar[str] = "dossier_rejected"
+
+    motif: str
+    rejected_at: datetime
+
+
+class DossierClosed(_DossierEvent):
+    """A dossier de formation was closed; ``simplifiee`` for a Conseil Régional's clôture
+    simplifiée (validated and closed in one step)."""
+
+    fact: ClassVar[str] = "dossier_closed"
+
+    simplifiee: bool = False
+    closed_at: datetime
+
+
+class DelegationGranted(_TitulaireEvent):
+    """The titulaire delegated access to their account to an organisation (by SIRET)."""
+
+    fact: ClassVar[str] = "delegation_granted"
+
+    titulaire_id: uuid.UUID
+    organisation_id: uuid.UUID
+    siret: str
+    granted_at: datetime
+
+
+class DelegationRevoked(_TitulaireEvent):
+    """The titulaire revoked their delegation to an organisation."""
+
+    fact: ClassVar[str] = "delegation_revoked"
+
+    titulaire_id: uuid.UUID
+    organisation_id: uuid.UUID
+    siret: str
+    revoked_at: datetime

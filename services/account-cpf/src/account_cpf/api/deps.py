@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Literal
 
+from cpf_runtime.auth import Principal
 from cpf_runtime.deps import CurrentPrincipal, RuntimeDep
 from cpf_runtime.problems import Problem
 from fastapi import Depends
 
+from account_cpf.domain.access import Acteur
 from account_cpf.store.uow import AccountCpfUnitOfWork
+
+SPACES = {
+    "titulaire": "Cet espace est réservé aux titulaires.",
+    "gestionnaire": "Cet espace est réservé aux gestionnaires de l'espace Employeur.",
+    "operateur": "Cet espace est réservé à l'opérateur.",
+}
 
 
 def get_uow(runtime: RuntimeDep) -> AccountCpfUnitOfWork:
@@ -17,17 +26,26 @@ def get_uow(runtime: RuntimeDep) -> AccountCpfUnitOfWork:
     return AccountCpfUnitOfWork(runtime.session_factory)
 
 
+def _acteur_of(
+    kind: Literal["titulaire", "gestionnaire", "operateur"],
+) -> Callable[[Principal], Acteur]:
+    def acteur(principal: CurrentPrincipal) -> Acteur:
+        if principal.kind != kind:
+            raise Problem(403, "Accès refusé.", SPACES[kind], code="forbidden")
+        try:
+            return Acteur(kind, uuid.UUID(principal.account_id))
+        except ValueError as exc:
+            raise Problem(401, "Authentification requise.", code="unauthorized") from exc
+
+    return acteur
+
+
 def titulaire_account(principal: CurrentPrincipal) -> uuid.UUID:
     """The login of the titulaire who calls; this space is theirs alone."""
-    if principal.kind != "titulaire":
-        raise Problem(
-            403, "Accès refusé.", "Cet espace est réservé aux titulaires.", code="forbidden"
-        )
-    try:
-        return uuid.UUID(principal.account_id)
-    except ValueError as exc:
-        raise Problem(401, "Authentification requise.", code="unauthorized") from exc
+    return _acteur_of("titulaire")(principal).account_id
 
 
 UowDep = Annotated[AccountCpfUnitOfWork, Depends(get_uow)]
-CurrentTitulaire = Annotated[uuid.UUID, Depends(titulaire_account)]
+CurrentTitulaire = Annotated[Acteur, Depends(_acteur_of("titulaire"))]
+CurrentGestionnaire = Annotated[Acteur, Depends(_acteur_of("gestionnaire"))]
+CurrentOperateur = Annotated[Acteur, Depends(_acteur_of("operateur"))]

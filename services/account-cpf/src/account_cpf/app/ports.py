@@ -4,11 +4,14 @@ one contract suite holds both to the same behaviour)."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Protocol
 
 from cpf_contracts.base import Event
 
-from account_cpf.domain.titulaires import Dossier, Titulaire
+from account_cpf.domain.access import Delegation, Habilitation, Organisation
+from account_cpf.domain.dossiers import Dossier
+from account_cpf.domain.titulaires import Mouvement, Titulaire
 
 
 class Titulaires(Protocol):
@@ -18,11 +21,71 @@ class Titulaires(Protocol):
 
     async def by_account(self, account_id: uuid.UUID) -> Titulaire | None: ...
 
-    async def movements(self, titulaire_id: uuid.UUID) -> list[int]:
-        """The heures of each movement of the titulaire's hours account."""
+    async def by_id(self, titulaire_id: uuid.UUID) -> Titulaire | None: ...
+
+    async def by_nir(self, nir: str) -> Titulaire | None: ...
+
+    async def locked(self, titulaire_id: uuid.UUID) -> Titulaire:
+        """The account, locked until the transaction ends: every change of its DIF or of
+        its dossiers' statuts takes this lock first, so "no validated dossier" checked
+        here still holds when the change commits."""
         ...
 
-    async def dossiers(self, titulaire_id: uuid.UUID) -> list[Dossier]: ...
+    async def set_dif(self, titulaire_id: uuid.UUID, heures_dif: int) -> None: ...
+
+    async def add_movement(self, mouvement: Mouvement) -> None: ...
+
+    async def movements(self, titulaire_id: uuid.UUID) -> list[Mouvement]:
+        """The lines of the hours account, oldest first."""
+        ...
+
+
+class Dossiers(Protocol):
+    async def of(self, titulaire_id: uuid.UUID) -> list[Dossier]:
+        """The titulaire's dossiers, oldest first."""
+        ...
+
+    async def get(self, titulaire_id: uuid.UUID, dossier_id: uuid.UUID) -> Dossier | None: ...
+
+    async def save(self, dossier: Dossier) -> None:
+        """Insert or replace the dossier."""
+        ...
+
+    async def delete(self, dossier_id: uuid.UUID) -> None: ...
+
+
+class Organisations(Protocol):
+    async def add(self, organisation: Organisation) -> bool: ...
+
+    async def by_siret(self, siret: str) -> Organisation | None: ...
+
+    async def kinds(self, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]: ...
+
+
+class Habilitations(Protocol):
+    async def apply(self, habilitation: Habilitation) -> bool:
+        """Upsert by (account, organisation) unless the stored one is newer (``as_of``)."""
+        ...
+
+    async def deactivate(
+        self, account_id: uuid.UUID, organisation_id: uuid.UUID | None, as_of: datetime
+    ) -> None:
+        """Mark inactive the account's habilitation in one organisation (or all)."""
+        ...
+
+    async def of(self, account_id: uuid.UUID) -> list[Habilitation]: ...
+
+
+class Delegations(Protocol):
+    async def add(self, delegation: Delegation) -> bool:
+        """``False`` when the titulaire already delegates to that organisation."""
+        ...
+
+    async def remove(self, titulaire_id: uuid.UUID, organisation_id: uuid.UUID) -> bool: ...
+
+    async def of_titulaire(self, titulaire_id: uuid.UUID) -> list[Delegation]: ...
+
+    async def to_organisations(self, organisation_ids: set[uuid.UUID]) -> list[Delegation]: ...
 
 
 class AccountCpfUow(Protocol):
@@ -30,5 +93,17 @@ class AccountCpfUow(Protocol):
 
     @property
     def titulaires(self) -> Titulaires: ...
+
+    @property
+    def dossiers(self) -> Dossiers: ...
+
+    @property
+    def organisations(self) -> Organisations: ...
+
+    @property
+    def habilitations(self) -> Habilitations: ...
+
+    @property
+    def delegations(self) -> Delegations: ...
 
     def publish(self, *events: Event) -> None: ...

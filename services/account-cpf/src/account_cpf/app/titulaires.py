@@ -8,8 +8,10 @@ from cpf_contracts.events.account_cpf import TitulaireCreated
 from cpf_contracts.events.identity import AccountActivated
 from cpf_runtime.clock import Clock, utcnow
 
+from account_cpf.app.access import account_for
 from account_cpf.app.ports import AccountCpfUow
-from account_cpf.domain.titulaires import Synthese, Titulaire, TitulaireNotFound, synthese
+from account_cpf.domain.access import Acteur, Droit
+from account_cpf.domain.titulaires import Synthese, Titulaire, synthese
 
 
 async def open_titulaire_account(
@@ -41,15 +43,13 @@ async def open_titulaire_account(
     )
 
 
-async def synthese_of(uow: AccountCpfUow, account_id: uuid.UUID) -> Synthese:
-    """The synthèse of the account of the titulaire who holds login ``account_id``."""
-    titulaire = await uow.titulaires.by_account(account_id)
-    if titulaire is None:
-        raise TitulaireNotFound(
-            "Votre compte formation est en cours de création, réessayez dans un instant."
-        )
+async def synthese_of(
+    uow: AccountCpfUow, acteur: Acteur, titulaire_id: uuid.UUID | None = None
+) -> Synthese:
+    """The synthèse of the titulaire's own account, or of one a gestionnaire reaches."""
+    titulaire, _ = await account_for(uow, acteur, titulaire_id, Droit.LIRE)
     return synthese(
         mouvements=await uow.titulaires.movements(titulaire.id),
         heures_dif=titulaire.heures_dif,
-        dossiers=await uow.titulaires.dossiers(titulaire.id),
+        dossiers=await uow.dossiers.of(titulaire.id),
     )

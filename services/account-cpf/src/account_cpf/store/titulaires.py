@@ -1,16 +1,17 @@
-"""The titulaires, their hours movements and dossiers as the
+"""The titulaires and their hours movements as the
 :class:`account_cpf.app.ports.Titulaires` repository."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 from cpf_runtime.records import insert_new, record_from
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from account_cpf.domain.titulaires import Dossier, StatutDossier, Titulaire
-from account_cpf.store.tables import DossierRow, HoursMovementRow, TitulaireRow
+from account_cpf.domain.titulaires import Compteur, Mouvement, NatureMouvement, Titulaire
+from account_cpf.store.tables import HoursMovementRow, TitulaireRow
 
 
 class SqlTitulaires:
@@ -20,22 +21,53 @@ class SqlTitulaires:
     async def add(self, titulaire: Titulaire) -> bool:
         return await insert_new(self._session, TitulaireRow, titulaire)
 
-    async def by_account(self, account_id: uuid.UUID) -> Titulaire | None:
-        row = await self._session.scalar(
-            select(TitulaireRow).where(TitulaireRow.account_id == account_id)
-        )
+    async def _one(self, *where: object, lock: bool = False) -> Titulaire | None:
+        query = select(TitulaireRow).where(*where)  # type: ignore[arg-type]
+        if lock:
+            query = query.with_for_update()
+        row = await self._session.scalar(query)
         return None if row is None else record_from(Titulaire, row)
 
-    async def movements(self, titulaire_id: uuid.UUID) -> list[int]:
-        hours = await self._session.scalars(
-            select(HoursMovementRow.hours).where(HoursMovementRow.titulaire_id == titulaire_id)
-        )
-        return list(hours)
+    async def by_account(self, account_id: uuid.UUID) -> Titulaire | None:
+        return await self._one(TitulaireRow.account_id == account_id)
 
-    async def dossiers(self, titulaire_id: uuid.UUID) -> list[Dossier]:
-        rows = await self._session.execute(
-            select(DossierRow.status, func.coalesce(DossierRow.hours, 0)).where(
-                DossierRow.titulaire_id == titulaire_id
-            )
+    async def by_id(self, titulaire_id: uuid.UUID) -> Titulaire | None:
+        return await self._one(TitulaireRow.id == titulaire_id)
+
+    async def by_nir(self, nir: str) -> Titulaire | None:
+        return await self._one(TitulaireRow.nir == nir)
+
+    async def locked(self, titulaire_id: uuid.UUID) -> Titulaire:
+        titulaire = await self._one(TitulaireRow.id == titulaire_id, lock=True)
+        assert titulaire is not None, "locked() follows a read of the same account"
+        return titulaire
+
+    async def set_dif(self, titulaire_id: uuid.UUID, heures_dif: int) -> None:
+        await self._session.execute(
+            update(TitulaireRow)
+            .where(TitulaireRow.id == titulaire_id)
+            .values(heures_dif=heures_dif)
         )
-        return [Dossier(StatutDossier(status), hours) for status, hours in rows]
+
+    async def add_movement(self, mouvement: Mouvement) -> None:
+        self._session.add(HoursMovementRow(**dataclasses.asdict(mouvement)))
+        await self._session.flush()
+
+    async def movements(self, titulaire_id: uuid.UUID) -> list[Mouvement]:
+        rows = await self._session.scalars(
+            select(HoursMovementRow)
+            .where(HoursMovementRow.titulaire_id == titulaire_id)
+            .order_by(HoursMovementRow.date, HoursMovementRow.id)
+        )
+        return [
+            Mouvement(
+                id=r.id,
+                titulaire_id=r.titulaire_id,
+                compteur=Compteur(r.compteur),
+                nature=NatureMouvement(r.nature),
+                heures=r.heures,
+                origine=r.origine,
+                date=r.date,
+            )
+            for r in rows
+        ]
