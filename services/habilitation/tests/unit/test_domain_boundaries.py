@@ -4,6 +4,7 @@ cannot pass because another rule fired), exact messages and bounds (docs/mutatio
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -482,13 +483,13 @@ def test_identifiants() -> None:
 
 
 @pytest.mark.parametrize(
-    ("error", "message"),
+    ("make", "message"),
     [
-        (RegisterDown(), "Le registre des entreprises ne répond pas ; réessayez dans un instant."),
-        (RegisterBadAnswer(), "Le registre des entreprises a renvoyé une réponse illisible."),
-        (IdentifiantExhausted(), "Aucun identifiant libre n'a pu être attribué ; réessayez."),
-        (Conflict("Déjà fait."), "Déjà fait."),
+        (RegisterDown, "Le registre des entreprises ne répond pas ; réessayez dans un instant."),
+        (RegisterBadAnswer, "Le registre des entreprises a renvoyé une réponse illisible."),
+        (IdentifiantExhausted, "Aucun identifiant libre n'a pu être attribué ; réessayez."),
+        (lambda: Conflict("Déjà fait."), "Déjà fait."),
     ],
 )
-def test_each_refusal_says_its_words(error: Exception, message: str) -> None:
-    assert error.message == message  # type: ignore[attr-defined]
+def test_each_refusal_says_its_words(make: Callable[[], Exception], message: str) -> None:
+    assert make().message == message  # type: ignore[attr-defined]

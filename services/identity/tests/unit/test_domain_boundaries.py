@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -420,10 +421,10 @@ def test_the_newest_active_key_signs() -> None:
 
 
 @pytest.mark.parametrize(
-    ("error", "message", "errors"),
+    ("make", "message", "errors"),
     [
         (
-            ActionTokenInvalid(),
+            ActionTokenInvalid,
             "Reconnectez-vous avec votre identifiant et votre mot de passe pour recommencer.",
             [
                 (
@@ -434,50 +435,52 @@ def test_the_newest_active_key_signs() -> None:
             ],
         ),
         (
-            InvalidCredentials(),
+            InvalidCredentials,
             "Vérifiez votre identifiant et votre mot de passe. Si vous venez de vous inscrire, "
             "activez d'abord votre compte avec le lien reçu par e-mail.",
             [],
         ),
         (
-            TooManyAttempts(30),
+            lambda: TooManyAttempts(30),
             "Trop de tentatives de connexion depuis cette adresse : réessayez plus tard.",
             [],
         ),
-        (InvalidGrant(), "Votre session a expiré ou a été fermée : reconnectez-vous.", []),
-        (AccountGone(), "Ce compte n'existe plus : reconnectez-vous.", []),
+        (InvalidGrant, "Votre session a expiré ou a été fermée : reconnectez-vous.", []),
+        (AccountGone, "Ce compte n'existe plus : reconnectez-vous.", []),
         (
-            EmailTaken(),
+            EmailTaken,
             "Cette adresse électronique est déjà celle d'un autre compte.",
             [("email", "email_taken", "Cette adresse est déjà utilisée.")],
         ),
         (
-            CompanyUnknown(),
+            CompanyUnknown,
             "Aucun établissement ne correspond à ce SIRET dans le répertoire des entreprises.",
             [],
         ),
         (
-            CompanyRegisterUnavailable(),
+            CompanyRegisterUnavailable,
             "Le répertoire des entreprises ne répond pas : réessayez dans quelques instants, "
             "ou saisissez les informations de l'entreprise.",
             [],
         ),
         (
-            CompanyRegisterInvalid(),
+            CompanyRegisterInvalid,
             "Le répertoire des entreprises a donné une réponse inattendue : saisissez les "
             "informations de l'entreprise.",
             [],
         ),
         (
-            NoChallenge(),
+            NoChallenge,
             "La vérification anti-robot de ce service se fait par un jeton de captcha.",
             [],
         ),
     ],
 )
 def test_each_refusal_says_its_french_words(
-    error: DomainError, message: str, errors: list[tuple[str, str, str]]
+    make: Callable[[], DomainError], message: str, errors: list[tuple[str, str, str]]
 ) -> None:
+    # Built inside the test, not at collection: mutmut collects once, before any mutant.
+    error = make()
     assert error.message == message
     assert [(e.field, e.rule, e.message) for e in error.errors] == errors
 
