@@ -26,6 +26,7 @@ from cpf_contracts.events.identity import (
     PasswordChanged,
     PasswordResetRequested,
     PhoneChanged,
+    SessionsRevoked,
     SignupAttemptedOnExistingAccount,
     TemporaryPasswordIssued,
 )
@@ -79,6 +80,7 @@ PUBLISHES: list[type[Event]] = [
     PhoneChanged,
     EmailChangeRequested,
     EmailChanged,
+    SessionsRevoked,
 ]
 
 

@@ -10,6 +10,7 @@ from cpf_contracts.events.identity import (
     EmailChangeRequested,
     PasswordChanged,
     PhoneChanged,
+    SessionsRevoked,
 )
 from identity.api.errors import problem_of
 from identity.app.profile import (
@@ -27,6 +28,7 @@ from identity.domain.errors import (
     EmailTaken,
     InvalidInput,
 )
+from identity.domain.tokens import RefreshToken
 
 PUBLIC_URL = "https://identite.example"
 
@@ -175,3 +177,29 @@ async def test_a_link_is_refused_when_unknown_expired_or_the_address_was_taken(
         await run(confirm_email_change, late_link, None, clock=clock)
     assert accounts.accounts[owner.id].email == owner.email
     assert uow.events_of(EmailChanged) == []
+
+
+async def test_a_password_change_announces_the_other_sessions_it_ended(
+    run, owner, uow, hasher, clock
+) -> None:
+    mine, other, third = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    for family in (mine, other, third):
+        _, stored = RefreshToken.issue(owner.id, family, clock.now, timedelta(hours=8))
+        await uow.refresh_tokens.add(stored)
+    new = "Nouveau2026-ok"
+    ended = await run(
+        change_password,
+        str(owner.id),
+        "Ancien2026-ok",
+        new,
+        new,
+        None,
+        hasher=hasher,
+        clock=clock,
+        session_id=str(mine),
+    )
+    assert ended == 2
+    [revoked] = uow.events_of(SessionsRevoked)
+    assert revoked.reason == "password_changed"
+    assert set(revoked.session_ids) == {other, third}  # the caller's session goes on
+    assert revoked.revoked_at == clock.now

@@ -184,3 +184,20 @@ class PhoneChanged(_AccountEvent):
     telephone_fixe: str | None = None
     telephone_mobile: str | None = None
     changed_at: datetime
+
+
+class SessionsRevoked(_AccountEvent):
+    """Sessions of the account ended before their time: logout, a reused refresh token (its
+    family), a password change (every session but the caller's) or a reset (every session).
+
+    ``session_ids`` are the ``sid`` claims of the access tokens that must stop working at
+    once; every service's token verifier refuses them from ``revoked_at`` on (until the
+    tokens' own expiry). No secret: a session id is not a credential.
+    """
+
+    fact: ClassVar[str] = "sessions_revoked"
+
+    account_id: uuid.UUID
+    session_ids: list[uuid.UUID]
+    reason: Literal["logout", "refresh_reuse", "password_changed", "password_reset"]
+    revoked_at: datetime

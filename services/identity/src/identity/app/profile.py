@@ -17,6 +17,7 @@ from cpf_runtime.clock import Clock
 from identity.app.links import redeem_action_token
 from identity.app.passwords import OldPassword, set_new_password
 from identity.app.ports import Hasher, HistoryEntry, Sealer, Uow
+from identity.app.refresh import announce_revoked
 from identity.domain.account import Account, AccountKind, normalize_login
 from identity.domain.contact import EMAIL_FORMAT, normalize_email, phone_violation, same_email
 from identity.domain.errors import AccountGone, EmailLinkInvalid, EmailLinkUnknown, EmailTaken
@@ -66,13 +67,14 @@ async def change_password(
     ended = await uow.refresh_tokens.revoke_account(
         account.id, now, keep_family=_session(session_id)
     )
+    announce_revoked(uow, account.id, ended, "password_changed", now)
     await uow.history.record(account.id, "changement_mot_de_passe", now, client_address)
     uow.publish(
         PasswordChanged(
             account_id=account.id, kind=account.kind.value, reason="profile", changed_at=now
         )
     )
-    return ended
+    return len(ended)
 
 
 def _session(session_id: str | None) -> uuid.UUID | None:
