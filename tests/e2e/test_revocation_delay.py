@@ -54,10 +54,10 @@ async def test_ended_sessions_and_deleted_accounts_are_refused_everywhere(
         session = await log_in(identity, form["nir"])
         mine = bearer(session["access_token"])
         assert (await account.get(SYNTHESE, headers=mine)).status_code == 200
-        started = time.perf_counter()
         out = await identity.post(
             "/v1/deconnexion", json={"refresh_token": session["refresh_token"]}
         )
+        started = time.perf_counter()
         assert out.status_code == 204
         status, delays["logout"] = await refused_after(
             lambda: account.get(SYNTHESE, headers=mine), started
