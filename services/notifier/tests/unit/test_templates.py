@@ -134,6 +134,45 @@ def test_every_template_renders_both_parts() -> None:
         assert rendered.subject and rendered.text.strip() and "</html>" in rendered.html
 
 
+HOSTILE = {
+    "prenom": "Marie\r\nBcc: victime@example.org\n\nCliquez ici",
+    "nom": "Curie\x1b[31m\u202egnp.exe\u2066\u2069\x00\u2028",
+    "identifiant": "DUPONT\tJ01",
+    "login": "jean@of.test\n",
+}
+
+
+def controls_in(value: str) -> set[str]:
+    return {c for c in value if c in "\r\x1b\x00\t\u202e\u2066\u2069\u2028"}
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_v6_no_control_character_or_bidi_override_is_rendered(name: str) -> None:
+    context = {
+        "kind": "titulaire",
+        "civilite": "MME",
+        "activation_link": LINK,
+        "activation_expires_at": EXPIRES,
+        "temporary_password": "iZgrlexi6092gOet",
+        "reset_link": LINK,
+        "confirmation_link": LINK,
+        "expires_at": EXPIRES,
+        "locked_until": EXPIRES,
+    } | HOSTILE
+    rendered = render(name, context, SITES)
+    assert "\n" not in rendered.subject
+    for part in (rendered.subject, rendered.text, rendered.html):
+        assert controls_in(part) == set()
+    assert not any(line.startswith("Bcc:") for line in rendered.text.splitlines())
+
+
+def test_v6_a_name_keeps_its_letters_when_cleaned() -> None:
+    _, text, _ = both_parts(
+        TITULAIRE_ACTIVATION, titulaire(prenom="Zoé\nMarie", nom="N\u2019Diaye")
+    )
+    assert "Zoé Marie" in text and "N\u2019Diaye" in text
+
+
 def test_a_context_error_never_quotes_a_value() -> None:
     with pytest.raises(RenderError) as raised:
         render(TITULAIRE_ACTIVATION, titulaire(activation_expires_at="S3CRET-" + LINK), SITES)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cpf_runtime.text import without_control_characters
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 Civilite = Literal["M", "MME"]
@@ -672,13 +673,26 @@ class RenderError(Exception):
     """A context that a template cannot render; the message never quotes a context value."""
 
 
+def printable(value: Any) -> Any:
+    """V6: every text of a context without control characters (line breaks, ESC…) or
+    bidirectional overrides: a name typed with them never reaches a subject, a header or
+    a body. Identity refuses them at its API; this holds for what comes from elsewhere."""
+    if isinstance(value, str):
+        return without_control_characters(value)
+    if isinstance(value, dict):
+        return {k: printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [printable(v) for v in value]
+    return value
+
+
 def render(name: str, context: Mapping[str, Any], sites: Sites) -> Rendered:
     """Render template ``name``; raise :class:`RenderError` naming only fields, never values."""
     template = TEMPLATES.get(name)
     if template is None:
         raise RenderError(f"modèle inconnu : {name}")
     try:
-        parsed = template.context.model_validate(dict(context))
+        parsed = template.context.model_validate(printable(dict(context)))
     except ValidationError as exc:
         # Never str(exc): pydantic quotes the input, and the input holds unsealed secrets.
         fields = sorted({".".join(str(p) for p in err["loc"]) for err in exc.errors()})
