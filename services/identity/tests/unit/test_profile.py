@@ -109,13 +109,20 @@ async def test_phones_are_digits_only_and_empty_removes(run, owner, accounts, uo
 
 
 @pytest.fixture
-def ask_change(run, sealer, clock):
-    async def in_a_unit_of_work(account_id: str, email: str, confirmation: str) -> None:
+def ask_change(run, sealer, clock, hasher):
+    async def in_a_unit_of_work(
+        account_id: str,
+        email: str,
+        confirmation: str,
+        password: str = "Ancien2026-ok",  # noqa: S107
+    ) -> None:
         await run(
             request_email_change,
             account_id,
             email,
             confirmation,
+            password,
+            hasher=hasher,
             sealer=sealer,
             clock=clock,
             public_url=PUBLIC_URL,
@@ -155,6 +162,26 @@ async def test_an_e_mail_changes_when_its_link_is_followed(
     with pytest.raises(EmailLinkInvalid) as used:
         await run(confirm_email_change, secret, None, clock=clock)
     assert problem_of(used.value).status == 410
+
+
+async def test_v4_an_e_mail_change_needs_the_current_password(
+    owner, accounts, uow, ask_change
+) -> None:
+    me = str(owner.id)
+    with pytest.raises(InvalidInput) as wrong:
+        await ask_change(me, "voleur@example.net", "voleur@example.net", "Devine2026")
+    assert rules_of(wrong.value) == {("mot_de_passe_actuel", "password_incorrect")}
+    assert problem_of(wrong.value).status == 422
+    with pytest.raises(InvalidInput) as both:  # every rule at once, the hash checked anyway
+        await ask_change(me, "pas-une-adresse", "autre", "")
+    assert rules_of(both.value) == {
+        ("email", "email_format"),
+        ("email_confirmation", "emails_match"),
+        ("mot_de_passe_actuel", "password_incorrect"),
+    }
+    assert uow.published == [] and accounts.action_tokens == {}
+    await ask_change(me, "claire@nouveau.fr", "claire@nouveau.fr")
+    assert len(uow.events_of(EmailChangeRequested)) == 1
 
 
 async def test_a_link_is_refused_when_unknown_expired_or_the_address_was_taken(

@@ -97,6 +97,8 @@ async def email(
             principal.account_id,
             body.email,
             body.email_confirmation,
+            body.mot_de_passe_actuel,
+            hasher=services.hasher,
             sealer=services.sealer,
             clock=services.clock,
             public_url=services.reset.public_url,

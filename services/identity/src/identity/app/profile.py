@@ -21,7 +21,7 @@ from identity.app.refresh import announce_revoked
 from identity.domain.account import Account, AccountKind, normalize_login
 from identity.domain.contact import EMAIL_FORMAT, normalize_email, phone_violation, same_email
 from identity.domain.errors import AccountGone, EmailLinkInvalid, EmailLinkUnknown, EmailTaken
-from identity.domain.rules import InvalidInput, on_field
+from identity.domain.rules import InvalidInput, Violation, on_field
 from identity.domain.signup import EMAILS_MATCH
 from identity.domain.tokens import ActionToken
 
@@ -29,6 +29,9 @@ HISTORY_LIMIT = 100
 EMAIL_ACTION = "changer_adresse"
 EMAIL_LINK_VALIDITY = timedelta(hours=24)
 LOGIN_IS_EMAIL = (AccountKind.PORTAIL, AccountKind.OPERATEUR)
+CURRENT_PASSWORD_INCORRECT = Violation(
+    "password_incorrect", "Le mot de passe actuel est incorrect."
+)
 
 
 async def _own(uow: Uow, account_id: str) -> Account:
@@ -128,20 +131,30 @@ async def request_email_change(
     account_id: str,
     email: str,
     email_confirmation: str,
+    mot_de_passe_actuel: str,
     *,
+    hasher: Hasher,
     sealer: Sealer,
     clock: Clock,
     public_url: str,
 ) -> None:
     """A confirmation link goes to the new address (``EmailChangeRequested``); the address
-    changes only when it is followed, which proves its owner reads it."""
+    changes only when it is followed, which proves its owner reads it. V4: the current
+    password is required (checked whatever the rest of the form, the same work either
+    way), so a stolen session alone cannot take the account over."""
+    errors = []
+    new = ""
     try:
         new = normalize_email(email)
-    except ValueError as exc:
-        raise InvalidInput(errors=[on_field("email", EMAIL_FORMAT)]) from exc
+    except ValueError:
+        errors.append(on_field("email", EMAIL_FORMAT))
     if not same_email(email.strip(), email_confirmation.strip()):
-        raise InvalidInput(errors=[on_field("email_confirmation", EMAILS_MATCH)])
+        errors.append(on_field("email_confirmation", EMAILS_MATCH))
     account = await _own(uow, account_id)
+    if not await hasher.verify(account.password_hash, mot_de_passe_actuel):
+        errors.append(on_field("mot_de_passe_actuel", CURRENT_PASSWORD_INCORRECT))
+    if errors:
+        raise InvalidInput(errors=errors)
     now = clock()
     secret, token = ActionToken.issue(account.id, EMAIL_ACTION, now, EMAIL_LINK_VALIDITY, new)
     await uow.accounts.add_action_token(token)
