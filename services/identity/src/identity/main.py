@@ -23,6 +23,7 @@ from cpf_contracts.events.identity import (
     CguAccepted,
     EmailChanged,
     EmailChangeRequested,
+    OldAddressWarned,
     PasswordChanged,
     PasswordResetRequested,
     PhoneChanged,
@@ -81,6 +82,7 @@ PUBLISHES: list[type[Event]] = [
     EmailChangeRequested,
     EmailChanged,
     SessionsRevoked,
+    OldAddressWarned,
 ]
 
 

@@ -8,6 +8,7 @@ import pytest
 from cpf_contracts.events.identity import (
     EmailChanged,
     EmailChangeRequested,
+    OldAddressWarned,
     PasswordChanged,
     PhoneChanged,
     SessionsRevoked,
@@ -19,6 +20,7 @@ from identity.app.profile import (
     confirm_email_change,
     own_history,
     request_email_change,
+    undo_email_change,
 )
 from identity.domain.account import Account, AccountKind
 from identity.domain.errors import (
@@ -230,3 +232,58 @@ async def test_a_password_change_announces_the_other_sessions_it_ended(
     assert revoked.reason == "password_changed"
     assert set(revoked.session_ids) == {other, third}  # the caller's session goes on
     assert revoked.revoked_at == clock.now
+
+
+def undo_secret(event: OldAddressWarned, unsealer) -> str:
+    link = unsealer.unseal(event.undo_link_sealed)
+    assert link.startswith(f"{PUBLIC_URL}/adresse/annulation?token=")
+    return parse_qs(urlsplit(link).query)["token"][0]
+
+
+async def test_v4_the_old_address_is_told_and_can_undo_the_change_once(
+    run, owner, accounts, uow, clock, sealer, unsealer, ask_change
+) -> None:
+    old = owner.email
+    _, session = RefreshToken.issue(owner.id, uuid.uuid4(), clock.now, timedelta(hours=8))
+    await uow.refresh_tokens.add(session)  # the thief's session
+    await ask_change(str(owner.id), "voleur@example.net", "voleur@example.net")
+    secret = link_secret(uow.events_of(EmailChangeRequested)[0], unsealer)
+    await ask_change(str(owner.id), "autre@example.net", "autre@example.net")  # pending
+    await run(confirm_email_change, secret, None, clock=clock, sealer=sealer, public_url=PUBLIC_URL)
+    [warned] = uow.events_of(OldAddressWarned)
+    assert (warned.old_email, warned.new_email) == (old, "voleur@example.net")
+    assert warned.undo_expires_at == clock.now + timedelta(days=7)
+    undo = undo_secret(warned, unsealer)
+    assert undo not in warned.model_dump_json()  # sealed to the notifier
+    stored = [
+        t for t in accounts.action_tokens.values() if t.action == "annuler_changement_adresse"
+    ]
+    assert [t.token_hash for t in stored] != [undo]  # stored as its digest only
+
+    clock.advance(timedelta(days=6))
+    await run(undo_email_change, undo, "10.0.0.9", clock=clock)
+    saved = accounts.accounts[owner.id]
+    assert (saved.email, saved.login) == (old, old.lower())
+    assert uow.events_of(EmailChanged)[-1].email == old
+    [ended] = uow.events_of(SessionsRevoked)
+    assert (ended.session_ids, ended.reason) == ([session.family_id], "email_change_undone")
+    with pytest.raises(EmailLinkInvalid):  # single use
+        await run(undo_email_change, undo, None, clock=clock)
+    with pytest.raises(EmailLinkInvalid):  # the other pending change was dropped
+        other = link_secret(uow.events_of(EmailChangeRequested)[1], unsealer)
+        await run(confirm_email_change, other, None, clock=clock)
+
+
+async def test_v4_an_undo_link_lives_seven_days(
+    run, owner, uow, clock, sealer, unsealer, ask_change
+) -> None:
+    await ask_change(str(owner.id), "voleur@example.net", "voleur@example.net")
+    secret = link_secret(uow.events_of(EmailChangeRequested)[0], unsealer)
+    await run(confirm_email_change, secret, None, clock=clock, sealer=sealer, public_url=PUBLIC_URL)
+    undo = undo_secret(uow.events_of(OldAddressWarned)[0], unsealer)
+    clock.advance(timedelta(days=7, seconds=1))
+    with pytest.raises(EmailLinkInvalid) as late:
+        await run(undo_email_change, undo, None, clock=clock)
+    assert problem_of(late.value).status == 410
+    with pytest.raises(EmailLinkUnknown):  # a confirmation link is no undo link
+        await run(undo_email_change, secret, None, clock=clock)

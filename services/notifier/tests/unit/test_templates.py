@@ -127,6 +127,12 @@ def test_every_template_renders_both_parts() -> None:
         "mot_de_passe_oublie": {"kind": "titulaire", "reset_link": LINK, "expires_at": EXPIRES},
         "changement_adresse": {"kind": "portail", "confirmation_link": LINK, "expires_at": EXPIRES},
         "compte_verrouille": {"kind": "gestionnaire", "locked_until": EXPIRES},
+        "adresse_modifiee": {
+            "kind": "portail",
+            "new_email": "nouvelle@of.test",
+            "undo_link": LINK,
+            "undo_expires_at": EXPIRES,
+        },
     }
     assert set(contexts) == set(TEMPLATES)
     for name, context in contexts.items():
@@ -158,6 +164,9 @@ def test_v6_no_control_character_or_bidi_override_is_rendered(name: str) -> None
         "confirmation_link": LINK,
         "expires_at": EXPIRES,
         "locked_until": EXPIRES,
+        "new_email": "nouvelle@of.test\r\nBcc: x@evil.example",
+        "undo_link": LINK,
+        "undo_expires_at": EXPIRES,
     } | HOSTILE
     rendered = render(name, context, SITES)
     assert "\n" not in rendered.subject
@@ -211,3 +220,22 @@ def test_greeting() -> None:
     assert greeting("", "Curie", "M") == "Bonjour Monsieur Curie,"  # the prénom is optional
     assert greeting("Marie", "Curie") == "Bonjour Marie Curie,"
     assert greeting("", "") == "Bonjour,"
+
+
+def test_v4_the_old_address_hears_of_the_change_and_can_undo_it() -> None:
+    subject, text, html = both_parts(
+        "adresse_modifiee",
+        {
+            "kind": "titulaire",
+            "prenom": "Marie",
+            "nom": "Curie",
+            "new_email": "voleur@example.net",
+            "undo_link": LINK,
+            "undo_expires_at": EXPIRES,
+        },
+    )
+    assert "a été modifiée" in subject
+    assert "voleur@example.net" in text and LINK in text and LINK in html
+    assert "Rétablir mon adresse" in html
+    assert "8 décembre 2026 à 14h30" in text or "08/12/2026" in text or "décembre 2026" in text
+    assert "Mot de passe oublié" in text

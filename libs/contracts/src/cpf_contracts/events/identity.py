@@ -199,5 +199,25 @@ class SessionsRevoked(_AccountEvent):
 
     account_id: uuid.UUID
     session_ids: list[uuid.UUID]
-    reason: Literal["logout", "refresh_reuse", "password_changed", "password_reset"]
+    reason: Literal[
+        "logout", "refresh_reuse", "password_changed", "password_reset", "email_change_undone"
+    ]
     revoked_at: datetime
+
+
+class OldAddressWarned(_AccountEvent):
+    """The account's address changed: the previous address is told, with a single-use link
+    that puts it back for a few days (V4: a stolen session cannot quietly move the account
+    to an address the thief reads). The link holds the token: it travels sealed."""
+
+    fact: ClassVar[str] = "old_address_warned"
+
+    account_id: uuid.UUID
+    kind: AccountKind
+    old_email: str
+    new_email: str
+    prenom: str
+    nom: str
+    undo_link_sealed: str
+    undo_expires_at: datetime
+    changed_at: datetime

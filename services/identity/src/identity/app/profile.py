@@ -4,11 +4,12 @@ sent to the new address), phone, history."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from cpf_contracts.events.identity import (
     EmailChanged,
     EmailChangeRequested,
+    OldAddressWarned,
     PasswordChanged,
     PhoneChanged,
 )
@@ -28,6 +29,8 @@ from identity.domain.tokens import ActionToken
 HISTORY_LIMIT = 100
 EMAIL_ACTION = "changer_adresse"
 EMAIL_LINK_VALIDITY = timedelta(hours=24)
+UNDO_ACTION = "annuler_changement_adresse"
+UNDO_LINK_VALIDITY = timedelta(days=7)
 LOGIN_IS_EMAIL = (AccountKind.PORTAIL, AccountKind.OPERATEUR)
 CURRENT_PASSWORD_INCORRECT = Violation(
     "password_incorrect", "Le mot de passe actuel est incorrect."
@@ -174,15 +177,59 @@ async def request_email_change(
 
 
 async def confirm_email_change(
+    uow: Uow,
+    secret: str,
+    client_address: str | None,
+    *,
+    clock: Clock,
+    sealer: Sealer | None = None,
+    public_url: str = "",
+) -> None:
+    """The new address becomes the account's; with a ``sealer``, the previous address is
+    told and gets a 7-day single-use link that puts it back (``OldAddressWarned``, V4)."""
+    now = clock()
+    previous = await _change_address(uow, secret, client_address, now)
+    if sealer is None or previous is None:
+        return
+    account, old = previous
+    undo, token = ActionToken.issue(account.id, UNDO_ACTION, now, UNDO_LINK_VALIDITY, old)
+    await uow.accounts.add_action_token(token)
+    uow.publish(
+        OldAddressWarned(
+            account_id=account.id,
+            kind=account.kind.value,
+            old_email=old,
+            new_email=account.email,
+            prenom=account.first_name,
+            nom=account.last_name,
+            undo_link_sealed=sealer.seal(f"{public_url}/adresse/annulation?token={undo}"),
+            undo_expires_at=token.expires_at,
+            changed_at=now,
+        )
+    )
+
+
+async def undo_email_change(
     uow: Uow, secret: str, client_address: str | None, *, clock: Clock
 ) -> None:
+    """The link sent to the previous address: it is the account's again, every session
+    ends (whoever changed it is logged out) and pending address changes are dropped."""
     now = clock()
     account, token = await redeem_action_token(
-        uow, secret, EMAIL_ACTION, now, unknown=EmailLinkUnknown, spent=EmailLinkInvalid
+        uow, secret, UNDO_ACTION, now, unknown=EmailLinkUnknown, spent=EmailLinkInvalid
     )
     if token.detail is None:
         raise EmailLinkUnknown()
-    new = token.detail
+    await _set_address(uow, account, token.detail)
+    await uow.accounts.save_action_token(token)
+    await uow.accounts.spend_action_tokens(account.id, EMAIL_ACTION, now)
+    ended = await uow.refresh_tokens.revoke_account(account.id, now)
+    announce_revoked(uow, account.id, ended, "email_change_undone", now)
+    await uow.history.record(account.id, "changement_adresse", now, client_address)
+    uow.publish(EmailChanged(account_id=account.id, email=account.email, changed_at=now))
+
+
+async def _set_address(uow: Uow, account: Account, new: str) -> None:
     taken = await uow.accounts.matching(account.kind, new.lower(), new)
     if any(e.account.id != account.id for e in taken):
         raise EmailTaken()
@@ -190,6 +237,20 @@ async def confirm_email_change(
     if account.kind in LOGIN_IS_EMAIL:
         account.login = normalize_login(account.kind, new)
     await uow.accounts.save(account)
+
+
+async def _change_address(
+    uow: Uow, secret: str, client_address: str | None, now: datetime
+) -> tuple[Account, str] | None:
+    """Follow a confirmation link; the account and its previous address."""
+    account, token = await redeem_action_token(
+        uow, secret, EMAIL_ACTION, now, unknown=EmailLinkUnknown, spent=EmailLinkInvalid
+    )
+    if token.detail is None:
+        raise EmailLinkUnknown()
+    old = account.email
+    await _set_address(uow, account, token.detail)
     await uow.accounts.save_action_token(token)
     await uow.history.record(account.id, "changement_adresse", now, client_address)
-    uow.publish(EmailChanged(account_id=account.id, email=new, changed_at=now))
+    uow.publish(EmailChanged(account_id=account.id, email=account.email, changed_at=now))
+    return (account, old) if old and not same_email(old, account.email) else None

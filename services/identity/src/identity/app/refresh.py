@@ -25,7 +25,9 @@ from identity.domain.tokens import MAX_TOKEN_LENGTH, digest
 
 log = logging.getLogger(__name__)
 
-RevocationReason = Literal["logout", "refresh_reuse", "password_changed", "password_reset"]
+RevocationReason = Literal[
+    "logout", "refresh_reuse", "password_changed", "password_reset", "email_change_undone"
+]
 
 
 async def refresh_access(

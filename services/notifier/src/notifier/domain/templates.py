@@ -34,6 +34,7 @@ OPERATEUR_MOT_DE_PASSE_TEMPORAIRE = "operateur_mot_de_passe_temporaire"
 MOT_DE_PASSE_OUBLIE = "mot_de_passe_oublie"
 CHANGEMENT_ADRESSE = "changement_adresse"
 COMPTE_VERROUILLE = "compte_verrouille"
+ADRESSE_MODIFIEE = "adresse_modifiee"
 
 # A gestionnaire account never logged into within this delay of its creation is deleted
 # (DOMAIN.md §1, guide 000).
@@ -609,6 +610,41 @@ def changement_adresse(ctx: ChangementAdresseContext, sites: Sites) -> Rendered:
     )
 
 
+class AdresseModifieeContext(_PersonContext):
+    new_email: str
+    undo_link: str
+    undo_expires_at: datetime
+
+
+def adresse_modifiee(ctx: AdresseModifieeContext, sites: Sites) -> Rendered:
+    """Sent to the *previous* address (V4): the address changed, and a single-use link puts
+    it back until ``undo_expires_at``, ending every session."""
+    portal = portal_of(ctx.kind, sites)
+    return compose(
+        portal,
+        f"{portal.name} : l'adresse électronique de votre compte a été modifiée",
+        greeting(ctx.prenom, ctx.nom),
+        [
+            Paragraph.of(
+                f"L'adresse électronique de {portal.your_account} vient d'être remplacée par "
+                f"{ctx.new_email}. Les prochains courriels seront envoyés à cette adresse."
+            ),
+            Paragraph.of(
+                "Vous n'êtes pas à l'origine de ce changement ? Rétablissez votre adresse en "
+                "cliquant sur le lien ci-dessous : toutes les sessions ouvertes sur votre "
+                "compte seront fermées. Choisissez ensuite un nouveau mot de passe avec "
+                "« Mot de passe oublié »."
+            ),
+            Action("Rétablir mon adresse", ctx.undo_link),
+            Paragraph.of(
+                "Ce lien ne peut servir qu'une seule fois. Il est valable jusqu'au "
+                f"{french_datetime(ctx.undo_expires_at)}."
+            ),
+            Paragraph.of("Vous êtes à l'origine de ce changement ? Vous n'avez rien à faire."),
+        ],
+    )
+
+
 class CompteVerrouilleContext(_PersonContext):
     locked_until: datetime
 
@@ -665,6 +701,7 @@ TEMPLATES: dict[str, Template] = {
         Template(MOT_DE_PASSE_OUBLIE, MotDePasseOublieContext, mot_de_passe_oublie),
         Template(CHANGEMENT_ADRESSE, ChangementAdresseContext, changement_adresse),
         Template(COMPTE_VERROUILLE, CompteVerrouilleContext, compte_verrouille),
+        Template(ADRESSE_MODIFIEE, AdresseModifieeContext, adresse_modifiee),
     )
 }
 
