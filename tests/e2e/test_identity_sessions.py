@@ -124,7 +124,11 @@ async def test_profile_e_mail_phone_and_history(platform: Platform) -> None:
         new_email = "nouvelle-" + form["email"]
         asked = await identity.post(
             "/v1/moi/email",
-            json={"email": new_email, "email_confirmation": new_email},
+            json={
+                "email": new_email,
+                "email_confirmation": new_email,
+                "mot_de_passe_actuel": PASSWORD,  # V4 (issue 13)
+            },
             headers=auth,
         )
         assert asked.status_code == 202, asked.text

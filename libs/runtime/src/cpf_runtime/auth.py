@@ -4,6 +4,12 @@ The JWKS is fetched from identity and cached; a token signed with an unknown ``k
 one refetch (rate-limited), so a key rotation needs no restart. The algorithm is pinned
 (never taken from the token header), and issuer, audience and expiry are checked. Any
 failure is a 401 problem with ``WWW-Authenticate: Bearer``.
+
+A token whose session (``sid``) was revoked, or whose subject was revoked after its
+``iat``, is refused too, as soon as the verifier's :class:`~cpf_runtime.revocations.
+RevocationList` knows of it (fed from identity's events by the runtime in every service;
+see that module for the decisions): a logout or a deleted account does not wait for the
+token's expiry.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import jwt
 from jwt import PyJWK
 
 from cpf_runtime.problems import Problem
+from cpf_runtime.revocations import RevocationList
 
 ALGORITHMS = ["ES256"]
 
@@ -77,6 +84,7 @@ class TokenVerifier:
         audience: str,
         cache_seconds: float = 300.0,
         fetch: JwksFetcher = fetch_jwks,
+        revocations: RevocationList | None = None,
     ) -> None:
         self._jwks_url = jwks_url
         self._fetch = fetch
@@ -87,6 +95,7 @@ class TokenVerifier:
         self._fetched_at = 0.0
         self._forced_at = -1e9
         self._lock = asyncio.Lock()
+        self.revocations = revocations
 
     async def _refresh(self, *, force: bool) -> None:
         async with self._lock:
@@ -139,4 +148,8 @@ class TokenVerifier:
             raise unauthorized("Le jeton d'accès a expiré.") from exc
         except jwt.PyJWTError as exc:
             raise unauthorized("Le jeton d'accès est invalide.") from exc
+        if self.revocations is not None and self.revocations.is_revoked(claims):
+            raise unauthorized(
+                "Le jeton d'accès a été révoqué (session fermée ou compte supprimé)."
+            )
         return Principal(account_id=claims["sub"], kind=claims.get("kind", ""), claims=claims)

@@ -43,6 +43,7 @@ from cpf_runtime.problems import (
     problem_response,
 )
 from cpf_runtime.relay import OutboxRelay, asyncpg_dsn
+from cpf_runtime.revocations import RevocationFeed, RevocationList, max_horizon
 from cpf_runtime.settings import ServiceSettings
 from cpf_runtime.tracing import child_of, current_traceparent
 
@@ -81,6 +82,9 @@ class Runtime:
     session_factory: async_sessionmaker[AsyncSession] = field(init=False)
     producer: AIOKafkaProducer | None = field(init=False, default=None)
     verifier: TokenVerifier = field(init=False)
+    revocations: RevocationList = field(init=False)
+    """Revoked sessions and subjects, fed from identity's events by a part every service
+    runs (``cpf_runtime.revocations``); the verifier refuses their tokens."""
     consumers: list[EventConsumer] = field(init=False, default_factory=list)
     jobs: list[tuple[str, Job]] = field(init=False, default_factory=list)
     routers: list[APIRouter] = field(init=False, default_factory=list)
@@ -89,10 +93,14 @@ class Runtime:
     def __post_init__(self) -> None:
         self.engine = create_engine(self.settings.database_url)
         self.session_factory = make_session_factory(self.engine)
+        self.revocations = RevocationList(
+            max_horizon(self.settings.auth_max_token_lifetime_seconds)
+        )
         self.verifier = TokenVerifier(
             self.settings.auth_jwks_url,
             issuer=self.settings.auth_issuer,
             audience=self.settings.auth_audience,
+            revocations=self.revocations,
         )
 
     def uow(self) -> UnitOfWork:
@@ -166,6 +174,8 @@ class Runtime:
                 retention=timedelta(hours=s.outbox_retention_hours),
             )
             tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+            feed = RevocationFeed(s.kafka_bootstrap_servers, self.revocations)
+            tasks.append(asyncio.create_task(_forever("revocations", feed.run), name="revocations"))
             for consumer in self.consumers:
                 # A fresh Kafka consumer on every (re)start: a stopped one cannot start again.
                 def run_consumer(c: EventConsumer = consumer) -> Awaitable[None]:

@@ -62,6 +62,11 @@ class ServiceSettings(BaseSettings):
     )
     auth_issuer: str = Field("http://127.0.0.1:8001", validation_alias=shared("AUTH_ISSUER"))
     auth_audience: str = Field("cpf-platform", validation_alias=shared("AUTH_AUDIENCE"))
+    # The longest an access token may live (identity's upper bound): how far back each
+    # process reads revocations at start, and how long it remembers them.
+    auth_max_token_lifetime_seconds: float = Field(
+        3600, validation_alias=shared("AUTH_MAX_TOKEN_LIFETIME_SECONDS")
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ import jwt
 import pytest
 from cpf_runtime.auth import TokenVerifier
 from cpf_runtime.problems import Problem
+from cpf_runtime.revocations import RevocationList
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
@@ -160,3 +162,24 @@ async def test_odd_jwks_entries_and_kids_are_refused_not_crashed_on(
     with pytest.raises(Problem) as refused:
         await verifier.verify(odd_kid)
     assert refused.value.status == 401
+
+
+async def test_the_verifier_answers_401_for_a_revoked_token() -> None:
+    jwks = FakeJwks()
+    key = jwks.add_key("k1")
+    revoked = RevocationList(3660)
+    verifier = TokenVerifier(
+        "https://identity.test/jwks",
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        fetch=jwks,
+        revocations=revoked,
+    )
+    kept, ended = token(key, "k1", sid="s-kept"), token(key, "k1", sid="s-ended")
+    await verifier.verify(ended)
+    revoked.revoke_sessions(["s-ended"], datetime.now(UTC).timestamp())
+    with pytest.raises(Problem) as refused:
+        await verifier.verify(ended)
+    assert refused.value.status == 401
+    assert "révoqué" in refused.value.detail
+    assert (await verifier.verify(kept)).account_id == "acc-1"

@@ -23,9 +23,11 @@ from cpf_contracts.events.identity import (
     CguAccepted,
     EmailChanged,
     EmailChangeRequested,
+    OldAddressWarned,
     PasswordChanged,
     PasswordResetRequested,
     PhoneChanged,
+    SessionsRevoked,
     SignupAttemptedOnExistingAccount,
     TemporaryPasswordIssued,
 )
@@ -79,6 +81,8 @@ PUBLISHES: list[type[Event]] = [
     PhoneChanged,
     EmailChangeRequested,
     EmailChanged,
+    SessionsRevoked,
+    OldAddressWarned,
 ]
 
 

@@ -66,7 +66,7 @@ async def test_revoking_an_account_can_keep_one_session(store, an_account) -> No
     async with store() as uow:
         for t in tokens:
             await uow.refresh_tokens.add(t)
-        assert await uow.refresh_tokens.revoke_account(mine, NOW, keep_family=kept) == 1
+        assert await uow.refresh_tokens.revoke_account(mine, NOW, keep_family=kept) == [ended]
     async with store() as uow:
         revoked = [(await uow.refresh_tokens.get(t.token_hash)).revoked_at for t in tokens]
     assert revoked == [None, NOW, NOW]

@@ -170,13 +170,44 @@ async def test_an_e_mail_change_is_confirmed_by_a_link_to_the_new_address(
     auth = {"Authorization": f"Bearer {(await login(client))['access_token']}"}
     mismatch = await client.post(
         "/v1/moi/email",
-        json={"email": "nouvelle@example.fr", "email_confirmation": "autre@example.fr"},
+        json={
+            "email": "nouvelle@example.fr",
+            "email_confirmation": "autre@example.fr",
+            "mot_de_passe_actuel": PASSWORD,
+        },
         headers=auth,
     )
     assert (mismatch.status_code, mismatch.json()["errors"][0]["rule"]) == (422, "emails_match")
+    wrong = await client.post(  # V4: a stolen session alone cannot change the address
+        "/v1/moi/email",
+        json={
+            "email": "voleur@example.net",
+            "email_confirmation": "voleur@example.net",
+            "mot_de_passe_actuel": "Devine2026abc",
+        },
+        headers=auth,
+    )
+    assert wrong.status_code == 422
+    assert wrong.headers["content-type"] == "application/problem+json"
+    assert [(e["field"], e["rule"]) for e in wrong.json()["errors"]] == [
+        ("mot_de_passe_actuel", "password_incorrect")
+    ]
+    missing = await client.post(
+        "/v1/moi/email",
+        json={"email": "voleur@example.net", "email_confirmation": "voleur@example.net"},
+        headers=auth,
+    )
+    assert missing.status_code == 422
+    assert ("mot_de_passe_actuel", "missing") in {
+        (e["field"], e["rule"]) for e in missing.json()["errors"]
+    }
     asked = await client.post(
         "/v1/moi/email",
-        json={"email": "Nouvelle@Example.fr", "email_confirmation": "nouvelle@example.fr"},
+        json={
+            "email": "Nouvelle@Example.fr",
+            "email_confirmation": "nouvelle@example.fr",
+            "mot_de_passe_actuel": PASSWORD,
+        },
         headers=auth,
     )
     assert asked.status_code == 202

@@ -70,6 +70,15 @@ async def test_a_bad_sign_up_is_a_422_problem_naming_field_and_rule(client) -> N
     assert errors == {("cgu_acceptees", "cgu_required"), ("email_confirmation", "emails_match")}
 
 
+async def test_v6_a_name_with_a_control_character_is_a_422_naming_it(client) -> None:
+    body = VALID | {"prenom": "Jean\u001b[31m", "nom_naissance": "Martin\u202e"}
+    response = await client.post("/v1/titulaires", json=body)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    errors = {(e["field"], e["rule"]) for e in response.json()["errors"]}
+    assert errors == {("prenom", "control_characters"), ("nom_naissance", "control_characters")}
+
+
 async def test_missing_and_unknown_fields_are_named(client) -> None:
     body = {k: v for k, v in VALID.items() if k != "nir"} | {"surnom": "x"}
     response = await client.post("/v1/titulaires", json=body)

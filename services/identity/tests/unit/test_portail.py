@@ -132,6 +132,28 @@ async def test_every_broken_rule_is_named(sign_up) -> None:
     } <= rules
 
 
+async def test_v6_control_characters_and_bidi_overrides_are_refused_naming_the_field(
+    sign_up, accounts
+) -> None:
+    bad = form(
+        prenom="Claire\r\nBcc: x@evil.example",
+        nom="Martin\u202e",
+        raison_sociale="Ateliers\x00du Lac",
+        adresse="1 rue\tdu Lac",
+        commune="Annecy\u200f",
+    )
+    with pytest.raises(DomainError) as refused:
+        await sign_up(bad)
+    assert problem_of(refused.value).status == 422
+    assert {(e.field, e.rule) for e in refused.value.errors} == {
+        (field, "control_characters")
+        for field in ("prenom", "nom", "raison_sociale", "adresse", "commune")
+    }
+    assert all("contrôle" in e.message for e in refused.value.errors)
+    assert accounts.accounts == {}
+    await sign_up(form(prenom="Zoé-Françoise", nom="N\u2019Diaye"))  # accents, apostrophe
+
+
 async def test_the_look_up_answers_the_company_or_a_clear_problem() -> None:
     register = FakeRegister(COMPANY)
     assert await look_up_company("732 829 320 00074", register=register) == COMPANY

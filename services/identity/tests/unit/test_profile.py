@@ -8,8 +8,10 @@ import pytest
 from cpf_contracts.events.identity import (
     EmailChanged,
     EmailChangeRequested,
+    OldAddressWarned,
     PasswordChanged,
     PhoneChanged,
+    SessionsRevoked,
 )
 from identity.api.errors import problem_of
 from identity.app.profile import (
@@ -18,6 +20,7 @@ from identity.app.profile import (
     confirm_email_change,
     own_history,
     request_email_change,
+    undo_email_change,
 )
 from identity.domain.account import Account, AccountKind
 from identity.domain.errors import (
@@ -27,6 +30,7 @@ from identity.domain.errors import (
     EmailTaken,
     InvalidInput,
 )
+from identity.domain.tokens import RefreshToken
 
 PUBLIC_URL = "https://identite.example"
 
@@ -107,13 +111,20 @@ async def test_phones_are_digits_only_and_empty_removes(run, owner, accounts, uo
 
 
 @pytest.fixture
-def ask_change(run, sealer, clock):
-    async def in_a_unit_of_work(account_id: str, email: str, confirmation: str) -> None:
+def ask_change(run, sealer, clock, hasher):
+    async def in_a_unit_of_work(
+        account_id: str,
+        email: str,
+        confirmation: str,
+        password: str = "Ancien2026-ok",  # noqa: S107
+    ) -> None:
         await run(
             request_email_change,
             account_id,
             email,
             confirmation,
+            password,
+            hasher=hasher,
             sealer=sealer,
             clock=clock,
             public_url=PUBLIC_URL,
@@ -155,6 +166,26 @@ async def test_an_e_mail_changes_when_its_link_is_followed(
     assert problem_of(used.value).status == 410
 
 
+async def test_v4_an_e_mail_change_needs_the_current_password(
+    owner, accounts, uow, ask_change
+) -> None:
+    me = str(owner.id)
+    with pytest.raises(InvalidInput) as wrong:
+        await ask_change(me, "voleur@example.net", "voleur@example.net", "Devine2026")
+    assert rules_of(wrong.value) == {("mot_de_passe_actuel", "password_incorrect")}
+    assert problem_of(wrong.value).status == 422
+    with pytest.raises(InvalidInput) as both:  # every rule at once, the hash checked anyway
+        await ask_change(me, "pas-une-adresse", "autre", "")
+    assert rules_of(both.value) == {
+        ("email", "email_format"),
+        ("email_confirmation", "emails_match"),
+        ("mot_de_passe_actuel", "password_incorrect"),
+    }
+    assert uow.published == [] and accounts.action_tokens == {}
+    await ask_change(me, "claire@nouveau.fr", "claire@nouveau.fr")
+    assert len(uow.events_of(EmailChangeRequested)) == 1
+
+
 async def test_a_link_is_refused_when_unknown_expired_or_the_address_was_taken(
     new_account, run, owner, accounts, uow, clock, unsealer, ask_change
 ) -> None:
@@ -175,3 +206,84 @@ async def test_a_link_is_refused_when_unknown_expired_or_the_address_was_taken(
         await run(confirm_email_change, late_link, None, clock=clock)
     assert accounts.accounts[owner.id].email == owner.email
     assert uow.events_of(EmailChanged) == []
+
+
+async def test_a_password_change_announces_the_other_sessions_it_ended(
+    run, owner, uow, hasher, clock
+) -> None:
+    mine, other, third = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    for family in (mine, other, third):
+        _, stored = RefreshToken.issue(owner.id, family, clock.now, timedelta(hours=8))
+        await uow.refresh_tokens.add(stored)
+    new = "Nouveau2026-ok"
+    ended = await run(
+        change_password,
+        str(owner.id),
+        "Ancien2026-ok",
+        new,
+        new,
+        None,
+        hasher=hasher,
+        clock=clock,
+        session_id=str(mine),
+    )
+    assert ended == 2
+    [revoked] = uow.events_of(SessionsRevoked)
+    assert revoked.reason == "password_changed"
+    assert set(revoked.session_ids) == {other, third}  # the caller's session goes on
+    assert revoked.revoked_at == clock.now
+
+
+def undo_secret(event: OldAddressWarned, unsealer) -> str:
+    link = unsealer.unseal(event.undo_link_sealed)
+    assert link.startswith(f"{PUBLIC_URL}/adresse/annulation?token=")
+    return parse_qs(urlsplit(link).query)["token"][0]
+
+
+async def test_v4_the_old_address_is_told_and_can_undo_the_change_once(
+    run, owner, accounts, uow, clock, sealer, unsealer, ask_change
+) -> None:
+    old = owner.email
+    _, session = RefreshToken.issue(owner.id, uuid.uuid4(), clock.now, timedelta(hours=8))
+    await uow.refresh_tokens.add(session)  # the thief's session
+    await ask_change(str(owner.id), "voleur@example.net", "voleur@example.net")
+    secret = link_secret(uow.events_of(EmailChangeRequested)[0], unsealer)
+    await ask_change(str(owner.id), "autre@example.net", "autre@example.net")  # pending
+    await run(confirm_email_change, secret, None, clock=clock, sealer=sealer, public_url=PUBLIC_URL)
+    [warned] = uow.events_of(OldAddressWarned)
+    assert (warned.old_email, warned.new_email) == (old, "voleur@example.net")
+    assert warned.undo_expires_at == clock.now + timedelta(days=7)
+    undo = undo_secret(warned, unsealer)
+    assert undo not in warned.model_dump_json()  # sealed to the notifier
+    stored = [
+        t for t in accounts.action_tokens.values() if t.action == "annuler_changement_adresse"
+    ]
+    assert [t.token_hash for t in stored] != [undo]  # stored as its digest only
+
+    clock.advance(timedelta(days=6))
+    await run(undo_email_change, undo, "10.0.0.9", clock=clock)
+    saved = accounts.accounts[owner.id]
+    assert (saved.email, saved.login) == (old, old.lower())
+    assert uow.events_of(EmailChanged)[-1].email == old
+    [ended] = uow.events_of(SessionsRevoked)
+    assert (ended.session_ids, ended.reason) == ([session.family_id], "email_change_undone")
+    with pytest.raises(EmailLinkInvalid):  # single use
+        await run(undo_email_change, undo, None, clock=clock)
+    with pytest.raises(EmailLinkInvalid):  # the other pending change was dropped
+        other = link_secret(uow.events_of(EmailChangeRequested)[1], unsealer)
+        await run(confirm_email_change, other, None, clock=clock)
+
+
+async def test_v4_an_undo_link_lives_seven_days(
+    run, owner, uow, clock, sealer, unsealer, ask_change
+) -> None:
+    await ask_change(str(owner.id), "voleur@example.net", "voleur@example.net")
+    secret = link_secret(uow.events_of(EmailChangeRequested)[0], unsealer)
+    await run(confirm_email_change, secret, None, clock=clock, sealer=sealer, public_url=PUBLIC_URL)
+    undo = undo_secret(uow.events_of(OldAddressWarned)[0], unsealer)
+    clock.advance(timedelta(days=7, seconds=1))
+    with pytest.raises(EmailLinkInvalid) as late:
+        await run(undo_email_change, undo, None, clock=clock)
+    assert problem_of(late.value).status == 410
+    with pytest.raises(EmailLinkUnknown):  # a confirmation link is no undo link
+        await run(undo_email_change, secret, None, clock=clock)

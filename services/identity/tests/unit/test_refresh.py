@@ -1,6 +1,7 @@
 """Refresh tokens on the fake unit of work: rotation, reuse detection, logout."""
 
 import pytest
+from cpf_contracts.events.identity import SessionsRevoked
 from identity.api.errors import problem_of
 from identity.app.login import AccessToken, log_in
 from identity.app.refresh import log_out, refresh_access
@@ -75,3 +76,38 @@ async def test_logout_revokes_the_session_and_ignores_unknown_tokens(
     assert all(t.revoked_at == clock.now for t in uow.refresh_tokens.tokens.values())
     with pytest.raises(InvalidGrant):
         await refresh(session.refresh_token)
+
+
+async def test_logout_and_reuse_announce_the_ended_session(
+    session, refresh, run, uow, clock
+) -> None:
+    """Every service's verifier refuses the session's access tokens on this event (item 2)."""
+    family = uow.refresh_tokens.tokens[digest(session.refresh_token)].family_id
+    renewed = await refresh(session.refresh_token)
+    with pytest.raises(RefreshTokenReused):
+        await refresh(session.refresh_token)
+    [reuse] = uow.events_of(SessionsRevoked)
+    assert (reuse.reason, reuse.session_ids, reuse.revoked_at) == (
+        "refresh_reuse",
+        [family],
+        clock.now,
+    )
+    await run(log_out, renewed.refresh_token, clock=clock)  # already revoked: nothing new
+    assert len(uow.events_of(SessionsRevoked)) == 1
+
+
+async def test_logout_announces_its_session_once(session, run, uow, clock) -> None:
+    family = uow.refresh_tokens.tokens[digest(session.refresh_token)].family_id
+    await run(log_out, session.refresh_token, clock=clock)
+    await run(log_out, session.refresh_token, clock=clock)
+    [ended] = uow.events_of(SessionsRevoked)
+    assert (ended.account_id, ended.session_ids, ended.reason) == (
+        session_owner(uow, session),
+        [family],
+        "logout",
+    )
+    assert "refresh" not in ended.model_dump_json()  # no secret in the event
+
+
+def session_owner(uow, session: AccessToken):
+    return uow.refresh_tokens.tokens[digest(session.refresh_token)].account_id

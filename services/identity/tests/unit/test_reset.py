@@ -5,7 +5,12 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from cpf_contracts.events.identity import AccountUnlocked, PasswordChanged, PasswordResetRequested
+from cpf_contracts.events.identity import (
+    AccountUnlocked,
+    PasswordChanged,
+    PasswordResetRequested,
+    SessionsRevoked,
+)
 from cpf_runtime.errors import DomainError, InvalidInput
 from identity.api.errors import problem_of
 from identity.app.reset import ResetRules, request_reset, reset_password
@@ -78,6 +83,7 @@ async def test_a_reset_link_sets_the_new_password_once(
     (changed,) = uow.events_of(PasswordChanged)
     assert isinstance(changed, PasswordChanged)
     assert changed.reason == "reset"
+    assert uow.events_of(SessionsRevoked) == []  # no session was open: nothing to announce
     with pytest.raises(DomainError) as used:
         await reset(secret, "Autre123abcd", "Autre123abcd")
     assert problem_of(used.value).status == 410
@@ -124,6 +130,8 @@ async def test_a_reset_ends_every_session_lifts_the_lock_and_is_recorded(
     assert (account.locked_until, account.failed_logins) == (None, 0)
     assert [e.account_id for e in uow.events_of(AccountUnlocked)] == [owner.id]
     assert uow.refresh_tokens.tokens[session.token_hash].revoked_at == clock.now
+    [ended] = uow.events_of(SessionsRevoked)
+    assert (ended.session_ids, ended.reason) == ([session.family_id], "password_reset")
     [entry] = await uow.history.of(owner.id, 10)
     assert (entry.what, entry.client_address) == ("changement_mot_de_passe", "10.0.0.1")
 

@@ -109,6 +109,12 @@ async def test_a_valid_form_opens_a_pending_account(
         ({"nir": "12345"}, "nir", "nir_format"),
         ({"prenom": "  "}, "prenom", "required"),
         ({"nom_naissance": ""}, "nom_naissance", "required"),
+        # V6: a line break, ESC or a right-to-left override would travel into e-mails
+        ({"prenom": "Jean\nObjet : urgent"}, "prenom", "control_characters"),
+        ({"prenom": "Jean\x1b[2J"}, "prenom", "control_characters"),
+        ({"nom_naissance": "Martin\u202egnp.exe"}, "nom_naissance", "control_characters"),
+        ({"nom_naissance": "Martin\u2066x\u2069"}, "nom_naissance", "control_characters"),
+        ({"prenom": "Jean\u2028Marc"}, "prenom", "control_characters"),
         ({"telephone_fixe": "01 23 45 67 89"}, "telephone_fixe", "phone_digits"),
         ({"telephone_mobile": "06.12.34.56.78"}, "telephone_mobile", "phone_digits"),
         ({"telephone_mobile": "+33612345678"}, "telephone_mobile", "phone_digits"),

@@ -11,6 +11,7 @@ from cpf_contracts.events.identity import (
     AccountRegistered,
     EmailChanged,
     EmailChangeRequested,
+    OldAddressWarned,
     PasswordResetRequested,
     SignupAttemptedOnExistingAccount,
     TemporaryPasswordIssued,
@@ -44,6 +45,7 @@ def subscribe(runtime: Runtime) -> None:
         Subscription(TemporaryPasswordIssued, caused(emails.temporary_password_issued)),
         Subscription(PasswordResetRequested, caused(emails.password_reset_requested)),
         Subscription(EmailChangeRequested, caused(emails.email_change_requested)),
+        Subscription(OldAddressWarned, caused(emails.old_address_warned)),
         Subscription(AccountLocked, caused(emails.account_locked)),
         # No e-mail: they keep the owners' addresses (account_contact) for AccountLocked.
         Subscription(EmailChanged, caused(emails.email_changed)),

@@ -6,6 +6,7 @@ from cpf_contracts.events.identity import (
     AccountLocked,
     AccountRegistered,
     EmailChangeRequested,
+    OldAddressWarned,
     PasswordResetRequested,
     SignupAttemptedOnExistingAccount,
     TemporaryPasswordIssued,
@@ -20,6 +21,7 @@ from notifier.domain.messages import (
     after_failure,
     email_for_email_change,
     email_for_lock,
+    email_for_old_address,
     email_for_password_reset,
     email_for_registration,
     email_for_signup_attempt,
@@ -221,6 +223,27 @@ def test_an_email_change_goes_to_the_new_address() -> None:
     assert email.recipient == "nouvelle@employeur.test"
     assert email.context["confirmation_link_sealed"] == event.confirmation_link_sealed
     assert LINK not in str(email.context)
+
+
+def test_v4_the_notice_goes_to_the_previous_address_with_its_undo_link_sealed() -> None:
+    event = OldAddressWarned(
+        account_id=uuid.uuid4(),
+        kind="titulaire",
+        old_email="ancienne@exemple.test",
+        new_email="voleur@example.net",
+        prenom="Marie",
+        nom="Curie",
+        undo_link_sealed=Sealer(PUBLIC).seal(LINK),
+        undo_expires_at=NOW + timedelta(days=7),
+        changed_at=NOW,
+    )
+    email = email_for_old_address(event)
+
+    assert (email.template, email.recipient) == ("adresse_modifiee", "ancienne@exemple.test")
+    assert LINK not in str(email.context)
+    opened = unseal_context(email.context, Unsealer(PRIVATE).unseal)
+    rendered = render(email.template, opened, Sites())
+    assert LINK in rendered.text and "voleur@example.net" in rendered.text
 
 
 def test_a_lock_goes_to_the_owner_s_known_address() -> None:

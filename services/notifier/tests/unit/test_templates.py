@@ -127,11 +127,59 @@ def test_every_template_renders_both_parts() -> None:
         "mot_de_passe_oublie": {"kind": "titulaire", "reset_link": LINK, "expires_at": EXPIRES},
         "changement_adresse": {"kind": "portail", "confirmation_link": LINK, "expires_at": EXPIRES},
         "compte_verrouille": {"kind": "gestionnaire", "locked_until": EXPIRES},
+        "adresse_modifiee": {
+            "kind": "portail",
+            "new_email": "nouvelle@of.test",
+            "undo_link": LINK,
+            "undo_expires_at": EXPIRES,
+        },
     }
     assert set(contexts) == set(TEMPLATES)
     for name, context in contexts.items():
         rendered = render(name, context, SITES)
         assert rendered.subject and rendered.text.strip() and "</html>" in rendered.html
+
+
+HOSTILE = {
+    "prenom": "Marie\r\nBcc: victime@example.org\n\nCliquez ici",
+    "nom": "Curie\x1b[31m\u202egnp.exe\u2066\u2069\x00\u2028",
+    "identifiant": "DUPONT\tJ01",
+    "login": "jean@of.test\n",
+}
+
+
+def controls_in(value: str) -> set[str]:
+    return {c for c in value if c in "\r\x1b\x00\t\u202e\u2066\u2069\u2028"}
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_v6_no_control_character_or_bidi_override_is_rendered(name: str) -> None:
+    context = {
+        "kind": "titulaire",
+        "civilite": "MME",
+        "activation_link": LINK,
+        "activation_expires_at": EXPIRES,
+        "temporary_password": "iZgrlexi6092gOet",
+        "reset_link": LINK,
+        "confirmation_link": LINK,
+        "expires_at": EXPIRES,
+        "locked_until": EXPIRES,
+        "new_email": "nouvelle@of.test\r\nBcc: x@evil.example",
+        "undo_link": LINK,
+        "undo_expires_at": EXPIRES,
+    } | HOSTILE
+    rendered = render(name, context, SITES)
+    assert "\n" not in rendered.subject
+    for part in (rendered.subject, rendered.text, rendered.html):
+        assert controls_in(part) == set()
+    assert not any(line.startswith("Bcc:") for line in rendered.text.splitlines())
+
+
+def test_v6_a_name_keeps_its_letters_when_cleaned() -> None:
+    _, text, _ = both_parts(
+        TITULAIRE_ACTIVATION, titulaire(prenom="Zoé\nMarie", nom="N\u2019Diaye")
+    )
+    assert "Zoé Marie" in text and "N\u2019Diaye" in text
 
 
 def test_a_context_error_never_quotes_a_value() -> None:
@@ -172,3 +220,22 @@ def test_greeting() -> None:
     assert greeting("", "Curie", "M") == "Bonjour Monsieur Curie,"  # the prénom is optional
     assert greeting("Marie", "Curie") == "Bonjour Marie Curie,"
     assert greeting("", "") == "Bonjour,"
+
+
+def test_v4_the_old_address_hears_of_the_change_and_can_undo_it() -> None:
+    subject, text, html = both_parts(
+        "adresse_modifiee",
+        {
+            "kind": "titulaire",
+            "prenom": "Marie",
+            "nom": "Curie",
+            "new_email": "voleur@example.net",
+            "undo_link": LINK,
+            "undo_expires_at": EXPIRES,
+        },
+    )
+    assert "a été modifiée" in subject
+    assert "voleur@example.net" in text and LINK in text and LINK in html
+    assert "Rétablir mon adresse" in html
+    assert "8 décembre 2026 à 14h30" in text or "08/12/2026" in text or "décembre 2026" in text
+    assert "Mot de passe oublié" in text

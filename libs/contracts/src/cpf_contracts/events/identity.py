@@ -184,3 +184,40 @@ class PhoneChanged(_AccountEvent):
     telephone_fixe: str | None = None
     telephone_mobile: str | None = None
     changed_at: datetime
+
+
+class SessionsRevoked(_AccountEvent):
+    """Sessions of the account ended before their time: logout, a reused refresh token (its
+    family), a password change (every session but the caller's) or a reset (every session).
+
+    ``session_ids`` are the ``sid`` claims of the access tokens that must stop working at
+    once; every service's token verifier refuses them from ``revoked_at`` on (until the
+    tokens' own expiry). No secret: a session id is not a credential.
+    """
+
+    fact: ClassVar[str] = "sessions_revoked"
+
+    account_id: uuid.UUID
+    session_ids: list[uuid.UUID]
+    reason: Literal[
+        "logout", "refresh_reuse", "password_changed", "password_reset", "email_change_undone"
+    ]
+    revoked_at: datetime
+
+
+class OldAddressWarned(_AccountEvent):
+    """The account's address changed: the previous address is told, with a single-use link
+    that puts it back for a few days (V4: a stolen session cannot quietly move the account
+    to an address the thief reads). The link holds the token: it travels sealed."""
+
+    fact: ClassVar[str] = "old_address_warned"
+
+    account_id: uuid.UUID
+    kind: AccountKind
+    old_email: str
+    new_email: str
+    prenom: str
+    nom: str
+    undo_link_sealed: str
+    undo_expires_at: datetime
+    changed_at: datetime

@@ -153,6 +153,18 @@ def reset_form(token: str, errors: list[str] | None = None, status: int = 200) -
     )
 
 
+def undo_form(token: str) -> HTMLResponse:
+    return page(
+        "Rétablir votre ancienne adresse",
+        "<p>Pour que cette adresse redevienne celle de votre compte et que toutes les "
+        "sessions ouvertes soient fermées, cliquez sur le bouton ci-dessous.</p>\n"
+        '<form method="post" action="annulation">\n'
+        f'<input type="hidden" name="token" value="{escape(token, quote=True)}">\n'
+        '<button type="submit">Rétablir mon adresse</button>\n'
+        "</form>",
+    )
+
+
 def confirm_form(token: str) -> HTMLResponse:
     return page(
         "Confirmer votre nouvelle adresse",

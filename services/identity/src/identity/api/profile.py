@@ -22,7 +22,9 @@ from identity.app.profile import (
     confirm_email_change,
     own_history,
     request_email_change,
+    undo_email_change,
 )
+from identity.app.services import Services
 
 MAX_FORM_BYTES = 4096
 EMAIL_SENT = (
@@ -30,6 +32,11 @@ EMAIL_SENT = (
     "elle remplacera l'actuelle quand vous aurez suivi ce lien."
 )
 EMAIL_CHANGED = "Votre adresse électronique a été modifiée."
+EMAIL_RESTORED = (
+    "Votre ancienne adresse électronique est de nouveau celle de votre compte et toutes vos "
+    "sessions ont été fermées. Si vous n'êtes pas à l'origine du changement, choisissez un "
+    "nouveau mot de passe avec « Mot de passe oublié »."
+)
 PASSWORD_CHANGED = "Votre mot de passe a été modifié."  # noqa: S105  (a message)
 OTHER_SESSIONS_ENDED = (
     "Vos autres sessions ont été fermées : sur vos autres appareils, reconnectez-vous avec "
@@ -97,6 +104,8 @@ async def email(
             principal.account_id,
             body.email,
             body.email_confirmation,
+            body.mot_de_passe_actuel,
+            hasher=services.hasher,
             sealer=services.sealer,
             clock=services.clock,
             public_url=services.reset.public_url,
@@ -124,9 +133,17 @@ async def email_form(
     token = (await pages.read_form(request, MAX_FORM_BYTES)).get("token", "")
     return await pages.link_answer(
         uow,
-        lambda: confirm_email_change(uow, token, address, clock=services.clock),
+        lambda: confirm_email_change(uow, token, address, **_warn_old(services)),
         pages.page("Adresse modifiée", f"<p>{EMAIL_CHANGED}</p>"),
     )
+
+
+def _warn_old(services: Services) -> dict[str, Any]:
+    return {
+        "clock": services.clock,
+        "sealer": services.sealer,
+        "public_url": services.reset.public_url,
+    }
 
 
 @router.post(
@@ -143,8 +160,52 @@ async def email_confirm(
 ) -> MessageOut:
     """Confirme la nouvelle adresse avec le jeton du lien (usage unique)."""
     async with uow:
-        await confirm_email_change(uow, body.token, address, clock=services.clock)
+        await confirm_email_change(uow, body.token, address, **_warn_old(services))
     return MessageOut(message=EMAIL_CHANGED)
+
+
+@router.get("/adresse/annulation", response_class=HTMLResponse)
+async def undo_page(token: str = "") -> HTMLResponse:
+    """Page du lien envoyé à l'ancienne adresse : un bouton la rétablit (un GET ne change rien)."""
+    if not token:
+        return pages.incomplete_link()
+    return pages.undo_form(token)
+
+
+@router.post(
+    "/adresse/annulation",
+    response_class=HTMLResponse,
+    openapi_extra={"requestBody": pages.form_body("token")},
+)
+async def undo_form(
+    request: Request, uow: UowDep, services: ServicesDep, address: ClientAddress
+) -> HTMLResponse:
+    """Rétablit l'ancienne adresse depuis la page du lien ; répond par une page HTML."""
+    token = (await pages.read_form(request, MAX_FORM_BYTES)).get("token", "")
+    return await pages.link_answer(
+        uow,
+        lambda: undo_email_change(uow, token, address, clock=services.clock),
+        pages.page("Adresse rétablie", f"<p>{EMAIL_RESTORED}</p>"),
+    )
+
+
+@router.post(
+    "/v1/moi/email/annulation",
+    response_model=MessageOut,
+    responses={
+        404: {"description": "Lien inconnu", **PROBLEM},
+        409: {"description": "Adresse prise entre-temps", **PROBLEM},
+        410: {"description": "Lien expiré ou déjà utilisé", **PROBLEM},
+    },
+)
+async def email_undo(
+    body: ActivationIn, uow: UowDep, services: ServicesDep, address: ClientAddress
+) -> MessageOut:
+    """Rétablit l'ancienne adresse avec le jeton du lien qui lui a été envoyé (usage unique,
+    7 jours) ; toutes les sessions du compte sont fermées."""
+    async with uow:
+        await undo_email_change(uow, body.token, address, clock=services.clock)
+    return MessageOut(message=EMAIL_RESTORED)
 
 
 @router.get("/v1/moi/historique", response_model=HistoryOut, responses=REFUSALS)

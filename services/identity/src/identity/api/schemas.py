@@ -185,3 +185,5 @@ class HistoryOut(BaseModel):
 class EmailChangeIn(_In):
     email: str = Field(max_length=_SHORT)
     email_confirmation: str = Field(max_length=_SHORT)
+    mot_de_passe_actuel: str = Field(max_length=_SHORT)
+    """V4: a stolen session alone cannot move the account to another address."""

@@ -164,9 +164,9 @@ class RefreshTokens(Protocol):
 
     async def revoke_account(
         self, account_id: uuid.UUID, at: datetime, *, keep_family: uuid.UUID | None = None
-    ) -> int:
-        """Revoke every live token of the account but those of ``keep_family``; how many
-        sessions (families) were ended."""
+    ) -> list[uuid.UUID]:
+        """Revoke every live token of the account but those of ``keep_family``; the
+        sessions (family ids) that were ended."""
         ...
 
 

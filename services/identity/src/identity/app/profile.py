@@ -4,11 +4,12 @@ sent to the new address), phone, history."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from cpf_contracts.events.identity import (
     EmailChanged,
     EmailChangeRequested,
+    OldAddressWarned,
     PasswordChanged,
     PhoneChanged,
 )
@@ -17,17 +18,23 @@ from cpf_runtime.clock import Clock
 from identity.app.links import redeem_action_token
 from identity.app.passwords import OldPassword, set_new_password
 from identity.app.ports import Hasher, HistoryEntry, Sealer, Uow
+from identity.app.refresh import announce_revoked
 from identity.domain.account import Account, AccountKind, normalize_login
 from identity.domain.contact import EMAIL_FORMAT, normalize_email, phone_violation, same_email
 from identity.domain.errors import AccountGone, EmailLinkInvalid, EmailLinkUnknown, EmailTaken
-from identity.domain.rules import InvalidInput, on_field
+from identity.domain.rules import InvalidInput, Violation, on_field
 from identity.domain.signup import EMAILS_MATCH
 from identity.domain.tokens import ActionToken
 
 HISTORY_LIMIT = 100
 EMAIL_ACTION = "changer_adresse"
 EMAIL_LINK_VALIDITY = timedelta(hours=24)
+UNDO_ACTION = "annuler_changement_adresse"
+UNDO_LINK_VALIDITY = timedelta(days=7)
 LOGIN_IS_EMAIL = (AccountKind.PORTAIL, AccountKind.OPERATEUR)
+CURRENT_PASSWORD_INCORRECT = Violation(
+    "password_incorrect", "Le mot de passe actuel est incorrect."
+)
 
 
 async def _own(uow: Uow, account_id: str) -> Account:
@@ -66,13 +73,14 @@ async def change_password(
     ended = await uow.refresh_tokens.revoke_account(
         account.id, now, keep_family=_session(session_id)
     )
+    announce_revoked(uow, account.id, ended, "password_changed", now)
     await uow.history.record(account.id, "changement_mot_de_passe", now, client_address)
     uow.publish(
         PasswordChanged(
             account_id=account.id, kind=account.kind.value, reason="profile", changed_at=now
         )
     )
-    return ended
+    return len(ended)
 
 
 def _session(session_id: str | None) -> uuid.UUID | None:
@@ -126,20 +134,30 @@ async def request_email_change(
     account_id: str,
     email: str,
     email_confirmation: str,
+    mot_de_passe_actuel: str,
     *,
+    hasher: Hasher,
     sealer: Sealer,
     clock: Clock,
     public_url: str,
 ) -> None:
     """A confirmation link goes to the new address (``EmailChangeRequested``); the address
-    changes only when it is followed, which proves its owner reads it."""
+    changes only when it is followed, which proves its owner reads it. V4: the current
+    password is required (checked whatever the rest of the form, the same work either
+    way), so a stolen session alone cannot take the account over."""
+    errors = []
+    new = ""
     try:
         new = normalize_email(email)
-    except ValueError as exc:
-        raise InvalidInput(errors=[on_field("email", EMAIL_FORMAT)]) from exc
+    except ValueError:
+        errors.append(on_field("email", EMAIL_FORMAT))
     if not same_email(email.strip(), email_confirmation.strip()):
-        raise InvalidInput(errors=[on_field("email_confirmation", EMAILS_MATCH)])
+        errors.append(on_field("email_confirmation", EMAILS_MATCH))
     account = await _own(uow, account_id)
+    if not await hasher.verify(account.password_hash, mot_de_passe_actuel):
+        errors.append(on_field("mot_de_passe_actuel", CURRENT_PASSWORD_INCORRECT))
+    if errors:
+        raise InvalidInput(errors=errors)
     now = clock()
     secret, token = ActionToken.issue(account.id, EMAIL_ACTION, now, EMAIL_LINK_VALIDITY, new)
     await uow.accounts.add_action_token(token)
@@ -159,15 +177,59 @@ async def request_email_change(
 
 
 async def confirm_email_change(
+    uow: Uow,
+    secret: str,
+    client_address: str | None,
+    *,
+    clock: Clock,
+    sealer: Sealer | None = None,
+    public_url: str = "",
+) -> None:
+    """The new address becomes the account's; with a ``sealer``, the previous address is
+    told and gets a 7-day single-use link that puts it back (``OldAddressWarned``, V4)."""
+    now = clock()
+    previous = await _change_address(uow, secret, client_address, now)
+    if sealer is None or previous is None:
+        return
+    account, old = previous
+    undo, token = ActionToken.issue(account.id, UNDO_ACTION, now, UNDO_LINK_VALIDITY, old)
+    await uow.accounts.add_action_token(token)
+    uow.publish(
+        OldAddressWarned(
+            account_id=account.id,
+            kind=account.kind.value,
+            old_email=old,
+            new_email=account.email,
+            prenom=account.first_name,
+            nom=account.last_name,
+            undo_link_sealed=sealer.seal(f"{public_url}/adresse/annulation?token={undo}"),
+            undo_expires_at=token.expires_at,
+            changed_at=now,
+        )
+    )
+
+
+async def undo_email_change(
     uow: Uow, secret: str, client_address: str | None, *, clock: Clock
 ) -> None:
+    """The link sent to the previous address: it is the account's again, every session
+    ends (whoever changed it is logged out) and pending address changes are dropped."""
     now = clock()
     account, token = await redeem_action_token(
-        uow, secret, EMAIL_ACTION, now, unknown=EmailLinkUnknown, spent=EmailLinkInvalid
+        uow, secret, UNDO_ACTION, now, unknown=EmailLinkUnknown, spent=EmailLinkInvalid
     )
     if token.detail is None:
         raise EmailLinkUnknown()
-    new = token.detail
+    await _set_address(uow, account, token.detail)
+    await uow.accounts.save_action_token(token)
+    await uow.accounts.spend_action_tokens(account.id, EMAIL_ACTION, now)
+    ended = await uow.refresh_tokens.revoke_account(account.id, now)
+    announce_revoked(uow, account.id, ended, "email_change_undone", now)
+    await uow.history.record(account.id, "changement_adresse", now, client_address)
+    uow.publish(EmailChanged(account_id=account.id, email=account.email, changed_at=now))
+
+
+async def _set_address(uow: Uow, account: Account, new: str) -> None:
     taken = await uow.accounts.matching(account.kind, new.lower(), new)
     if any(e.account.id != account.id for e in taken):
         raise EmailTaken()
@@ -175,6 +237,20 @@ async def confirm_email_change(
     if account.kind in LOGIN_IS_EMAIL:
         account.login = normalize_login(account.kind, new)
     await uow.accounts.save(account)
+
+
+async def _change_address(
+    uow: Uow, secret: str, client_address: str | None, now: datetime
+) -> tuple[Account, str] | None:
+    """Follow a confirmation link; the account and its previous address."""
+    account, token = await redeem_action_token(
+        uow, secret, EMAIL_ACTION, now, unknown=EmailLinkUnknown, spent=EmailLinkInvalid
+    )
+    if token.detail is None:
+        raise EmailLinkUnknown()
+    old = account.email
+    await _set_address(uow, account, token.detail)
     await uow.accounts.save_action_token(token)
     await uow.history.record(account.id, "changement_adresse", now, client_address)
-    uow.publish(EmailChanged(account_id=account.id, email=new, changed_at=now))
+    uow.publish(EmailChanged(account_id=account.id, email=account.email, changed_at=now))
+    return (account, old) if old and not same_email(old, account.email) else None

@@ -10,7 +10,12 @@ Security BCP §4.14 recommends. Logout revokes the family.
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Literal
 
+from cpf_contracts.events.identity import SessionsRevoked
 from cpf_runtime.clock import Clock
 
 from identity.app.login import AccessToken, TokenRules, grant
@@ -19,6 +24,10 @@ from identity.domain.errors import InvalidGrant, RefreshTokenReused
 from identity.domain.tokens import MAX_TOKEN_LENGTH, digest
 
 log = logging.getLogger(__name__)
+
+RevocationReason = Literal[
+    "logout", "refresh_reuse", "password_changed", "password_reset", "email_change_undone"
+]
 
 
 async def refresh_access(
@@ -34,6 +43,7 @@ async def refresh_access(
     now = clock()
     if token.used_at is not None:
         revoked = await uow.refresh_tokens.revoke_family(token.family_id, now)
+        announce_revoked(uow, token.account_id, [token.family_id], "refresh_reuse", now)
         log.warning(
             "refresh token reused: family revoked",
             extra={"account_id": str(token.account_id), "revoked": revoked},
@@ -54,4 +64,23 @@ async def log_out(uow: Uow, secret: str, *, clock: Clock) -> None:
         return
     token = await uow.refresh_tokens.get(digest(secret))
     if token is not None:
-        await uow.refresh_tokens.revoke_family(token.family_id, clock())
+        now = clock()
+        if await uow.refresh_tokens.revoke_family(token.family_id, now):
+            announce_revoked(uow, token.account_id, [token.family_id], "logout", now)
+
+
+def announce_revoked(
+    uow: Uow,
+    account_id: uuid.UUID,
+    sessions: Sequence[uuid.UUID],
+    reason: RevocationReason,
+    at: datetime,
+) -> None:
+    """Tell every service that these sessions ended: their verifiers refuse the access
+    tokens of these ``sid`` at once rather than at expiry (issue 13, item 2)."""
+    if sessions:
+        uow.publish(
+            SessionsRevoked(
+                account_id=account_id, session_ids=list(sessions), reason=reason, revoked_at=at
+            )
+        )

@@ -23,6 +23,7 @@ from cpf_runtime.clock import Clock
 from identity.app.links import redeem_action_token
 from identity.app.passwords import set_new_password
 from identity.app.ports import Hasher, Sealer, Uow
+from identity.app.refresh import announce_revoked
 from identity.app.throttle import NoticeLimits
 from identity.domain.account import AccountKind, AccountStatus, normalize_login
 from identity.domain.errors import ResetLinkInvalid, ResetLinkUnknown
@@ -117,7 +118,8 @@ async def reset_password(
         uow.publish(AccountUnlocked(account_id=account.id, unlocked_at=now))
     await uow.accounts.save_action_token(token)
     await uow.accounts.spend_action_tokens(account.id, RESET_ACTION, now)
-    await uow.refresh_tokens.revoke_account(account.id, now)
+    ended = await uow.refresh_tokens.revoke_account(account.id, now)
+    announce_revoked(uow, account.id, ended, "password_reset", now)
     await uow.history.record(account.id, "changement_mot_de_passe", now, client_address)
     uow.publish(
         PasswordChanged(

@@ -1,5 +1,6 @@
 """Names, phone numbers and e-mail addresses as a person types them."""
 
+from cpf_runtime.text import has_control_characters
 from email_validator import EmailNotValidError, validate_email
 
 from identity.domain.rules import Violation
@@ -18,6 +19,11 @@ PHONE_LENGTH = Violation(
     f"Le numéro de téléphone comporte entre {PHONE_MIN} et {PHONE_MAX} chiffres.",
 )
 EMAIL_FORMAT = Violation("email_format", "L'adresse électronique n'est pas valide.")
+CONTROL_CHARACTERS = Violation(
+    "control_characters",
+    "Ce champ ne peut contenir ni retour à la ligne, ni tabulation, ni caractère de contrôle "
+    "ou de direction du texte.",
+)
 
 
 def name_violation(value: str) -> Violation | None:
@@ -26,7 +32,13 @@ def name_violation(value: str) -> Violation | None:
         return REQUIRED
     if len(value) > NAME_MAX:
         return NAME_TOO_LONG
-    return None
+    return control_violation(value)
+
+
+def control_violation(value: str) -> Violation | None:
+    """V6: a control character or a bidirectional override would travel into e-mails and
+    screens (forged lines, escapes, text shown backwards): refused, whatever the field."""
+    return CONTROL_CHARACTERS if has_control_characters(value) else None
 
 
 def phone_violation(value: str) -> Violation | None:

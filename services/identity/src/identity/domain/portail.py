@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from identity.domain.account import Civilite
 from identity.domain.contact import (
     REQUIRED,
+    control_violation,
     name_violation,
     phone_violation,
 )
@@ -65,7 +66,7 @@ def text_violation(value: str, max_length: int = TEXT_MAX) -> Violation | None:
         return REQUIRED
     if len(value) > max_length:
         return Violation("max_length", f"Ce champ comporte au plus {max_length} caractères.")
-    return None
+    return control_violation(value)
 
 
 @dataclass(frozen=True)

@@ -233,13 +233,13 @@ class FakeRefreshTokens:
 
     async def revoke_account(
         self, account_id: uuid.UUID, at: datetime, *, keep_family: uuid.UUID | None = None
-    ) -> int:
+    ) -> list[uuid.UUID]:
         families = set()
         for t in self.tokens.values():
             if t.account_id == account_id and t.revoked_at is None and t.family_id != keep_family:
                 t.revoked_at = at
                 families.add(t.family_id)
-        return len(families)
+        return sorted(families)
 
     def forget_account(self, account_id: uuid.UUID) -> None:
         self.tokens = {h: t for h, t in self.tokens.items() if t.account_id != account_id}

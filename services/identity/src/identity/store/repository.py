@@ -372,7 +372,7 @@ class SqlRefreshTokens:
 
     async def revoke_account(
         self, account_id: uuid.UUID, at: datetime, *, keep_family: uuid.UUID | None = None
-    ) -> int:
+    ) -> list[uuid.UUID]:
         query = update(RefreshTokenRow).where(
             RefreshTokenRow.account_id == account_id, RefreshTokenRow.revoked_at.is_(None)
         )
@@ -381,7 +381,7 @@ class SqlRefreshTokens:
         result = await self.session.execute(
             query.values(revoked_at=at).returning(RefreshTokenRow.family_id)
         )
-        return len(set(result.scalars()))
+        return sorted(set(result.scalars()))
 
 
 class SqlUsedChallenges:

@@ -31,6 +31,7 @@ from notifier.domain.messages import (
     Email,
     email_for_email_change,
     email_for_lock,
+    email_for_old_address,
     email_for_password_reset,
     email_for_registration,
     email_for_signup_attempt,
@@ -92,6 +93,11 @@ email_change_requested = queues(
     email_for_email_change,
     "Queue the confirmation link to the new address; the contact keeps the old one until "
     "``EmailChanged``.",
+)
+
+old_address_warned = queues(
+    email_for_old_address,
+    "Queue the notice to the previous address (V4), with its sealed undo link.",
 )
 
 

@@ -18,6 +18,7 @@ from cpf_contracts.events.identity import (
     AccountLocked,
     AccountRegistered,
     EmailChangeRequested,
+    OldAddressWarned,
     PasswordResetRequested,
     SignupAttemptedOnExistingAccount,
     TemporaryPasswordIssued,
@@ -25,6 +26,7 @@ from cpf_contracts.events.identity import (
 from cpf_runtime.errors import DomainError
 
 from notifier.domain.templates import (
+    ADRESSE_MODIFIEE,
     CHANGEMENT_ADRESSE,
     COMPTE_VERROUILLE,
     GESTIONNAIRE_HABILITATION,
@@ -214,6 +216,22 @@ def email_for_email_change(event: EmailChangeRequested) -> Email:
             "nom": event.nom,
             "confirmation_link_sealed": event.confirmation_link_sealed,
             "expires_at": event.expires_at.isoformat(),
+        },
+    )
+
+
+def email_for_old_address(event: OldAddressWarned) -> Email:
+    """V4: the notice to the *previous* address, with its sealed undo link."""
+    return Email(
+        ADRESSE_MODIFIEE,
+        event.old_email,
+        {
+            "kind": event.kind,
+            "prenom": event.prenom,
+            "nom": event.nom,
+            "new_email": event.new_email,
+            "undo_link_sealed": event.undo_link_sealed,
+            "undo_expires_at": event.undo_expires_at.isoformat(),
         },
     )
 

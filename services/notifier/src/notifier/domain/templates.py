@@ -19,6 +19,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cpf_runtime.text import without_control_characters
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 Civilite = Literal["M", "MME"]
@@ -33,6 +34,7 @@ OPERATEUR_MOT_DE_PASSE_TEMPORAIRE = "operateur_mot_de_passe_temporaire"
 MOT_DE_PASSE_OUBLIE = "mot_de_passe_oublie"
 CHANGEMENT_ADRESSE = "changement_adresse"
 COMPTE_VERROUILLE = "compte_verrouille"
+ADRESSE_MODIFIEE = "adresse_modifiee"
 
 # A gestionnaire account never logged into within this delay of its creation is deleted
 # (DOMAIN.md §1, guide 000).
@@ -608,6 +610,41 @@ def changement_adresse(ctx: ChangementAdresseContext, sites: Sites) -> Rendered:
     )
 
 
+class AdresseModifieeContext(_PersonContext):
+    new_email: str
+    undo_link: str
+    undo_expires_at: datetime
+
+
+def adresse_modifiee(ctx: AdresseModifieeContext, sites: Sites) -> Rendered:
+    """Sent to the *previous* address (V4): the address changed, and a single-use link puts
+    it back until ``undo_expires_at``, ending every session."""
+    portal = portal_of(ctx.kind, sites)
+    return compose(
+        portal,
+        f"{portal.name} : l'adresse électronique de votre compte a été modifiée",
+        greeting(ctx.prenom, ctx.nom),
+        [
+            Paragraph.of(
+                f"L'adresse électronique de {portal.your_account} vient d'être remplacée par "
+                f"{ctx.new_email}. Les prochains courriels seront envoyés à cette adresse."
+            ),
+            Paragraph.of(
+                "Vous n'êtes pas à l'origine de ce changement ? Rétablissez votre adresse en "
+                "cliquant sur le lien ci-dessous : toutes les sessions ouvertes sur votre "
+                "compte seront fermées. Choisissez ensuite un nouveau mot de passe avec "
+                "« Mot de passe oublié »."
+            ),
+            Action("Rétablir mon adresse", ctx.undo_link),
+            Paragraph.of(
+                "Ce lien ne peut servir qu'une seule fois. Il est valable jusqu'au "
+                f"{french_datetime(ctx.undo_expires_at)}."
+            ),
+            Paragraph.of("Vous êtes à l'origine de ce changement ? Vous n'avez rien à faire."),
+        ],
+    )
+
+
 class CompteVerrouilleContext(_PersonContext):
     locked_until: datetime
 
@@ -664,6 +701,7 @@ TEMPLATES: dict[str, Template] = {
         Template(MOT_DE_PASSE_OUBLIE, MotDePasseOublieContext, mot_de_passe_oublie),
         Template(CHANGEMENT_ADRESSE, ChangementAdresseContext, changement_adresse),
         Template(COMPTE_VERROUILLE, CompteVerrouilleContext, compte_verrouille),
+        Template(ADRESSE_MODIFIEE, AdresseModifieeContext, adresse_modifiee),
     )
 }
 
@@ -672,13 +710,26 @@ class RenderError(Exception):
     """A context that a template cannot render; the message never quotes a context value."""
 
 
+def printable(value: Any) -> Any:
+    """V6: every text of a context without control characters (line breaks, ESC…) or
+    bidirectional overrides: a name typed with them never reaches a subject, a header or
+    a body. Identity refuses them at its API; this holds for what comes from elsewhere."""
+    if isinstance(value, str):
+        return without_control_characters(value)
+    if isinstance(value, dict):
+        return {k: printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [printable(v) for v in value]
+    return value
+
+
 def render(name: str, context: Mapping[str, Any], sites: Sites) -> Rendered:
     """Render template ``name``; raise :class:`RenderError` naming only fields, never values."""
     template = TEMPLATES.get(name)
     if template is None:
         raise RenderError(f"modèle inconnu : {name}")
     try:
-        parsed = template.context.model_validate(dict(context))
+        parsed = template.context.model_validate(printable(dict(context)))
     except ValidationError as exc:
         # Never str(exc): pydantic quotes the input, and the input holds unsealed secrets.
         fields = sorted({".".join(str(p) for p in err["loc"]) for err in exc.errors()})
