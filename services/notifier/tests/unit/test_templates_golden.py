@@ -115,6 +115,20 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
         for kind in KINDS
     },
     **{
+        f"adresse_modifiee_{kind}": (
+            "adresse_modifiee",
+            {
+                "kind": kind,
+                "prenom": "Zoé",
+                "nom": "Martin",
+                "new_email": "zoe.nouvelle@example.fr",
+                "undo_link": f"https://undo.test/{kind}",
+                "undo_expires_at": AWARE,
+            },
+        )
+        for kind in KINDS
+    },
+    **{
         f"compte_verrouille_{kind}": (
             "compte_verrouille",
             {"kind": kind, "prenom": "Zoé", "nom": "", "locked_until": AWARE},
