@@ -30,6 +30,7 @@ PUBLISHES: list[type[Event]] = [
     events.DossierClosed,
     events.DelegationGranted,
     events.DelegationRevoked,
+    events.TitulaireContactChangeRequested,
 ]
 
 

@@ -72,6 +72,19 @@ async def test_the_dif_and_the_movements_of_one_titulaire(uows: UowFactory) -> N
         assert (await uow.titulaires.by_id(other.id)).heures_dif is None  # type: ignore[union-attr]
 
 
+async def test_locked_reads_what_committed_since_an_earlier_read(uows: UowFactory) -> None:
+    """The lock is taken after the actor's first read of the account: what it returns is
+    the committed row, never the first read's copy (else a racing DIF change is lost)."""
+    mine = titulaire()
+    async with uows() as uow:
+        await uow.titulaires.add(mine)
+    async with uows() as first:
+        assert (await first.titulaires.by_id(mine.id)).heures_dif is None  # type: ignore[union-attr]
+        async with uows() as other:
+            await other.titulaires.set_dif(mine.id, 20)
+        assert (await first.titulaires.locked(mine.id)).heures_dif == 20
+
+
 async def test_dossiers_are_saved_replaced_and_deleted(uows: UowFactory) -> None:
     mine = titulaire()
     async with uows() as uow:

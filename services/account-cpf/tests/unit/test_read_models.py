@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from account_cpf.app import read_models
 from account_cpf.store.fake import FakeAccountCpfUnitOfWork
 from cpf_contracts.events.habilitation import (
+    GestionnaireContactChanged,
     GestionnaireDeactivated,
     HabilitationChanged,
     HabilitationGranted,
@@ -86,3 +88,49 @@ async def test_a_deactivated_gestionnaire_loses_every_organisation() -> None:
         ),
     )
     assert not any(h.active for h in await uow.habilitations.of(ACCOUNT))
+
+
+async def test_a_rebuild_empties_then_applies_the_facts_with_the_same_use_cases() -> None:
+    uow = FakeAccountCpfUnitOfWork()
+    stale = granted(OTHER)  # in the read model, no longer in the topics: it must go
+    async with uow:
+        await read_models.habilitation_set(uow, stale)
+    organisation = OrganisationCreated(
+        organisation_id=ORG,
+        siret="12345678900011",
+        raison_sociale="Entreprise",
+        kind="employeur",
+        created_at=T0,
+    )
+    revoked = HabilitationRevoked(
+        account_id=ACCOUNT,
+        organisation_id=ORG,
+        siret="12345678900011",
+        revoked_by=ADMIN,
+        revoked_at=T0 + timedelta(minutes=1),
+    )
+    facts = [organisation, granted(), revoked, granted(), stale_unrelated()]
+
+    async def topics() -> Any:
+        for fact in facts:
+            yield fact
+
+    async with uow:
+        applied = await read_models.rebuild(uow, topics())
+    assert applied == 4  # the unrelated event is skipped
+    assert list(uow.organisations.rows) == [ORG]
+    (only,) = await uow.habilitations.of(ACCOUNT)
+    # The replayed grant is older than the revocation: it does not re-grant.
+    assert (only.organisation_id, only.active) == (ORG, False)
+    assert uow.published == []
+
+
+def stale_unrelated() -> GestionnaireContactChanged:
+    return GestionnaireContactChanged(
+        account_id=ACCOUNT,
+        civilite="MME",
+        prenom="Ada",
+        nom="Lovelace",
+        email="ada@example.fr",
+        changed_at=T0,
+    )

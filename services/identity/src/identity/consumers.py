@@ -1,5 +1,6 @@
 """Events in, the same use cases a route or a command calls: consumer group
-``identity.gestionnaires``, the logins habilitation asks for.
+``identity.gestionnaires``, the logins habilitation asks for; group
+``identity.titulaires``, the titulaires' contact changes account-cpf asks for.
 
 The inbox makes a redelivery a no-op; the account id (habilitation's) makes a replay, or the
 second version of one fact (``GestionnaireToProvision`` v1 and ``GestionnaireCreated`` v2,
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
+from cpf_contracts.events.account_cpf import TitulaireContactChangeRequested
 from cpf_contracts.events.habilitation import (
     GestionnaireContactChanged,
     GestionnaireCreated,
@@ -22,6 +24,7 @@ from cpf_runtime.consumer import Handler, Subscription
 from cpf_runtime.db import UnitOfWork
 from cpf_runtime.service import Runtime
 
+from identity.app.contact_requests import apply_contact_change_request
 from identity.app.ports import Uow
 from identity.app.provisioning import (
     change_contact,
@@ -32,6 +35,7 @@ from identity.app.provisioning import (
 from identity.app.services import Services
 
 GROUP = "gestionnaires"
+TITULAIRES_GROUP = "titulaires"
 
 
 def _on(handle: Callable[[Any, Uow], Awaitable[object]]) -> Handler:
@@ -72,5 +76,13 @@ def gestionnaire_subscriptions(services: Services) -> list[Subscription]:
     ]
 
 
+def titulaire_subscriptions(services: Services) -> list[Subscription]:
+    async def contact(event: TitulaireContactChangeRequested, uow: Uow) -> None:
+        await apply_contact_change_request(uow, event, clock=services.clock)
+
+    return [Subscription(TitulaireContactChangeRequested, _on(contact))]
+
+
 def add_consumers(runtime: Runtime, services: Services) -> None:
     runtime.consume(GROUP, *gestionnaire_subscriptions(services))
+    runtime.consume(TITULAIRES_GROUP, *titulaire_subscriptions(services))

@@ -112,13 +112,17 @@ def test_every_route_is_documented_in_french(app: FastAPI) -> None:
 def test_the_runtime_ensures_its_topics_and_consumes_habilitation(app: FastAPI) -> None:
     runtime = app.state.runtime
     assert runtime.topics() == [
+        "account-cpf.titulaire",
+        "account-cpf.titulaire.dlq",
         "habilitation.gestionnaire",
         "habilitation.gestionnaire.dlq",
         "identity.account",
         "identity.account.dlq",
     ]
-    (consumer,) = runtime.consumers
-    assert consumer.group_id == "identity.gestionnaires"
+    assert [c.group_id for c in runtime.consumers] == [
+        "identity.gestionnaires",
+        "identity.titulaires",
+    ]
     assert [name for name, _ in runtime.jobs] == ["gestionnaires-purge", "unlock"]
     assert [c.name for c in runtime.commands] == ["operateur-create", "rotate-signing-key"]
 

@@ -140,3 +140,21 @@ class DelegationRevoked(_TitulaireEvent):
     organisation_id: uuid.UUID
     siret: str
     revoked_at: datetime
+
+
+class TitulaireContactChangeRequested(_TitulaireEvent):
+    """A gestionnaire (profile Consultation or more) of an organisation the titulaire
+    delegated to asked to update the titulaire's « coordonnées médiatiques ». identity owns
+    them and applies the change to the login ``account_id``. Each field is the new value;
+    ``None``: unchanged; for a phone, ``""`` removes it. account-cpf checked the format
+    (digits-only phones, an e-mail address); identity normalises and applies."""
+
+    fact: ClassVar[str] = "contact_change_requested"
+
+    titulaire_id: uuid.UUID
+    account_id: uuid.UUID
+    email: str | None = None
+    telephone_fixe: str | None = None
+    telephone_mobile: str | None = None
+    by: uuid.UUID
+    requested_at: datetime

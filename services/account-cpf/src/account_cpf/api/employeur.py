@@ -8,6 +8,8 @@ from fastapi import APIRouter, Response, status
 from account_cpf.api.deps import CurrentGestionnaire, UowDep
 from account_cpf.api.schemas import (
     CompteHeuresOut,
+    CoordonneesIn,
+    CoordonneesOut,
     DifIn,
     DifOut,
     DossierIn,
@@ -16,8 +18,10 @@ from account_cpf.api.schemas import (
     SyntheseOut,
 )
 from account_cpf.app import dossiers as uc
+from account_cpf.app.coordonnees import request_contact_change
 from account_cpf.app.hours import movements_of, set_dif
 from account_cpf.app.titulaires import synthese_of
+from account_cpf.domain.coordonnees import DEMANDE_ENREGISTREE
 from account_cpf.domain.titulaires import MODIFICATION_EFFECTUEE
 
 router = APIRouter(prefix="/v1/employeur/titulaires/{titulaire_id}", tags=["employeur"])
@@ -46,6 +50,29 @@ async def dif(titulaire_id: uuid.UUID, body: DifIn, g: CurrentGestionnaire, uow:
     async with uow:
         heures = await set_dif(uow, g, body.heures_dif, titulaire_id=titulaire_id)
     return DifOut(heures_dif=heures, message=MODIFICATION_EFFECTUEE)
+
+
+@router.put("/coordonnees", response_model=CoordonneesOut, status_code=status.HTTP_202_ACCEPTED)
+async def coordonnees(
+    titulaire_id: uuid.UUID, body: CoordonneesIn, g: CurrentGestionnaire, uow: UowDep
+) -> CoordonneesOut:
+    """Mettre à jour les coordonnées médiatiques d'un titulaire délégué (profil
+    Consultation) : identity, qui les détient, les applique."""
+    async with uow:
+        sent = await request_contact_change(
+            uow,
+            g,
+            titulaire_id,
+            email=body.email,
+            telephone_fixe=body.telephone_fixe,
+            telephone_mobile=body.telephone_mobile,
+        )
+    return CoordonneesOut(
+        email=sent.email,
+        telephone_fixe=sent.telephone_fixe,
+        telephone_mobile=sent.telephone_mobile,
+        message=DEMANDE_ENREGISTREE,
+    )
 
 
 @router.get("/dossiers", response_model=list[DossierOut])

@@ -153,3 +153,23 @@ class TitulaireOut(BaseModel):
     prenom: str
     nom: str
     email: str
+
+
+class CoordonneesIn(BaseModel):
+    """Les coordonnées médiatiques d'un titulaire : un champ absent reste inchangé ; un
+    téléphone vide ("") est supprimé."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = None
+    telephone_fixe: str | None = Field(None, description="Chiffres uniquement")
+    telephone_mobile: str | None = Field(None, description="Chiffres uniquement")
+
+
+class CoordonneesOut(BaseModel):
+    """La demande transmise à identity (qui détient les coordonnées) et le message affiché."""
+
+    email: str | None
+    telephone_fixe: str | None
+    telephone_mobile: str | None
+    message: str

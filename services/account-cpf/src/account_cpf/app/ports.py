@@ -61,6 +61,10 @@ class Organisations(Protocol):
 
     async def kinds(self, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]: ...
 
+    async def clear(self) -> None:
+        """Forget every organisation (a rebuild from habilitation's topics follows)."""
+        ...
+
 
 class Habilitations(Protocol):
     async def apply(self, habilitation: Habilitation) -> bool:
@@ -74,6 +78,10 @@ class Habilitations(Protocol):
         ...
 
     async def of(self, account_id: uuid.UUID) -> list[Habilitation]: ...
+
+    async def clear(self) -> None:
+        """Forget every habilitation (a rebuild from habilitation's topics follows)."""
+        ...
 
 
 class Delegations(Protocol):

@@ -135,6 +135,7 @@ class Droit(IntEnum):
 
     LIRE = Profil.CONSULTATION
     DIF = Profil.CONSULTATION
+    COORDONNEES = Profil.CONSULTATION
     BROUILLON = Profil.CREATION
     VALIDER = Profil.VALIDATION
     CLORE = Profil.CLOTURE

@@ -34,6 +34,9 @@ class SqlOrganisations:
         )
         return {i: kind for i, kind in rows}
 
+    async def clear(self) -> None:
+        await self._session.execute(delete(OrganisationRow))
+
 
 class SqlHabilitations:
     def __init__(self, session: AsyncSession) -> None:
@@ -72,6 +75,9 @@ class SqlHabilitations:
             select(HabilitationRow).where(HabilitationRow.account_id == account_id)
         )
         return [record_from(Habilitation, r) for r in rows]
+
+    async def clear(self) -> None:
+        await self._session.execute(delete(HabilitationRow))
 
 
 class SqlDelegations:

@@ -89,6 +89,9 @@ class InMemoryOrganisations:
     async def kinds(self, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
         return {i: o.kind for i, o in self.rows.items() if i in ids}
 
+    async def clear(self) -> None:
+        self.rows.clear()
+
 
 class InMemoryHabilitations:
     def __init__(self) -> None:
@@ -112,6 +115,9 @@ class InMemoryHabilitations:
 
     async def of(self, account_id: uuid.UUID) -> list[Habilitation]:
         return [h for h in self.rows.values() if h.account_id == account_id]
+
+    async def clear(self) -> None:
+        self.rows.clear()
 
 
 class InMemoryDelegations:
