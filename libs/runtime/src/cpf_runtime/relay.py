@@ -9,6 +9,13 @@
 - Publishes a whole batch and waits for every acknowledgement (``acks=all``) before marking
   the rows; a failure rolls the claim back and the batch is retried: delivery is at least
   once, and consumers are idempotent.
+- Replaces its producer after a failed delivery. aiokafka's idempotent producer numbers each
+  batch when it drains it; a batch that then fails on the client (expired while the producer
+  believed the partition leaderless, as it does after reading the metadata of a broker in
+  controlled shutdown) leaves a gap the broker never forgives: every later send to that
+  partition gets ``OutOfOrderSequenceNumber``, for the life of the producer (aiokafka never
+  bumps the epoch as the Java client does). A new producer has a new producer id, hence
+  fresh sequences; nothing of the old one is in flight when it is replaced.
 - Keeps published rows for a retention period (for ``replay``), then purges them.
 """
 
@@ -18,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from aiokafka import AIOKafkaProducer
@@ -37,6 +45,9 @@ PUBLISHED = Counter("outbox_published_total", "Events published from the outbox"
 BATCH_SECONDS = Histogram("outbox_batch_seconds", "Time to publish one claimed batch")
 OLDEST_UNPUBLISHED = Gauge(
     "outbox_oldest_unpublished_seconds", "Age of the oldest event waiting to be published"
+)
+PRODUCER_RENEWALS = Counter(
+    "outbox_producer_renewals_total", "Producers replaced after a failed delivery"
 )
 
 CLAIM = text(
@@ -60,9 +71,14 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 1.0,
         retention: timedelta = timedelta(days=7),
+        producer_factory: Callable[[], AIOKafkaProducer] | None = None,
     ) -> None:
+        """With ``producer_factory`` the relay owns ``producer``: it stops it at the end, and
+        replaces it with a new one from the factory after a failed delivery."""
         self._engine = engine
         self._producer = producer
+        self._producer_factory = producer_factory
+        self._renew_producer = False
         self._listen_dsn = listen_dsn
         self._batch_size = batch_size
         self._poll_interval = poll_interval
@@ -98,14 +114,42 @@ class OutboxRelay:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
+            if self._producer_factory is not None:
+                await self._producer.stop()
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        return self._producer
+
+    async def _renew_producer_if_needed(self) -> None:
+        """A new producer (a new producer id) once a delivery failed; the old one stopped."""
+        if not self._renew_producer or self._producer_factory is None:
+            return
+        fresh = self._producer_factory()
+        try:
+            await fresh.start()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await fresh.stop()
+            raise  # the broker is still away: retried on the next pass
+        old, self._producer = self._producer, fresh
+        self._renew_producer = False
+        PRODUCER_RENEWALS.inc()
+        log.warning("outbox relay: producer replaced after a failed delivery")
+        # Every future of the old producer has resolved (the batch was awaited): it has
+        # nothing left to send, stopping it only closes its connections.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(old.stop(), 10.0)
 
     async def publish_batch(self) -> int:
         """Publish one claimed batch; the number of events published.
 
         Rows are marked published up to the first one the broker refused, in id order, so
         per-key order holds and what was sent is not sent again; the refused row is named
-        in the log and retried (with the rest after it) on the next pass.
+        in the log and retried (with the rest after it) on the next pass, by a new producer
+        when the broker had been given it (its sequence numbers can no longer be trusted).
         """
+        await self._renew_producer_if_needed()
         async with self._engine.connect() as conn, conn.begin():
             locked = await conn.scalar(
                 text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": RELAY_LOCK_ID}
@@ -138,6 +182,9 @@ class OutboxRelay:
             for row, result in zip(rows, results, strict=False):
                 if isinstance(result, BaseException):
                     failure = result
+                    # Handed to the producer, then failed: its idempotent sequence for
+                    # that partition has a gap the broker would refuse forever.
+                    self._renew_producer = True
                     break
                 sent.append(row)
             if sent:

@@ -132,7 +132,12 @@ class Runtime:
         return sorted(own | {dlq_topic(t) for t in own})
 
     async def start_broker(self) -> AIOKafkaProducer:
-        """Start the producer, retrying while the broker is unreachable."""
+        """Start the shared producer (DLQ, readiness), retrying while the broker is away."""
+        self.producer = await self.start_producer()
+        return self.producer
+
+    async def start_producer(self) -> AIOKafkaProducer:
+        """A started producer, retrying while the broker is unreachable."""
         delay = 0.2
         while True:
             producer = make_producer(self.settings)
@@ -152,7 +157,6 @@ class Runtime:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
-            self.producer = producer
             return producer
 
     async def _run_parts(self) -> None:
@@ -165,13 +169,16 @@ class Runtime:
         try:
             producer = await self.start_broker()
             s = self.settings
+            # The relay has a producer of its own: it replaces it after a failed delivery
+            # (see cpf_runtime.relay), which a producer shared with the consumers forbids.
             relay = OutboxRelay(
                 self.engine,
-                producer,
+                await self.start_producer(),
                 listen_dsn=asyncpg_dsn(s.database_url),
                 batch_size=s.outbox_batch_size,
                 poll_interval=s.outbox_poll_interval_seconds,
                 retention=timedelta(hours=s.outbox_retention_hours),
+                producer_factory=functools.partial(make_producer, s),
             )
             tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
             feed = RevocationFeed(s.kafka_bootstrap_servers, self.revocations)
