@@ -10,25 +10,8 @@ export PATH="$HOME/.local/bin:$PATH"
 
 say() { printf '[bootstrap] %s\n' "$*" >&2; }
 
-SUDO=""
-apt_updated=""
-apt_install() {
-  if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-      SUDO="sudo"
-    else
-      say "need to install Debian packages ($*) but not running as root and no password-less sudo:"
-      say "  run as root:  apt-get update && apt-get install -y $*"
-      exit 1
-    fi
-  fi
-  if [ -z "$apt_updated" ]; then
-    $SUDO apt-get update -qq
-    apt_updated=1
-  fi
-  say "installing $* (apt)"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
+# shellcheck source=scripts/apt.sh
+source scripts/apt.sh
 
 # 0. The mail catcher: Mailpit, built once from the Go module proxy and npm into ~/.cache/cpf.
 # It needs neither apt nor uv, and its first build is the longest step (minutes of compiling):
