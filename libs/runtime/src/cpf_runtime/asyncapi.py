@@ -26,7 +26,24 @@ def data_schema(event: type[Event]) -> dict[str, Any]:
 
     Its ``$schema`` and ``$id`` are dropped: nested in a payload they would re-root the
     schema; the envelope's ``dataschema`` names the published file instead."""
-    return {k: v for k, v in schema_of(event).items() if k not in ("$schema", "$id")}
+    schema = {k: v for k, v in schema_of(event).items() if k not in ("$schema", "$id")}
+    return _inline_definitions(schema, schema.pop("$defs", {}))
+
+
+def _inline_definitions(node: Any, definitions: dict[str, Any]) -> Any:
+    """The schema with its local ``#/$defs/…`` references replaced by their definitions:
+    nested under the envelope, a ``$ref`` from the root would point nowhere (contracts have
+    no recursive models, so the inlining ends)."""
+    if isinstance(node, list):
+        return [_inline_definitions(item, definitions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        beside = {k: v for k, v in node.items() if k != "$ref"}
+        target = _inline_definitions(definitions[ref.removeprefix("#/$defs/")], definitions)
+        return {**target, **_inline_definitions(beside, definitions)}
+    return {key: _inline_definitions(value, definitions) for key, value in node.items()}
 
 
 def envelope_schema(event: type[Event]) -> dict[str, Any]:

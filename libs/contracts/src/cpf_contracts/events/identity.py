@@ -6,12 +6,27 @@ import uuid
 from datetime import datetime
 from typing import ClassVar, Literal
 
+from pydantic import BaseModel, ConfigDict
+
 from cpf_contracts.base import Event
 
 AccountKind = Literal["titulaire", "gestionnaire", "portail", "operateur"]
 """titulaire: a worker holding a CPF account; gestionnaire: an employer-side user of the
 CPF space; portail: a user of the Mes Demarches portal (demarches such as Ceres);
 operateur: a back-office agent of the operator (Caisse des Depots)."""
+
+
+class Entreprise(BaseModel):
+    """The company a portal user gave at sign-up (its SIRET, looked up in the register and
+    adjustable by the user: raison sociale and address)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    siret: str
+    raison_sociale: str
+    adresse: str
+    code_postal: str
+    commune: str
 
 
 class _AccountEvent(Event):
@@ -64,6 +79,9 @@ class AccountActivated(_AccountEvent):
     prenom: str
     nom: str
     activated_at: datetime
+    entreprise: Entreprise | None = None
+    """A portal user's company (added compatibly: absent for other kinds, and in events
+    published before it existed)."""
 
 
 class TemporaryPasswordIssued(_AccountEvent):
