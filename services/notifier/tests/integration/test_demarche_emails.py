@@ -4,32 +4,19 @@ each redelivered event sends nothing more, even with its inbox mark gone."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from email.message import EmailMessage
+from typing import Any
 
+import pytest
 from cpf_contracts.base import Event
-from cpf_contracts.events.habilitation_demarche import (
-    AccessRequestDecided,
-    AccessRequested,
-    DelegationProposed,
-    InvitationSent,
-    Recipient,
-)
 from cpf_contracts.wording import delegation_text, invitation_text
 from cpf_runtime.service import Runtime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .support import Deliver, SmtpServer, messages
-
-NOW = datetime.now(UTC)
-PAUL = Recipient(email="paul.durand@of.test", prenom="Paul", nom="Durand")
-GESTIONNAIRES = [
-    Recipient(email="amandine@of.test", prenom="Amandine", nom="Munoz Ortega"),
-    Recipient(email="bruno@of.test", prenom="Bruno", nom="Petit"),
-]
-SIRET = "51831541100012"
 
 
 def body(message: EmailMessage) -> str:
@@ -48,38 +35,38 @@ async def redeliver_twice(runtime: Runtime, engine: AsyncEngine, raw: bytes) -> 
     assert await consumer.handle(raw) == "processed"
 
 
-async def sent_once(
-    runtime: Runtime, engine: AsyncEngine, deliver: Deliver, server: SmtpServer, event: Event
-) -> list[EmailMessage]:
-    """``event`` consumed and its e-mails sent; redelivered, nothing more is sent."""
-    [consumer] = runtime.consumers
-    raw = event.to_cloudevent().to_bytes()
-    assert await consumer.handle(raw) == "processed"
-    sent = list(await deliver.send_all(server))
-    await redeliver_twice(runtime, engine, raw)
-    assert await deliver.send_all(server) == sent
-    return sent
+SentOnce = Callable[[Event], Awaitable[list[EmailMessage]]]
+
+
+@pytest.fixture
+def sent_once(
+    runtime: Runtime, engine: AsyncEngine, deliver: Deliver, smtp_server: SmtpServer
+) -> SentOnce:
+    """``event`` consumed and its e-mails sent (what the server got); then redelivered
+    twice, nothing more is sent."""
+
+    async def run(event: Event) -> list[EmailMessage]:
+        [consumer] = runtime.consumers
+        raw = event.to_cloudevent().to_bytes()
+        assert await consumer.handle(raw) == "processed"
+        sent = list(await deliver.send_all(smtp_server))
+        await redeliver_twice(runtime, engine, raw)
+        assert await deliver.send_all(smtp_server) == sent
+        return sent
+
+    return run
 
 
 async def test_an_access_request_reaches_each_gestionnaire_once(
-    runtime: Runtime, engine: AsyncEngine, deliver: Deliver, smtp_server: SmtpServer
+    sent_once: SentOnce, engine: AsyncEngine, demarche_events: Any
 ) -> None:
-    event = AccessRequested(
-        request_id=uuid.uuid4(),
-        demarche="mon_activite_formation",
-        siret=SIRET,
-        account_id=uuid.uuid4(),
-        requester=PAUL,
-        wished_role="declarant",
-        gestionnaires=GESTIONNAIRES,
-        requested_at=NOW,
-    )
-    sent = await sent_once(runtime, engine, deliver, smtp_server, event)
+    event = demarche_events.access_requested(*demarche_events.gestionnaires)
+    sent = await sent_once(event)
 
     assert sorted(m["To"] for m in sent) == ["amandine@of.test", "bruno@of.test"]
     for message in sent:
         assert message["Subject"] == (
-            f"Demande d'accès à la démarche Mon Activité Formation pour le SIRET {SIRET}"
+            "Demande d'accès à la démarche Mon Activité Formation pour le SIRET 51831541100012"
         )
         assert message["X-CPF-Template"] == "demande_acces"
         assert "Paul Durand (paul.durand@of.test) demande l'accès" in body(message)
@@ -92,20 +79,10 @@ async def test_an_access_request_reaches_each_gestionnaire_once(
 
 
 async def test_a_decision_reaches_the_requester_once(
-    runtime: Runtime, engine: AsyncEngine, deliver: Deliver, smtp_server: SmtpServer
+    sent_once: SentOnce, demarche_events: Any
 ) -> None:
-    event = AccessRequestDecided(
-        request_id=uuid.uuid4(),
-        demarche="mon_activite_formation",
-        siret=SIRET,
-        account_id=uuid.uuid4(),
-        requester=PAUL,
-        decision="refusee",
-        reason="Vous n'êtes pas salarié de la structure.",
-        decided_by=uuid.uuid4(),
-        decided_at=NOW,
-    )
-    [message] = await sent_once(runtime, engine, deliver, smtp_server, event)
+    event = demarche_events.decided("refusee", None, "Vous n'êtes pas salarié de la structure.")
+    [message] = await sent_once(event)
 
     assert message["To"] == "paul.durand@of.test"
     assert message["Subject"] == (
@@ -115,24 +92,12 @@ async def test_a_decision_reaches_the_requester_once(
 
 
 async def test_an_invitation_and_its_resending_are_two_emails(
-    runtime: Runtime, engine: AsyncEngine, deliver: Deliver, smtp_server: SmtpServer
+    sent_once: SentOnce, demarche_events: Any
 ) -> None:
-    event = InvitationSent(
-        invitation_id=uuid.uuid4(),
-        demarche="ceres",
-        role="centre_agree",
-        siret="79810137400012",
-        raison_sociale="CFI ATLANTIQUE",
-        invited_by=uuid.uuid4(),
-        inviter=Recipient(email="guy@cfi.test", prenom="Guy", nom="Duponttest"),
-        invitee_email="invite@centre.test",
-        accept_link="https://mesdemarches.example/invitations/42",
-        expires_at=NOW + timedelta(days=7),
-        sent_at=NOW,
-    )
-    [first] = await sent_once(runtime, engine, deliver, smtp_server, event)
-    resent = event.model_copy(update={"resent": True, "sent_at": NOW + timedelta(days=1)})
-    [_, second] = await sent_once(runtime, engine, deliver, smtp_server, resent)
+    event = demarche_events.invitation_sent()
+    [first] = await sent_once(event)
+    resent = event.model_copy(update={"resent": True, "sent_at": event.sent_at + timedelta(1)})
+    [_, second] = await sent_once(resent)
 
     words = invitation_text(
         demarche_label="CERES",
@@ -148,23 +113,10 @@ async def test_an_invitation_and_its_resending_are_two_emails(
 
 
 async def test_a_delegation_reaches_the_third_party_once(
-    runtime: Runtime, engine: AsyncEngine, deliver: Deliver, smtp_server: SmtpServer
+    sent_once: SentOnce, demarche_events: Any
 ) -> None:
-    event = DelegationProposed(
-        delegation_id=uuid.uuid4(),
-        demarche="mon_activite_formation",
-        role="declarant",
-        siret=SIRET,
-        raison_sociale="EKYSS",
-        delegated_by=uuid.uuid4(),
-        delegator=Recipient(email="amandine@of.test", prenom="AMANDINE", nom="MUNOZ ORTEGA"),
-        tiers_siret="39491558100034",
-        tiers_email="prenom.nom@fournisseur.test",
-        ends_on=date(2027, 5, 31),
-        accept_link="https://mesdemarches.example/delegations/7",
-        proposed_at=NOW,
-    )
-    [message] = await sent_once(runtime, engine, deliver, smtp_server, event)
+    event = demarche_events.delegation_proposed()
+    [message] = await sent_once(event)
 
     words = delegation_text(
         demarche_label="Mon Activité Formation",

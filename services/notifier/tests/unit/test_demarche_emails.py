@@ -5,16 +5,11 @@ one per decision, invitation (resent: a new one) and delegation."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from cpf_contracts.events.habilitation_demarche import (
-    AccessRequestDecided,
-    AccessRequested,
-    DelegationProposed,
-    InvitationSent,
-    Recipient,
-)
+from cpf_contracts.events.habilitation_demarche import Recipient
 from cpf_runtime.clock import FakeClock
 from notifier.app import demarche_emails
 from notifier.app.messages import MessageSearch, list_messages
@@ -29,73 +24,8 @@ from notifier.domain.templates import Sites, render
 from notifier.store.fake import FakeNotifierUnitOfWork
 
 START = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
-PAUL = Recipient(email="paul.durand@of.test", prenom="Paul", nom="Durand")
 AMANDINE = Recipient(email="amandine@of.test", prenom="Amandine", nom="Munoz")
 BRUNO = Recipient(email="bruno@of.test", prenom="Bruno", nom="Petit")
-
-
-def access_requested(
-    *gestionnaires: Recipient, wished: str | None = "declarant"
-) -> AccessRequested:
-    return AccessRequested(
-        request_id=uuid.uuid4(),
-        demarche="mon_activite_formation",
-        siret="51831541100012",
-        account_id=uuid.uuid4(),
-        requester=PAUL,
-        wished_role=wished,  # type: ignore[arg-type]
-        gestionnaires=list(gestionnaires),
-        requested_at=START,
-    )
-
-
-def decided(decision: str = "acceptee", role: str | None = "declarant") -> AccessRequestDecided:
-    return AccessRequestDecided(
-        request_id=uuid.uuid4(),
-        demarche="mon_activite_formation",
-        siret="51831541100012",
-        account_id=uuid.uuid4(),
-        requester=PAUL,
-        decision=decision,  # type: ignore[arg-type]
-        role=role,  # type: ignore[arg-type]
-        reason=None if decision == "acceptee" else "Inconnu",
-        decided_by=uuid.uuid4(),
-        decided_at=START,
-    )
-
-
-def invitation_sent(*, invitee_account_id: uuid.UUID | None = None) -> InvitationSent:
-    return InvitationSent(
-        invitation_id=uuid.uuid4(),
-        demarche="ceres",
-        role="centre_agree",
-        siret="79810137400012",
-        raison_sociale="CFI ATLANTIQUE",
-        invited_by=uuid.uuid4(),
-        inviter=Recipient(email="guy@cfi.test", prenom="Guy", nom="Duponttest"),
-        invitee_email="invite@centre.test",
-        invitee_account_id=invitee_account_id,
-        accept_link="https://md.test/invitations/1",
-        expires_at=START + timedelta(days=7),
-        sent_at=START,
-    )
-
-
-def delegation_proposed(ends_on: date | None = date(2027, 5, 31)) -> DelegationProposed:
-    return DelegationProposed(
-        delegation_id=uuid.uuid4(),
-        demarche="mon_activite_formation",
-        role="declarant",
-        siret="51831541100012",
-        raison_sociale="EKYSS",
-        delegated_by=uuid.uuid4(),
-        delegator=AMANDINE,
-        tiers_siret="39491558100034",
-        tiers_email="prenom.nom@fournisseur.test",
-        ends_on=ends_on,
-        accept_link="https://md.test/delegations/1",
-        proposed_at=START,
-    )
 
 
 @pytest.fixture
@@ -115,9 +45,9 @@ async def queued(uow: FakeNotifierUnitOfWork) -> list[Message]:
     return sorted(rows, key=lambda m: m.recipient)
 
 
-def test_an_access_request_calls_for_one_email_per_gestionnaire() -> None:
+def test_an_access_request_calls_for_one_email_per_gestionnaire(demarche_events: Any) -> None:
     twice = Recipient(email="Amandine@OF.test", prenom="Amandine", nom="Munoz")
-    emails = emails_for_access_request(access_requested(AMANDINE, BRUNO, twice))
+    emails = emails_for_access_request(demarche_events.access_requested(AMANDINE, BRUNO, twice))
 
     assert [(e.template, e.recipient, e.key) for e in emails] == [
         ("demande_acces", "amandine@of.test", "amandine@of.test"),
@@ -136,9 +66,9 @@ def test_an_access_request_calls_for_one_email_per_gestionnaire() -> None:
 
 
 async def test_each_gestionnaire_gets_one_and_a_redelivery_queues_none(
-    uow: FakeNotifierUnitOfWork,
+    uow: FakeNotifierUnitOfWork, demarche_events: Any
 ) -> None:
-    event, cause = access_requested(AMANDINE, BRUNO), uuid.uuid4()
+    event, cause = demarche_events.access_requested(AMANDINE, BRUNO), uuid.uuid4()
     await consume(uow, demarche_emails.access_requested, event, cause)
     await consume(uow, demarche_emails.access_requested, event, cause)
 
@@ -150,15 +80,16 @@ async def test_each_gestionnaire_gets_one_and_a_redelivery_queues_none(
 
 
 async def test_a_request_no_gestionnaire_can_read_queues_nothing(
-    uow: FakeNotifierUnitOfWork,
+    uow: FakeNotifierUnitOfWork, demarche_events: Any
 ) -> None:
-    await consume(uow, demarche_emails.access_requested, access_requested(), uuid.uuid4())
+    event = demarche_events.access_requested()
+    await consume(uow, demarche_emails.access_requested, event, uuid.uuid4())
     assert await queued(uow) == []
 
 
-def test_the_decision_goes_to_the_requester() -> None:
-    accepted = email_for_access_decision(decided())
-    refused = email_for_access_decision(decided("refusee", role=None))
+def test_the_decision_goes_to_the_requester(demarche_events: Any) -> None:
+    accepted = email_for_access_decision(demarche_events.decided())
+    refused = email_for_access_decision(demarche_events.decided("refusee", None, "Inconnu"))
 
     assert (accepted.template, accepted.recipient, accepted.key) == (
         "demande_acces_acceptee",
@@ -169,59 +100,69 @@ def test_the_decision_goes_to_the_requester() -> None:
     assert (refused.template, refused.context["reason"]) == ("demande_acces_refusee", "Inconnu")
 
 
-def test_an_acceptance_without_a_role_is_a_contract_bug() -> None:
+def test_an_acceptance_without_a_role_is_a_contract_bug(demarche_events: Any) -> None:
     with pytest.raises(UnsupportedEvent):
-        email_for_access_decision(decided(role=None))
+        email_for_access_decision(demarche_events.decided(role=None))
 
 
-def test_a_role_outside_the_demarche_is_a_contract_bug() -> None:
+def test_a_role_outside_the_demarche_is_a_contract_bug(demarche_events: Any) -> None:
     with pytest.raises(UnsupportedEvent):
-        email_for_access_decision(decided(role="centre_agree"))
+        email_for_access_decision(demarche_events.decided(role="centre_agree"))
     with pytest.raises(UnsupportedEvent):
-        emails_for_access_request(access_requested(AMANDINE, wished="gestionnaire_centres"))
+        emails_for_access_request(
+            demarche_events.access_requested(AMANDINE, wished_role="gestionnaire_centres")
+        )
 
 
-def test_an_invitation_goes_to_the_invitee_and_knows_whether_they_have_an_account() -> None:
-    email = email_for_invitation(invitation_sent())
+def test_an_invitation_goes_to_the_invitee_and_knows_whether_they_have_an_account(
+    demarche_events: Any,
+) -> None:
+    email = email_for_invitation(demarche_events.invitation_sent())
     assert (email.template, email.recipient) == ("invitation_demarche", "invite@centre.test")
     assert email.context["has_account"] is False
-    assert email.context["accept_link"] == "https://md.test/invitations/1"
+    assert email.context["accept_link"] == "https://mesdemarches.example/invitations/42"
     assert email.context["expires_at"] == "2026-12-08T10:00:00+00:00"
     assert (email.context["prenom"], email.context["nom"]) == ("Guy", "Duponttest")
-    existing = email_for_invitation(invitation_sent(invitee_account_id=uuid.uuid4()))
+    existing = email_for_invitation(
+        demarche_events.invitation_sent(invitee_account_id=uuid.uuid4())
+    )
     assert existing.context["has_account"] is True
 
 
-async def test_a_resent_invitation_is_a_new_email(uow: FakeNotifierUnitOfWork) -> None:
-    first = invitation_sent()
+async def test_a_resent_invitation_is_a_new_email(
+    uow: FakeNotifierUnitOfWork, demarche_events: Any
+) -> None:
+    first = demarche_events.invitation_sent()
     resent = first.model_copy(update={"resent": True, "sent_at": START + timedelta(days=1)})
     await consume(uow, demarche_emails.invitation_sent, first, uuid.uuid4())
     await consume(uow, demarche_emails.invitation_sent, resent, uuid.uuid4())
     assert [m.template for m in await queued(uow)] == ["invitation_demarche"] * 2
 
 
-def test_a_delegation_goes_to_the_third_party() -> None:
-    email = email_for_delegation(delegation_proposed())
+def test_a_delegation_goes_to_the_third_party(demarche_events: Any) -> None:
+    email = email_for_delegation(demarche_events.delegation_proposed())
     assert (email.template, email.recipient) == (
         "delegation_tiers",
         "prenom.nom@fournisseur.test",
     )
     assert email.context["ends_on"] == "2027-05-31"
     assert email.context["tiers_siret"] == "39491558100034"
-    assert email_for_delegation(delegation_proposed(ends_on=None)).context["ends_on"] is None
+    unending = demarche_events.delegation_proposed(ends_on=None)
+    assert email_for_delegation(unending).context["ends_on"] is None
 
 
 @pytest.mark.parametrize(
-    ("handler", "event"),
+    ("handler", "build"),
     [
-        (demarche_emails.access_request_decided, decided()),
-        (demarche_emails.delegation_proposed, delegation_proposed()),
+        (demarche_emails.access_request_decided, "decided"),
+        (demarche_emails.invitation_sent, "invitation_sent"),
+        (demarche_emails.delegation_proposed, "delegation_proposed"),
     ],
 )
 async def test_one_email_per_event_even_when_redelivered(
-    uow: FakeNotifierUnitOfWork, handler: object, event: object
+    uow: FakeNotifierUnitOfWork, demarche_events: Any, handler: object, build: str
 ) -> None:
-    cause = uuid.uuid4()
+    event, cause = getattr(demarche_events, build)(), uuid.uuid4()
     await consume(uow, handler, event, cause)
     await consume(uow, handler, event, cause)
     assert [m.cause_event_id for m in await queued(uow)] == [cause]

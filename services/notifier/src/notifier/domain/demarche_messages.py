@@ -75,17 +75,23 @@ def email_for_access_decision(event: AccessRequestDecided) -> Email:
     return Email(template, event.requester.email, context)
 
 
-def email_for_invitation(event: InvitationSent) -> Email:
-    """The invitation, to the address invited; a resent invitation is a new event, hence a
-    new e-mail."""
+def _proposal(event: InvitationSent | DelegationProposed, sender: Recipient) -> dict[str, Any]:
+    """What an invitation and a delegation both say: who proposes what, for which company."""
     _known(event.demarche, event.role)
-    context = {
+    return {
         "demarche": event.demarche,
         "siret": event.siret,
         "role": event.role,
         "raison_sociale": event.raison_sociale,
-        **_person("", event.inviter),
+        **_person("", sender),
         "accept_link": event.accept_link,
+    }
+
+
+def email_for_invitation(event: InvitationSent) -> Email:
+    """The invitation, to the address invited; a resent invitation is a new event, hence a
+    new e-mail."""
+    context = _proposal(event, event.inviter) | {
         "invitee_email": event.invitee_email,
         "has_account": event.invitee_account_id is not None,
         "expires_at": event.expires_at.isoformat(),
@@ -95,14 +101,7 @@ def email_for_invitation(event: InvitationSent) -> Email:
 
 def email_for_delegation(event: DelegationProposed) -> Email:
     """The delegation, to the third party's address."""
-    _known(event.demarche, event.role)
-    context = {
-        "demarche": event.demarche,
-        "siret": event.siret,
-        "role": event.role,
-        "raison_sociale": event.raison_sociale,
-        **_person("", event.delegator),
-        "accept_link": event.accept_link,
+    context = _proposal(event, event.delegator) | {
         "tiers_email": event.tiers_email,
         "tiers_siret": event.tiers_siret,
         "ends_on": event.ends_on.isoformat() if event.ends_on else None,

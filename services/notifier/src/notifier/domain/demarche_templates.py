@@ -146,10 +146,25 @@ class DemandeAccesDecisionContext(_DemarcheContext):
     reason: str | None = None
 
 
-def _decided(found: Demarche, ctx: DemandeAccesDecisionContext, outcome: str) -> str:
-    return (
-        f"Votre demande d'accès à la démarche {found.label} pour le SIRET {ctx.siret} a été "
-        f"{outcome}"
+def _decision(
+    found: Demarche,
+    ctx: DemandeAccesDecisionContext,
+    sites: Sites,
+    outcome: str,
+    then: str,
+    more: list[Block],
+) -> Rendered:
+    return compose(
+        portal(sites),
+        f"Votre demande d'accès à la démarche {found.label} a été {outcome}",
+        greeting(ctx.prenom, ctx.nom),
+        [
+            Paragraph.of(
+                f"Votre demande d'accès à la démarche {found.label} pour le SIRET {ctx.siret} "
+                f"a été {outcome}{then}"
+            ),
+            *more,
+        ],
     )
 
 
@@ -158,45 +173,34 @@ def demande_acces_acceptee(ctx: DemandeAccesDecisionContext, sites: Sites) -> Re
     found = demarche_of(ctx.demarche)
     if ctx.role is None:
         raise RenderError(f"contexte invalide pour {DEMANDE_ACCES_ACCEPTEE} : role")
-    return compose(
-        portal(sites),
-        f"Votre demande d'accès à la démarche {found.label} a été acceptée",
-        greeting(ctx.prenom, ctx.nom),
-        [
-            Paragraph.of(
-                f"{_decided(found, ctx, 'acceptée')}. Le rôle "
-                f"{_role_words(role_of(found, ctx.role))} vous a été attribué."
-            ),
-            Paragraph.of(
-                "La démarche apparaît désormais dans « Mes démarches », sur la page d'accueil "
-                "du portail :"
-            ),
-            Action("Accéder au portail", sites.mesdemarches),
-        ],
+    given = f". Le rôle {_role_words(role_of(found, ctx.role))} vous a été attribué."
+    home = Paragraph.of(
+        "La démarche apparaît désormais dans « Mes démarches », sur la page d'accueil du portail :"
+    )
+    return _decision(
+        found,
+        ctx,
+        sites,
+        "acceptée",
+        given,
+        [home, Action("Accéder au portail", sites.mesdemarches)],
     )
 
 
 def demande_acces_refusee(ctx: DemandeAccesDecisionContext, sites: Sites) -> Rendered:
     """A gestionnaire refused the request, with a reason."""
     found = demarche_of(ctx.demarche)
-    blocks: list[Block] = [
-        Paragraph.of(f"{_decided(found, ctx, 'refusée')} par un gestionnaire de la démarche.")
-    ]
+    more: list[Block] = []
     if ctx.reason and ctx.reason.strip():
-        blocks.append(Paragraph.of(f"Motif du refus : {ctx.reason.strip()}"))
-    blocks.append(
+        more.append(Paragraph.of(f"Motif du refus : {ctx.reason.strip()}"))
+    more.append(
         Paragraph.of(
             "Pour toute question, adressez-vous au gestionnaire de la démarche dans votre "
             "structure. Vous pourrez faire une nouvelle demande depuis le portail : ",
             Link(sites.mesdemarches),
         )
     )
-    return compose(
-        portal(sites),
-        f"Votre demande d'accès à la démarche {found.label} a été refusée",
-        greeting(ctx.prenom, ctx.nom),
-        blocks,
-    )
+    return _decision(found, ctx, sites, "refusée", " par un gestionnaire de la démarche.", more)
 
 
 # --- an invitation (Ceres, guide 004) and a delegation to a third party (guide 002) -----------
