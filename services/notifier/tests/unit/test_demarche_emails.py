@@ -19,8 +19,9 @@ from notifier.domain.demarche_messages import (
     email_for_invitation,
     emails_for_access_request,
 )
+from notifier.domain.demarche_templates import demarche_of
 from notifier.domain.messages import Message, UnsupportedEvent
-from notifier.domain.templates import Sites, render
+from notifier.domain.templates import RenderError, Sites, render
 from notifier.store.fake import FakeNotifierUnitOfWork
 
 START = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -96,33 +97,69 @@ def test_the_decision_goes_to_the_requester(demarche_events: Any) -> None:
         "paul.durand@of.test",
         "",
     )
-    assert accepted.context["role"] == "declarant"
-    assert (refused.template, refused.context["reason"]) == ("demande_acces_refusee", "Inconnu")
+    assert accepted.context == {
+        "demarche": "mon_activite_formation",
+        "siret": "51831541100012",
+        "prenom": "Paul",
+        "nom": "Durand",
+        "role": "declarant",
+        "reason": None,
+    }
+    assert refused.template == "demande_acces_refusee"
+    assert refused.context == accepted.context | {"role": None, "reason": "Inconnu"}
 
 
 def test_an_acceptance_without_a_role_is_a_contract_bug(demarche_events: Any) -> None:
-    with pytest.raises(UnsupportedEvent):
+    with pytest.raises(UnsupportedEvent) as raised:
         email_for_access_decision(demarche_events.decided(role=None))
+    assert str(raised.value) == "une demande acceptée sans rôle attribué"
 
 
 def test_a_role_outside_the_demarche_is_a_contract_bug(demarche_events: Any) -> None:
-    with pytest.raises(UnsupportedEvent):
+    unknown = "démarche ou rôle inconnu du catalogue : mon_activite_formation"
+    with pytest.raises(UnsupportedEvent, match=unknown):
         email_for_access_decision(demarche_events.decided(role="centre_agree"))
-    with pytest.raises(UnsupportedEvent):
+    with pytest.raises(UnsupportedEvent, match=unknown):
         emails_for_access_request(
             demarche_events.access_requested(AMANDINE, wished_role="gestionnaire_centres")
         )
+    with pytest.raises(UnsupportedEvent, match="ceres"):
+        email_for_invitation(
+            demarche_events.invitation_sent().model_copy(update={"role": "declarant"})
+        )
+    with pytest.raises(UnsupportedEvent, match=unknown):
+        email_for_delegation(
+            demarche_events.delegation_proposed().model_copy(update={"role": "centre_agree"})
+        )
+
+
+def test_demarche_of_names_what_the_catalogue_lacks() -> None:
+    assert demarche_of("ceres").label == "CERES"
+    with pytest.raises(RenderError, match="démarche inconnue du catalogue : nope"):
+        demarche_of("nope")
 
 
 def test_an_invitation_goes_to_the_invitee_and_knows_whether_they_have_an_account(
     demarche_events: Any,
 ) -> None:
     email = email_for_invitation(demarche_events.invitation_sent())
-    assert (email.template, email.recipient) == ("invitation_demarche", "invite@centre.test")
-    assert email.context["has_account"] is False
-    assert email.context["accept_link"] == "https://mesdemarches.example/invitations/42"
-    assert email.context["expires_at"] == "2026-12-08T10:00:00+00:00"
-    assert (email.context["prenom"], email.context["nom"]) == ("Guy", "Duponttest")
+    assert (email.template, email.recipient, email.key) == (
+        "invitation_demarche",
+        "invite@centre.test",
+        "",
+    )
+    assert email.context == {
+        "demarche": "ceres",
+        "siret": "79810137400012",
+        "role": "centre_agree",
+        "raison_sociale": "CFI ATLANTIQUE",
+        "prenom": "Guy",
+        "nom": "Duponttest",
+        "accept_link": "https://mesdemarches.example/invitations/42",
+        "invitee_email": "invite@centre.test",
+        "has_account": False,
+        "expires_at": "2026-12-08T10:00:00+00:00",
+    }
     existing = email_for_invitation(
         demarche_events.invitation_sent(invitee_account_id=uuid.uuid4())
     )
@@ -145,8 +182,18 @@ def test_a_delegation_goes_to_the_third_party(demarche_events: Any) -> None:
         "delegation_tiers",
         "prenom.nom@fournisseur.test",
     )
-    assert email.context["ends_on"] == "2027-05-31"
-    assert email.context["tiers_siret"] == "39491558100034"
+    assert email.context == {
+        "demarche": "mon_activite_formation",
+        "siret": "51831541100012",
+        "role": "declarant",
+        "raison_sociale": "EKYSS",
+        "prenom": "AMANDINE",
+        "nom": "MUNOZ ORTEGA",
+        "accept_link": "https://mesdemarches.example/delegations/7",
+        "tiers_email": "prenom.nom@fournisseur.test",
+        "tiers_siret": "39491558100034",
+        "ends_on": "2027-05-31",
+    }
     unending = demarche_events.delegation_proposed(ends_on=None)
     assert email_for_delegation(unending).context["ends_on"] is None
 
