@@ -4,12 +4,16 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from cpf_contracts.events.identity import AccountActivated, AccountRegistered
+from cpf_contracts.events.identity import AccountActivated, AccountRegistered, Entreprise
 from cpf_runtime.errors import DomainError
 from identity.api.errors import problem_of
 from identity.app.activation import activate_account
-from identity.app.signup import sign_up_titulaire
+from identity.app.antirobot import Proof
+from identity.app.portail import sign_up_portail
+from identity.app.signup import SignupRules, sign_up_titulaire
 from identity.domain.account import AccountStatus
+from identity.domain.password_policy import PORTAIL
+from identity.domain.portail import PortailSignup
 from identity.domain.signup import TitulaireSignup
 
 FORM = TitulaireSignup(
@@ -108,3 +112,54 @@ async def test_the_stored_digest_is_not_a_token(secret, activate, accounts, uow,
     with pytest.raises(DomainError) as unknown:
         await activate(stored)
     assert problem_of(unknown.value).status == 404
+
+
+async def test_a_titulaire_activation_carries_no_company(secret, activate, uow) -> None:
+    await activate(secret)
+    [event] = uow.events_of(AccountActivated)
+    assert event.entreprise is None
+
+
+async def test_a_portal_activation_carries_the_company_given_at_sign_up(
+    run, uow, hasher, anti_robot, sealer, unsealer, clock
+) -> None:
+    form = PortailSignup(
+        cgu_acceptees=True,
+        email="claire.martin@example.fr",
+        email_confirmation="claire.martin@example.fr",
+        mot_de_passe="Portail2026-ok",
+        mot_de_passe_confirmation="Portail2026-ok",
+        civilite="MME",
+        prenom="Claire",
+        nom="Martin",
+        telephone="0450123456",
+        siret="732 829 320 00074",
+        raison_sociale="Ateliers du Lac (modifiée)",
+        adresse="1 rue du Port",
+        code_postal="74000",
+        commune="Annecy",
+    )
+    rules = SignupRules(PORTAIL, timedelta(hours=24), "2025-01", "https://identite.example")
+    await run(
+        sign_up_portail,
+        form,
+        Proof(defi="portail", solution="s"),
+        anti_robot=anti_robot,
+        hasher=hasher,
+        sealer=sealer,
+        clock=clock,
+        rules=rules,
+    )
+    [registered] = uow.events_of(AccountRegistered)
+    link = unsealer.unseal(registered.activation_link_sealed)
+    await run(activate_account, parse_qs(urlsplit(link).query)["token"][0], clock=clock)
+
+    [event] = uow.events_of(AccountActivated)
+    assert event.kind == "portail"
+    assert event.entreprise == Entreprise(
+        siret="73282932000074",
+        raison_sociale="Ateliers du Lac (modifiée)",
+        adresse="1 rue du Port",
+        code_postal="74000",
+        commune="Annecy",
+    )

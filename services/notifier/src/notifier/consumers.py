@@ -5,6 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
+from cpf_contracts.events.habilitation_demarche import (
+    AccessRequestDecided,
+    AccessRequested,
+    DelegationProposed,
+    InvitationSent,
+)
 from cpf_contracts.events.identity import (
     AccountDeleted,
     AccountLocked,
@@ -20,7 +26,7 @@ from cpf_runtime.consumer import Subscription, current_envelope
 from cpf_runtime.db import UnitOfWork
 from cpf_runtime.service import Runtime
 
-from notifier.app import emails
+from notifier.app import demarche_emails, emails
 from notifier.app.ports import NotifierUow
 
 CausedHandler = Callable[..., Awaitable[None]]
@@ -50,4 +56,9 @@ def subscribe(runtime: Runtime) -> None:
         # No e-mail: they keep the owners' addresses (account_contact) for AccountLocked.
         Subscription(EmailChanged, caused(emails.email_changed)),
         Subscription(AccountDeleted, caused(emails.account_deleted)),
+        # The démarches (guides 002, 004): habilitation's requests, invitations, delegations.
+        Subscription(AccessRequested, caused(demarche_emails.access_requested)),
+        Subscription(AccessRequestDecided, caused(demarche_emails.access_request_decided)),
+        Subscription(InvitationSent, caused(demarche_emails.invitation_sent)),
+        Subscription(DelegationProposed, caused(demarche_emails.delegation_proposed)),
     )

@@ -17,7 +17,12 @@ async def test_an_event_queues_one_message_even_when_redelivered(
 ) -> None:
     [consumer] = runtime.consumers
     assert consumer.group_id == "notifier.emails"
-    assert consumer.topics == ["identity.account"]
+    assert consumer.topics == [
+        "habilitation.access_request",
+        "habilitation.delegation",
+        "habilitation.invitation",
+        "identity.account",
+    ]
     event = account_registered(keypair[1])
     envelope = event.to_cloudevent()
 

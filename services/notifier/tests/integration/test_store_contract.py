@@ -52,6 +52,24 @@ async def test_one_message_per_cause(uows: UowFactory) -> None:
     assert message.context == {"prenom": "Marie", "link_sealed": "S"}
 
 
+async def test_one_message_per_cause_and_key(uows: UowFactory) -> None:
+    # An access request reaches each gestionnaire: one message per recipient's key, once.
+    cause = uuid.uuid4()
+    keyed = [Email("demande_acces", r, {}, key=r) for r in ("a@example.test", "b@example.test")]
+    async with uows() as uow:
+        queued = [await uow.messages.queue(cause_event_id=cause, email=e, now=NOW) for e in keyed]
+        assert queued == [True, True]
+        assert not await uow.messages.queue(cause_event_id=cause, email=keyed[1], now=NOW)
+    async with uows() as uow:
+        assert not await uow.messages.queue(cause_event_id=cause, email=keyed[0], now=NOW)
+        messages, total = await uow.messages.list_latest(
+            status=None, recipient=None, limit=10, offset=0
+        )
+    assert total == 2
+    assert sorted(m.recipient for m in messages) == ["a@example.test", "b@example.test"]
+    assert {m.cause_event_id for m in messages} == {cause}
+
+
 async def test_the_oldest_due_message_is_claimed_and_a_later_one_waits(uows: UowFactory) -> None:
     first, _ = await queue(uows, "a@example.test", "b@example.test")
     await queue(uows, "later@example.test", now=NOW + timedelta(hours=1))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from cpf_contracts.events.identity import AccountActivated
+from dataclasses import asdict
+
+from cpf_contracts.events.identity import AccountActivated, Entreprise
 from cpf_runtime.clock import Clock
 
 from identity.app.events import owner
 from identity.app.ports import Uow
-from identity.domain.account import Account, AccountNotPending
+from identity.domain.account import Account, AccountKind, AccountNotPending
 from identity.domain.errors import ActivationExpired, ActivationUnknown, ActivationUsed
 from identity.domain.tokens import MAX_TOKEN_LENGTH, TokenExpired, TokenUsed, digest
 
@@ -40,6 +42,16 @@ async def activate_account(uow: Uow, secret: str, *, clock: Clock) -> Account:
             **owner(account),
             login=account.login,
             activated_at=now,
+            entreprise=await _entreprise(uow, account),
         )
     )
     return account
+
+
+async def _entreprise(uow: Uow, account: Account) -> Entreprise | None:
+    """A portal user's company, as given at sign-up: a fact other services build on (the
+    démarches' directory, the "same company" rule of invitations and delegations, ADR 0006)."""
+    if account.kind is not AccountKind.PORTAIL:
+        return None
+    company = await uow.companies.of_account(account.id)
+    return None if company is None else Entreprise(**asdict(company))

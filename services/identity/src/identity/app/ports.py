@@ -199,6 +199,10 @@ class UsedChallenges(Protocol):
 class Companies(Protocol):
     async def add(self, account_id: uuid.UUID, company: Company) -> None: ...
 
+    async def of_account(self, account_id: uuid.UUID) -> Company | None:
+        """The company a portal user gave at sign-up; ``None`` for any other account."""
+        ...
+
 
 class Uow(Protocol):
     """One transaction of identity: its repositories, and the outbox of its events. The

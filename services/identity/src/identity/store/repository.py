@@ -419,6 +419,10 @@ class SqlCompanies:
             )
         )
 
+    async def of_account(self, account_id: uuid.UUID) -> Company | None:
+        row = await self.session.get(PortailCompanyRow, account_id)
+        return None if row is None else _record(Company, row)
+
 
 class SqlHistory:
     def __init__(self, session: AsyncSession) -> None:

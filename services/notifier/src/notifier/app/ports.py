@@ -19,7 +19,8 @@ from notifier.domain.messages import Contact, Email, Message, MessageStatus
 
 class Messages(Protocol):
     async def queue(self, *, cause_event_id: uuid.UUID, email: Email, now: datetime) -> bool:
-        """Queue ``email`` for ``cause_event_id``; ``False`` when that event already has one."""
+        """Queue ``email`` for ``cause_event_id``; ``False`` when that event already has its
+        e-mail of this ``email.key`` (one per event, or one per recipient)."""
         ...
 
     async def claim_due(self, *, now: datetime) -> Message | None:

@@ -49,11 +49,16 @@ class MessageStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Email:
-    """What to send: a template, a recipient and the template's context (secrets sealed)."""
+    """What to send: a template, a recipient and the template's context (secrets sealed).
+
+    ``key`` tells apart the e-mails one event causes: empty when it causes one (the event
+    id alone keys it), the recipient's address when it causes one per recipient (an access
+    request reaches every gestionnaire)."""
 
     template: str
     recipient: str
     context: dict[str, Any]
+    key: str = ""
 
 
 class UnsupportedEvent(Exception):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -84,6 +84,8 @@ class Portal:
     signature: tuple[str, ...]
     # How "your account" reads for this portal: « votre compte {account} ».
     account: str = ""
+    # The last line of every e-mail: it comes from an address that takes no replies.
+    notice: str = NO_REPLY_NOTICE
 
     @property
     def your_account(self) -> str:
@@ -202,7 +204,7 @@ def _text(greeting: str, blocks: list[Block], portal: Portal) -> str:
         else:
             chunks.append("".join(p if isinstance(p, str) else p.url for p in block.parts))
     chunks.append("\n".join(portal.signature))
-    chunks.append(f"--\n{NO_REPLY_NOTICE}")
+    chunks.append(f"--\n{portal.notice}")
     return "\n\n".join(chunks) + "\n"
 
 
@@ -231,7 +233,7 @@ def _html(subject: str, greeting: str, blocks: list[Block], portal: Portal) -> s
             body.append(f"<p>{inner}</p>")
     signature = "<br>".join(e(line) for line in portal.signature)
     body.append(f"<p>{signature}</p>")
-    body.append(f'<hr><p style="font-size:12px;color:#555555">{e(NO_REPLY_NOTICE)}</p>')
+    body.append(f'<hr><p style="font-size:12px;color:#555555">{e(portal.notice)}</p>')
     return (
         '<!DOCTYPE html>\n<html lang="fr">\n<head><meta charset="utf-8">'
         f"<title>{e(subject)}</title></head>\n"
@@ -271,11 +273,13 @@ def french_datetime(moment: datetime) -> str:
     """``mardi 1er décembre 2026 à 14 h 05 (heure de Paris)``, whatever the locale."""
     zone, label = _paris()
     local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone)
-    day = "1er" if local.day == 1 else str(local.day)
-    return (
-        f"{_WEEKDAYS[local.weekday()]} {day} {_MONTHS[local.month - 1]} {local.year} "
-        f"à {local.hour} h {local.minute:02d} ({label})"
-    )
+    return f"{french_date(local.date())} à {local.hour} h {local.minute:02d} ({label})"
+
+
+def french_date(day: date) -> str:
+    """``mardi 1er décembre 2026``: a calendar day (an end date), whatever the locale."""
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{_WEEKDAYS[day.weekday()]} {number} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def greeting(prenom: str, nom: str, civilite: Civilite | None = None) -> str:
@@ -723,9 +727,17 @@ def printable(value: Any) -> Any:
     return value
 
 
+def _demarche_templates() -> Mapping[str, Template]:
+    # The démarches' e-mails (guides 002 and 004) are written with this module's blocks, in
+    # a module of their own: imported when first rendered, once both modules are loaded.
+    from notifier.domain import demarche_templates
+
+    return demarche_templates.TEMPLATES
+
+
 def render(name: str, context: Mapping[str, Any], sites: Sites) -> Rendered:
     """Render template ``name``; raise :class:`RenderError` naming only fields, never values."""
-    template = TEMPLATES.get(name)
+    template = TEMPLATES.get(name) or _demarche_templates().get(name)
     if template is None:
         raise RenderError(f"modèle inconnu : {name}")
     try:

@@ -19,6 +19,7 @@ from notifier.domain.messages import Contact, Email, Message, MessageStatus
 class InMemoryMessages:
     def __init__(self) -> None:
         self._rows: dict[uuid.UUID, tuple[int, Message]] = {}
+        self._causes: set[tuple[uuid.UUID, str]] = set()
         self._order = itertools.count()
 
     def _sorted(self) -> list[Message]:
@@ -26,8 +27,9 @@ class InMemoryMessages:
         return [m for _, m in sorted(self._rows.values(), key=lambda r: (r[1].created_at, r[0]))]
 
     async def queue(self, *, cause_event_id: uuid.UUID, email: Email, now: datetime) -> bool:
-        if any(m.cause_event_id == cause_event_id for _, m in self._rows.values()):
+        if (cause_event_id, email.key) in self._causes:
             return False
+        self._causes.add((cause_event_id, email.key))
         message = Message(
             id=uuid.uuid4(),
             cause_event_id=cause_event_id,

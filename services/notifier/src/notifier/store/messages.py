@@ -45,13 +45,16 @@ class SqlMessages:
             .values(
                 id=uuid.uuid4(),
                 cause_event_id=cause_event_id,
+                cause_key=email.key,
                 template=email.template,
                 recipient=email.recipient,
                 context=email.context,
                 status=MessageStatus.QUEUED.value,
                 next_attempt_at=now,
             )
-            .on_conflict_do_nothing(index_elements=[MessageRow.cause_event_id])
+            .on_conflict_do_nothing(
+                index_elements=[MessageRow.cause_event_id, MessageRow.cause_key]
+            )
             .returning(MessageRow.id)
         )
         return result.first() is not None

@@ -6,7 +6,17 @@ from typing import Any
 from uuid import UUID
 
 from cpf_runtime.db import make_metadata
-from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -41,8 +51,11 @@ class MessageRow(Base):
     __tablename__ = "message"
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
-    # One message per event: a redelivered or replayed event can never queue a second e-mail.
-    cause_event_id: Mapped[UUID] = mapped_column(unique=True)
+    # One message per event (and ``cause_key``): a redelivered or replayed event can never
+    # queue a second e-mail. The key is empty for an event that causes one e-mail, the
+    # recipient's address for one that causes an e-mail per recipient (an access request).
+    cause_event_id: Mapped[UUID]
+    cause_key: Mapped[str] = mapped_column(String(320), server_default="")
     template: Mapped[str] = mapped_column(String(100))
     recipient: Mapped[str] = mapped_column(String(320))
     context: Mapped[dict[str, Any]] = mapped_column(JSONB)
@@ -59,6 +72,7 @@ class MessageRow(Base):
 
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'sent', 'dead')", name="status"),
+        UniqueConstraint("cause_event_id", "cause_key"),
         # The delivery claim reads only queued rows, oldest first.
         Index("ix_message_queued", "created_at", postgresql_where=text("status = 'queued'")),
         Index("ix_message_created_at", "created_at"),
