@@ -115,3 +115,22 @@ async def test_concurrent_reissues_leave_one_live_code(api: Api) -> None:
         "SELECT 1 FROM activation_code WHERE redeemed_at IS NULL AND replaced_at IS NULL"
     )
     assert len(live) == 1
+
+
+async def test_reissues_and_redemptions_at_once_never_fail_the_server(api: Api) -> None:
+    # Both take the SIRET's counter before the code: they wait for each other, never
+    # deadlock (a deadlock would be a 500).
+    agent = await api.agent()
+    issued = await api.issue(agent)
+    url = f"/v1/demarches/ceres/codes/{SIRET}/reissue"
+    answers = await asyncio.gather(
+        *(api.client.post(url, headers=agent) for _ in range(4)),
+        *(api.redeem(issued["code_activation"]) for _ in range(4)),
+        *(api.redeem("ZZZZZZZZZZZZ") for _ in range(4)),
+    )
+    assert all(r.status_code < 500 for r in answers), [r.status_code for r in answers]
+    live = await api.sql(
+        "SELECT 1 FROM activation_code WHERE redeemed_at IS NULL AND replaced_at IS NULL"
+    )
+    redeemed = await api.sql("SELECT 1 FROM activation_code WHERE redeemed_at IS NOT NULL")
+    assert len(live) + len(redeemed) == 1

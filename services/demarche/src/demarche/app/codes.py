@@ -53,9 +53,11 @@ async def issue_code(
     siret, checked = checked_request(siret, destinataire)
     assert checked is not None  # noqa: S101
     issued = _new(ports, agent.demarche, siret, checked, actor.account_id, None)
+    # The SIRET's counter first, then the code: the order a redemption takes them in, so
+    # the two never wait for each other (no deadlock).
+    await uow.attempts.reset_siret(agent.demarche, siret)
     if not await uow.codes.add(issued.code):
         raise LiveCodeExists()
-    await uow.attempts.reset_siret(agent.demarche, siret)
     code = issued.code
     uow.publish(
         ActivationCodeIssued(
@@ -83,6 +85,7 @@ async def reissue_code(
     agent = await require_agent(uow, actor, demarche)
     siret, destinataire = checked_request(siret, destinataire)
     now = ports.clock()
+    await uow.attempts.reset_siret(agent.demarche, siret)  # before the code, as above
     old = await uow.codes.replace_live(agent.demarche, siret, now)
     if old is None:
         raise NoLiveCode()
@@ -91,7 +94,6 @@ async def reissue_code(
     )
     added = await uow.codes.add(issued.code)
     assert added, "the live code was replaced under its row lock"  # noqa: S101
-    await uow.attempts.reset_siret(agent.demarche, siret)
     uow.publish(
         ActivationCodeReissued(
             code_id=issued.code.code_id,
