@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 from cpf_contracts.events.demarche import ActivationCodeLocked, ActivationCodeRedeemed
-from demarche.app.codes import IssuedCode, issue_code
+from demarche.app.agents import Actor, grant_agent
+from demarche.app.codes import IssuedCode, issue_code, reissue_code
 from demarche.app.redemption import redeem_code
 from demarche.domain.codes import Destinataire
 from demarche.domain.errors import CodeLocked, DomainError, InvalidInput, TooManyAttempts, WrongCode
@@ -73,18 +74,22 @@ async def test_every_wrong_code_gets_the_same_answer(world: World) -> None:
     await redeem(world, used.clear)
     replaced = await issue(world, OTHER_SIRET)
     async with world.uow as uow:
-        from demarche.app.codes import reissue_code
-
         await reissue_code(uow, world.ports, world.agent, demarche="ceres", siret=OTHER_SIRET)
-    live = (await world.uow.codes.live("ceres", OTHER_SIRET)) is not None
-    assert live
-    other_demarche = world.uow.codes.rows[replaced.code.code_id]
+        maf_agent = Actor(uuid.uuid4(), "operateur")
+        await grant_agent(
+            uow, world.clock, account_id=maf_agent.account_id,
+            demarche="mon_activite_formation", service="DREETS", ville="Lyon",
+        )  # fmt: skip
+        elsewhere = await issue_code(
+            uow, world.ports, maf_agent, demarche="mon_activite_formation", siret=SIRET,
+            destinataire=Destinataire(**DESTINATAIRE),
+        )  # fmt: skip
     cases = [
         dict(code="ZZZZZZZZZZZZ"),  # unknown
         dict(code=used.clear),  # used
         dict(code=replaced.clear, siret=OTHER_SIRET),  # replaced
         dict(code=replaced.clear, siret=SIRET),  # another SIRET's code
-        dict(code=used.clear, demarche="mon_activite_formation"),  # another démarche
+        dict(code=elsewhere.clear),  # another démarche's live code, on Ceres
         dict(code="court"),  # not even a code's shape
     ]
     answers = []
@@ -92,7 +97,6 @@ async def test_every_wrong_code_gets_the_same_answer(world: World) -> None:
         error = await refusal(world, **case)
         assert type(error) is WrongCode, case
         answers.append((error.message, [(e.field, e.rule, e.message) for e in error.errors]))
-    assert other_demarche.demarche == "ceres"
     assert answers == [answers[0]] * len(cases)
     assert answers[0] == (
         "Le SIRET ou le code d'activation est incorrect.",
@@ -104,6 +108,9 @@ async def test_every_wrong_code_gets_the_same_answer(world: World) -> None:
             )
         ],
     )
+    # The other démarche's code is still there for its own démarche.
+    got = await redeem(world, elsewhere.clear, demarche="mon_activite_formation")
+    assert got.role == "gestionnaire"
 
 
 async def test_a_badly_formed_siret_is_refused_and_not_counted(world: World) -> None:
@@ -140,8 +147,6 @@ async def test_a_siret_without_a_code_locks_just_the_same(world: World) -> None:
 
 
 async def test_a_reissued_code_unlocks_the_siret(world: World) -> None:
-    from demarche.app.codes import reissue_code
-
     await issue(world)
     for _ in range(5):
         await refusal(world, "ZZZZZZZZZZZZ")

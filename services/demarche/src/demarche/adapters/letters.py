@@ -79,7 +79,7 @@ class FpdfLetterMaker:
         for paragraph in letter.paragraphes:
             block(paragraph)
         block(letter.portail, align="C")
-        block(letter.invitation_elements)
+        block(letter.elements_du_dossier)
         block(letter.identifiants, align="C")
         block(letter.assistance, gap=10)
         block(letter.signature, align="R")

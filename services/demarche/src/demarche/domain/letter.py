@@ -28,7 +28,7 @@ def french_date(day: date) -> str:
 
 @dataclass(frozen=True)
 class Letter:
-    """Every line of the letter, in reading order."""
+    """Every element of the letter (``adapters/letters.py`` lays them out)."""
 
     lieu_date: str
     destinataire: tuple[str, ...]
@@ -36,25 +36,10 @@ class Letter:
     salutation: str
     paragraphes: tuple[str, ...]
     portail: str
-    invitation_elements: str
+    elements_du_dossier: str
     identifiants: str
     assistance: str
     signature: str
-
-    def lines(self) -> list[str]:
-        """The text of the letter, one entry per line or paragraph (tests read it back)."""
-        return [
-            *self.destinataire,
-            self.lieu_date,
-            self.objet,
-            self.salutation,
-            *self.paragraphes,
-            self.portail,
-            self.invitation_elements,
-            self.identifiants,
-            self.assistance,
-            self.signature,
-        ]
 
 
 # Why the organisation receives the letter, per démarche (guide 004 for Ceres; the others
@@ -124,7 +109,7 @@ def letter(
             f"{demarche.label} sur le portail de services :",
         ),
         portail=portal_url,
-        invitation_elements=(
+        elements_du_dossier=(
             "Pour ce faire, vous devez vous munir des éléments suivants de votre dossier :"
         ),
         identifiants=f"SIRET : {siret}    Code d'activation : {code}",
