@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import uuid
 
 import pytest
@@ -220,3 +221,17 @@ async def test_every_wrong_code_gets_one_answer(api: Api) -> None:
             "message": "Le SIRET ou le code d'activation est incorrect.",
         }
     ]
+
+
+async def test_the_code_is_in_no_log_line(api: Api, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    agent = await api.agent()
+    issued = await api.issue(agent)
+    code = issued["code_activation"]
+    url = f"/v1/demarches/ceres/codes/{issued['id']}/lettre"
+    assert (await api.client.post(url, json={"code": code}, headers=agent)).status_code == 200
+    assert (await api.redeem(code.lower())).status_code == 200
+    assert (await api.redeem(code)).status_code == 422
+    logged = " ".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
+    assert caplog.records, "the access log wrote nothing"
+    assert code not in logged and code.lower() not in logged
