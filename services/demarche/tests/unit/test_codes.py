@@ -223,3 +223,8 @@ async def test_an_agent_needs_a_service_and_a_ville(world: World) -> None:
             await grant_agent(
                 uow, world.clock, account_id=uuid.uuid4(), demarche="x", service="S", ville="V"
             )
+
+
+async def test_the_clear_code_is_not_in_the_issued_codes_repr(world: World) -> None:
+    issued = await issue(world)
+    assert issued.clear not in repr(issued)

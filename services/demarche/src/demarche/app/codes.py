@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from cpf_contracts.events.demarche import ActivationCodeIssued, ActivationCodeReissued
@@ -36,7 +36,7 @@ class IssuedCode:
     """A code just issued: the only place its clear value ever appears."""
 
     code: ActivationCode
-    clear: str
+    clear: str = field(repr=False)  # never in a log line or a traceback's locals
 
 
 async def issue_code(
