@@ -43,6 +43,7 @@ def documents() -> dict[Path, str]:
             "sealing_private_key": KEYPAIR[0],
             "sealing_public_key": KEYPAIR[1],
             "signing_key_passphrase": secrets.token_urlsafe(24),
+            "code_hmac_key": secrets.token_urlsafe(32),
         }
         placeholders = {k: v for k, v in throwaway.items() if k in settings_class.model_fields}
         runtime = main.build(settings_class(**placeholders))

@@ -170,3 +170,13 @@ async def test_a_service_never_ready_times_out_with_a_clear_error(
     with pytest.raises(StartupError, match=r"habilitation not ready after 2s \(GET .*: 503"):
         await platform.start()
     assert_nothing_left(platform)
+
+
+def test_demarche_gets_its_code_hmac_key_generated_once(state_dir: Path) -> None:
+    config = PlatformConfig.for_tests(state_dir, services=("demarche",))
+    key = Platform(config).service_env("demarche")["DEMARCHE_CODE_HMAC_KEY"]
+    assert len(key) >= 32
+    assert Platform(config).service_env("demarche")["DEMARCHE_CODE_HMAC_KEY"] == key
+    assert "DEMARCHE_CODE_HMAC_KEY" not in Platform(config).service_env("identity")
+    secrets_file = state_dir / "secrets.json"
+    assert secrets_file.stat().st_mode & 0o077 == 0

@@ -252,6 +252,7 @@ class _Secrets:
     sealing_public_key: str
     database_passwords: dict[str, str]
     signing_key_passphrase: str
+    code_hmac_key: str
 
     @classmethod
     def load_or_create(cls, path: Path) -> _Secrets:
@@ -266,6 +267,9 @@ class _Secrets:
             changed = True
         if "signing_key_passphrase" not in data:  # encrypts identity's signing keys at rest
             data["signing_key_passphrase"] = secrets.token_urlsafe(32)
+            changed = True
+        if "code_hmac_key" not in data:  # keys the hash of demarche's activation codes
+            data["code_hmac_key"] = secrets.token_urlsafe(32)
             changed = True
         passwords = data.setdefault("database_passwords", {})
         for name in SERVICE_NAMES:
@@ -284,6 +288,7 @@ class _Secrets:
             data["sealing_public_key"],
             passwords,
             data["signing_key_passphrase"],
+            data["code_hmac_key"],
         )
 
 
@@ -448,6 +453,8 @@ class Platform:
                 "NOTIFIER_SMTP_PORT": str(self.smtp_port),
                 "NOTIFIER_MAIL_FROM": MAIL_FROM,
             }
+        if spec.name == "demarche":
+            env["DEMARCHE_CODE_HMAC_KEY"] = self._secrets.code_hmac_key
         if spec.name == "identity":
             env["IDENTITY_PUBLIC_URL"] = self.identity_url
             env["IDENTITY_SIGNING_KEY_PASSPHRASE"] = self._secrets.signing_key_passphrase

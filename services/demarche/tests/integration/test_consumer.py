@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 
 from cpf_contracts.events.habilitation import OrganisationCreated
 from demarche.main import build
-from demarche.settings import DemarcheSettings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from .support import settings_for
+
 
 async def test_an_organisation_created_is_kept_once(migrated_url: str, engine: AsyncEngine) -> None:
-    runtime = build(DemarcheSettings(database_url=migrated_url))
+    runtime = build(settings_for(migrated_url))
     [consumer] = runtime.consumers
     assert consumer.group_id == "demarche.organisations"
     event = OrganisationCreated(

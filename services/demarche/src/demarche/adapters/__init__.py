@@ -1,1 +1,2 @@
-"""demarche's outbound clients: none yet."""
+"""demarche's outbound pieces: the codes' keyed hash (``hashing``) and the PDF maker of the
+activation letters (``letters``)."""

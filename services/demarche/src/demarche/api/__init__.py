@@ -1,5 +1,7 @@
-"""demarche's HTTP API: one router per resource (none yet, beyond the runtime's ops routes)."""
+"""demarche's HTTP API: one router per resource."""
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from demarche.api import codes, demarches, portail
+
+ROUTERS: list[APIRouter] = [demarches.router, codes.router, portail.router]
