@@ -90,8 +90,8 @@ class FakeDemarcheHabilitations:
     async def update(self, habilitation: DemarcheHabilitation) -> None:
         self.rows[habilitation.id] = copy.copy(habilitation)
 
-    async def remove(self, habilitation_id: uuid.UUID) -> None:
-        self.rows.pop(habilitation_id, None)
+    async def remove(self, habilitation_id: uuid.UUID) -> bool:
+        return self.rows.pop(habilitation_id, None) is not None
 
     async def of_account(self, account_id: uuid.UUID) -> list[DemarcheHabilitation]:
         return self._where(account_id=account_id)

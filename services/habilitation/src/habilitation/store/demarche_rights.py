@@ -44,7 +44,7 @@ class SqlDemarcheHabilitations:
         return [to_model(DemarcheHabilitation, r) for r in rows]
 
     async def get(self, habilitation_id: uuid.UUID) -> DemarcheHabilitation | None:
-        found = await self._all(select(T).where(T.c.id == habilitation_id).with_for_update())
+        found = await self._all(select(T).where(T.c.id == habilitation_id))
         return found[0] if found else None
 
     async def find(
@@ -53,7 +53,7 @@ class SqlDemarcheHabilitations:
         query = select(T).where(
             T.c.account_id == account_id, T.c.demarche == demarche, T.c.siret == siret
         )
-        found = await self._all(query.with_for_update())
+        found = await self._all(query)
         return found[0] if found else None
 
     async def add(self, habilitation: DemarcheHabilitation) -> bool:
@@ -69,8 +69,11 @@ class SqlDemarcheHabilitations:
         values = values_of(habilitation)
         await self.session.execute(update(T).where(T.c.id == habilitation.id).values(values))
 
-    async def remove(self, habilitation_id: uuid.UUID) -> None:
-        await self.session.execute(delete(T).where(T.c.id == habilitation_id))
+    async def remove(self, habilitation_id: uuid.UUID) -> bool:
+        result = await self.session.execute(
+            delete(T).where(T.c.id == habilitation_id).returning(T.c.id)
+        )
+        return result.first() is not None
 
     async def of_account(self, account_id: uuid.UUID) -> list[DemarcheHabilitation]:
         return await self._all(
@@ -78,6 +81,7 @@ class SqlDemarcheHabilitations:
         )
 
     async def holders(self, demarche: str, siret: str, role: str) -> list[DemarcheHabilitation]:
+        # Locked in one order (granted_at, id), so that two removals never deadlock.
         query = select(T).where(T.c.demarche == demarche, T.c.siret == siret, T.c.role == role)
         return await self._all(query.order_by(T.c.granted_at, T.c.id).with_for_update())
 

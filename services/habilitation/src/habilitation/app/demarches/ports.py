@@ -53,7 +53,8 @@ class DemarcheHabilitations(Protocol):
 
     async def update(self, habilitation: DemarcheHabilitation) -> None: ...
 
-    async def remove(self, habilitation_id: uuid.UUID) -> None: ...
+    async def remove(self, habilitation_id: uuid.UUID) -> bool:
+        """``False`` when it was already gone (a concurrent removal)."""
 
     async def of_account(self, account_id: uuid.UUID) -> list[DemarcheHabilitation]: ...
 

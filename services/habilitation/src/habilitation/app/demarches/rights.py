@@ -34,6 +34,7 @@ from habilitation.domain.demarches import (
     siren_of,
     siret_error,
 )
+from habilitation.domain.errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,8 @@ async def revoke(
     at: datetime,
     by: uuid.UUID | None,
 ) -> None:
-    await uow.demarche_habilitations.remove(habilitation.id)
+    if not await uow.demarche_habilitations.remove(habilitation.id):
+        raise NotFound("Habilitation inconnue.")
     uow.publish(
         DemarcheHabilitationRevoked(
             habilitation_id=habilitation.id,
