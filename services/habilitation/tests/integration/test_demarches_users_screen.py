@@ -127,6 +127,15 @@ async def test_changes_on_the_screen_publish_and_audit_and_stay_in_the_company(p
         "demarche_habilitation.revoked",
     ]
     assert {a.actor_id for a in audit} == {str(boss)}
+    history = await c.get(f"/v1/demarches/{MAF}/historique", headers=portal.auth(boss))
+    mine = [e["action"] for e in history.json() if e["subject_id"] == str(colleague)]
+    assert mine == [
+        "demarche_habilitation.revoked",
+        "demarche_habilitation.changed",
+        "demarche_habilitation.granted",
+    ]
+    theirs = await c.get(f"/v1/demarches/{MAF}/historique", headers=portal.auth(outsider))
+    assert str(colleague) not in {e["subject_id"] for e in theirs.json()}
 
 
 async def test_two_gestionnaires_removing_each_other_at_once_leave_one(portal: Any) -> None:

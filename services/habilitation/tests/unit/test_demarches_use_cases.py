@@ -407,6 +407,9 @@ async def test_the_last_gestionnaire_stays_and_a_deleted_one_is_revoked(
             await screen.delete_habilitation(
                 uow, "mon_activite_formation", own.id, actor=outsider, clock=clock
             )
+    async with uow:
+        history = await screen.demarche_history(uow, "mon_activite_formation", actor=boss)
+    assert [e.action for e in history] == ["demarche_habilitation.granted"]
     assert boss.uuid is not None
     async with uow:
         await directory.account_deleted(uow, boss.uuid, at=NOON)

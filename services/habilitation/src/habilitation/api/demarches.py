@@ -29,6 +29,7 @@ from habilitation.api.demarche_schemas import (
     role_label,
 )
 from habilitation.api.deps import CurrentActor, Uow
+from habilitation.api.schemas import AuditOut, history_out
 from habilitation.app.demarches import directory, requests, screen
 from habilitation.domain.demarche_screen import ScreenQuery
 
@@ -165,3 +166,12 @@ async def decider_demande(
             uow, demarche, request_id, decision, actor=actor, clock=rules.clock
         )
     return demande_out(decided)
+
+
+@api.get("/historique", response_model=list[AuditOut])
+async def historique(demarche: str, actor: CurrentActor, uow: Uow) -> list[AuditOut]:
+    """L'historique des habilitations de la démarche sur les SIRET de mon entreprise (qui,
+    quoi, quand, sur qui), le plus récent d'abord."""
+    async with uow:
+        entries = await screen.demarche_history(uow, demarche, actor=actor)
+    return history_out(entries)

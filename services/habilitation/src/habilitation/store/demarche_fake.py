@@ -19,7 +19,8 @@ from habilitation.domain.demarches import (
     PortailAccount,
     Via,
 )
-from habilitation.store.fake import FakeHabilitationUnitOfWork
+from habilitation.domain.models import AuditEntry
+from habilitation.store.fake import FakeHabilitationUnitOfWork, FakeHistory
 
 
 class FakePortailAccounts:
@@ -288,6 +289,28 @@ class FakeDelegations:
         return [copy.copy(d) for d in due[:limit]]
 
 
+class FakeDemarcheHistory:
+    def __init__(self, history: FakeHistory) -> None:
+        self._history = history
+
+    async def of_company(
+        self, demarche: str, sirens: Iterable[str], limit: int = 200
+    ) -> list[AuditEntry]:
+        wanted = set(sirens)
+
+        def field(e: AuditEntry, name: str) -> Any:
+            return (e.after or {}).get(name) or (e.before or {}).get(name)
+
+        found = [
+            copy.copy(e)
+            for e in reversed(self._history.entries)
+            if e.organisation_id is None
+            and field(e, "demarche") == demarche
+            and str(field(e, "siret") or "")[:9] in wanted
+        ]
+        return found[:limit]
+
+
 class FakeDemarcheUnitOfWork(FakeHabilitationUnitOfWork):
     """The CPF space's fake unit of work, with the démarches' repositories."""
 
@@ -296,9 +319,11 @@ class FakeDemarcheUnitOfWork(FakeHabilitationUnitOfWork):
     access_requests: FakeAccessRequests
     invitations: FakeInvitations
     delegations: FakeDelegations
+    demarche_history: FakeDemarcheHistory
 
     def bind(self) -> None:
         super().bind()
+        self.demarche_history = FakeDemarcheHistory(self.history)
         self.portail_accounts = FakePortailAccounts()
         self.delegations = FakeDelegations()
         self.demarche_habilitations = FakeDemarcheHabilitations(self.delegations)

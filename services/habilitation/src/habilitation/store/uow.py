@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from habilitation.store.bulk_jobs import SqlBulkJobs
 from habilitation.store.demarche_directory import SqlPortailAccounts
+from habilitation.store.demarche_history import SqlDemarcheHistory
 from habilitation.store.demarche_requests import SqlAccessRequests, SqlDelegations, SqlInvitations
 from habilitation.store.demarche_rights import SqlDemarcheHabilitations
 from habilitation.store.gestionnaires import SqlGestionnaires
@@ -29,6 +30,7 @@ class HabilitationUnitOfWork(UnitOfWork):
     access_requests: SqlAccessRequests
     invitations: SqlInvitations
     delegations: SqlDelegations
+    demarche_history: SqlDemarcheHistory
 
     def bind(self, session: AsyncSession) -> None:
         self.organisations = SqlOrganisations(session)
@@ -42,3 +44,4 @@ class HabilitationUnitOfWork(UnitOfWork):
         self.access_requests = SqlAccessRequests(session)
         self.invitations = SqlInvitations(session)
         self.delegations = SqlDelegations(session)
+        self.demarche_history = SqlDemarcheHistory(session)

@@ -19,6 +19,7 @@ from habilitation.domain.demarches import (
     PortailAccount,
     Via,
 )
+from habilitation.domain.models import AuditEntry
 
 
 class PortailAccounts(Protocol):
@@ -142,6 +143,13 @@ class Delegations(Protocol):
         """Mark ended (and return) up to ``limit`` delegations whose end date passed."""
 
 
+class DemarcheHistory(Protocol):
+    async def of_company(
+        self, demarche: str, sirens: Iterable[str], limit: int = 200
+    ) -> list[AuditEntry]:
+        """The démarche's audit entries on the SIRETs of these SIRENs, newest first."""
+
+
 class DemarcheUow(HabilitationUow, Protocol):
     """Habilitation's unit of work, with the démarches' repositories."""
 
@@ -159,3 +167,6 @@ class DemarcheUow(HabilitationUow, Protocol):
 
     @property
     def delegations(self) -> Delegations: ...
+
+    @property
+    def demarche_history(self) -> DemarcheHistory: ...

@@ -10,7 +10,11 @@ from dataclasses import dataclass
 from typing import cast
 
 from cpf_contracts.catalogue import DemarcheCode, RoleCode
-from cpf_contracts.events.habilitation_demarche import AccessRequestDecided, AccessRequested
+from cpf_contracts.events.habilitation_demarche import (
+    AccessRequestDecided,
+    AccessRequested,
+    Recipient,
+)
 from cpf_runtime.clock import Clock
 
 from habilitation.app.common import Actor
@@ -162,15 +166,24 @@ async def decide_request(
     if role is not None:
         wanted = Grant(request.account_id, found, role, request.siret, "demande_acces", decider)
         await grant(uow, wanted, actor=actor, at=now)
+    await _announce(uow, decided, recipient(requester), actor=actor)
+    return decided
+
+
+async def _announce(
+    uow: DemarcheUow, decided: AccessRequest, requester: Recipient, *, actor: Actor
+) -> None:
+    assert decided.decided_by is not None and decided.decided_at is not None
+    decider, now = decided.decided_by, decided.decided_at
     uow.publish(
         AccessRequestDecided(
-            request_id=request.id,
-            demarche=cast(DemarcheCode, found.code),
-            siret=request.siret,
-            account_id=request.account_id,
-            requester=recipient(requester),
+            request_id=decided.id,
+            demarche=cast(DemarcheCode, decided.demarche),
+            siret=decided.siret,
+            account_id=decided.account_id,
+            requester=requester,
             decision=decided.status,
-            role=cast(RoleCode | None, role),
+            role=cast(RoleCode | None, decided.role),
             reason=decided.reason,
             decided_by=decider,
             decided_at=now,
@@ -181,7 +194,12 @@ async def decide_request(
         actor=actor,
         action="access_request.decided",
         at=now,
-        subject=request.account_id,
-        after={"request_id": str(request.id), "decision": decided.status, "role": role},
+        subject=decided.account_id,
+        after={
+            "request_id": str(decided.id),
+            "demarche": decided.demarche,
+            "siret": decided.siret,
+            "decision": decided.status,
+            "role": decided.role,
+        },
     )
-    return decided

@@ -32,6 +32,7 @@ from habilitation.domain.demarches import (
     siret_error,
 )
 from habilitation.domain.errors import NotFound
+from habilitation.domain.models import AuditEntry
 
 
 @dataclass(frozen=True)
@@ -152,3 +153,12 @@ async def delete_habilitation(
     found, habilitation, by = await _managed(uow, demarche_code, habilitation_id, actor)
     await _keep_a_manager(uow, found, habilitation)
     await rights.revoke(uow, habilitation, actor=actor, at=clock(), by=by)
+
+
+async def demarche_history(
+    uow: DemarcheUow, demarche_code: str, *, actor: Actor
+) -> list[AuditEntry]:
+    """Every change of the démarche's rights on the SIRETs of my company, newest first."""
+    found = require_demarche(demarche_code)
+    _, sirens = await require_company_manager(uow, actor, found)
+    return await uow.demarche_history.of_company(found.code, sirens)
