@@ -1,9 +1,11 @@
-"""Events in: what identity reports about logins, each handed to the use case it means."""
+"""Events in: what identity reports about logins and what demarche reports about activation
+codes, each handed to the use case it means."""
 
 from __future__ import annotations
 
 from typing import cast
 
+from cpf_contracts.events.demarche import ActivationCodeRedeemed
 from cpf_contracts.events.identity import (
     AccountActivated,
     AccountDeleted,
@@ -15,6 +17,8 @@ from cpf_runtime.db import UnitOfWork
 
 from habilitation.app import accounts
 from habilitation.app.deactivation import IDENTITY, deactivate_gestionnaire
+from habilitation.app.demarches import directory, rights
+from habilitation.app.demarches.ports import DemarcheUow
 from habilitation.app.ports import HabilitationUow
 from habilitation.domain.models import KnownAccount
 
@@ -66,3 +70,43 @@ SUBSCRIPTIONS = (
     Subscription(PhoneChanged, phone_changed),
 )
 """Group ``habilitation.accounts``, topic ``identity.account``."""
+
+
+def _portal(uow: UnitOfWork) -> DemarcheUow:
+    assert hasattr(uow, "portail_accounts"), "Runtime(uow_class=HabilitationUnitOfWork)"
+    return cast(DemarcheUow, uow)
+
+
+async def portail_activated(event: AccountActivated, uow: UnitOfWork) -> None:
+    await directory.account_activated(_portal(uow), event)
+
+
+async def portail_email_changed(event: EmailChanged, uow: UnitOfWork) -> None:
+    await directory.email_changed(_portal(uow), event.account_id, event.email)
+
+
+async def portail_phone_changed(event: PhoneChanged, uow: UnitOfWork) -> None:
+    phone = event.telephone_mobile or event.telephone_fixe
+    await directory.phone_changed(_portal(uow), event.account_id, phone)
+
+
+async def portail_deleted(event: AccountDeleted, uow: UnitOfWork) -> None:
+    await directory.account_deleted(_portal(uow), event.account_id, at=event.deleted_at)
+
+
+PORTAIL_SUBSCRIPTIONS = (
+    Subscription(AccountActivated, portail_activated),
+    Subscription(AccountDeleted, portail_deleted),
+    Subscription(EmailChanged, portail_email_changed),
+    Subscription(PhoneChanged, portail_phone_changed),
+)
+"""Group ``habilitation.portail_accounts``, topic ``identity.account``: the directory of
+portal accounts (its own group and inbox, beside the CPF space's)."""
+
+
+async def code_redeemed(event: ActivationCodeRedeemed, uow: UnitOfWork) -> None:
+    await rights.code_redeemed(_portal(uow), event)
+
+
+ACTIVATION_SUBSCRIPTIONS = (Subscription(ActivationCodeRedeemed, code_redeemed),)
+"""Group ``habilitation.activation_codes``, topic ``demarche.activation_code``."""

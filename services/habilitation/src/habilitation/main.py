@@ -1,12 +1,15 @@
 """Composition root of habilitation: organisations of the CPF employer space (one SIRET
 each), their administrators and gestionnaires with cumulative profiles, the unité de
-gestion, bulk habilitation, the company register (SIRET look-up) and the append-only audit
-history of every change of rights."""
+gestion, bulk habilitation, the company register (SIRET look-up), the append-only audit
+history of every change of rights; and the démarches of the Mes Démarches portal: who holds
+which role of which démarche for which SIRET, access requests, invitations, delegations to
+a third party, the users screen and the authorization check démarches call."""
 
 from __future__ import annotations
 
 import secrets
 
+from cpf_contracts.base import Event
 from cpf_contracts.events.habilitation import (
     GestionnaireContactChanged,
     GestionnaireCreated,
@@ -18,20 +21,78 @@ from cpf_contracts.events.habilitation import (
     HabilitationRevoked,
     OrganisationCreated,
 )
+from cpf_contracts.events.habilitation_demarche import (
+    AccessRequestDecided,
+    AccessRequested,
+    DelegationAccepted,
+    DelegationChanged,
+    DelegationEnded,
+    DelegationProposed,
+    DelegationRevoked,
+    DemarcheHabilitationChanged,
+    DemarcheHabilitationGranted,
+    DemarcheHabilitationRevoked,
+    InvitationAccepted,
+    InvitationCancelled,
+    InvitationExpired,
+    InvitationSent,
+)
 from cpf_runtime.clock import utcnow
 from fastapi import FastAPI
 
 from habilitation import commands, consumers, jobs
 from habilitation.adapters.register.file import DEFAULT_FILE, FileRegister
 from habilitation.adapters.register.http import HttpRegister
-from habilitation.api import bulk, entreprises, gestionnaires, history, moi, organisations, unites
+from habilitation.api import (
+    autorisations,
+    bulk,
+    demarche_delegations,
+    demarche_invitations,
+    demarches,
+    entreprises,
+    gestionnaires,
+    history,
+    moi,
+    organisations,
+    portail,
+    unites,
+)
 from habilitation.api.deps import HabilitationRuntime
 from habilitation.api.errors import DOMAIN_ERRORS
 from habilitation.app.ports import CompanyRegister, Ports
 from habilitation.settings import HabilitationSettings
 from habilitation.store.uow import HabilitationUnitOfWork
 
-ROUTERS = (organisations, entreprises, moi, unites, gestionnaires, history, bulk)
+ROUTERS = (
+    organisations,
+    entreprises,
+    moi,
+    unites,
+    gestionnaires,
+    history,
+    bulk,
+    portail,
+    demarches,
+    demarche_invitations,
+    demarche_delegations,
+    autorisations,
+)
+DEMARCHE_EVENTS: list[type[Event]] = [
+    DemarcheHabilitationGranted,
+    DemarcheHabilitationChanged,
+    DemarcheHabilitationRevoked,
+    AccessRequested,
+    AccessRequestDecided,
+    InvitationSent,
+    InvitationAccepted,
+    InvitationExpired,
+    InvitationCancelled,
+    DelegationProposed,
+    DelegationAccepted,
+    DelegationChanged,
+    DelegationRevoked,
+    DelegationEnded,
+]
 
 
 def company_register(settings: HabilitationSettings) -> CompanyRegister:
@@ -59,6 +120,7 @@ def build(
             HabilitationGranted,
             HabilitationChanged,
             HabilitationRevoked,
+            *DEMARCHE_EVENTS,
         ],
         description=__doc__ or "",
         uow_class=HabilitationUnitOfWork,
@@ -68,6 +130,8 @@ def build(
     )
     runtime.routers.extend(module.api for module in ROUTERS)
     runtime.consume("accounts", *consumers.SUBSCRIPTIONS)
+    runtime.consume("portail_accounts", *consumers.PORTAIL_SUBSCRIPTIONS)
+    runtime.consume("activation_codes", *consumers.ACTIVATION_SUBSCRIPTIONS)
     for name, job in jobs.JOBS:
         runtime.job(name, job)
     runtime.commands.extend(commands.COMMANDS)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from cpf_runtime.problems import ProblemSpec
 
+from habilitation.domain import demarche_errors as d
 from habilitation.domain.errors import (
     DomainError,
     EmailTaken,
@@ -33,4 +34,24 @@ DOMAIN_ERRORS: Mapping[type[DomainError], ProblemSpec] = {
         "Réponse invalide du registre des entreprises.",
         "register-bad-gateway",
     ),
+    # The démarches (their codes are the class names in kebab case: ``not-manager``…).
+    d.UnknownDemarche: (404, "Démarche inconnue."),
+    d.NotPortalUser: (403, "Accès refusé."),
+    d.NotManager: (403, "Accès refusé."),
+    d.NotTheInvitee: (403, "Accès refusé."),
+    **{
+        cls: (409, "Conflit.")
+        for cls in (
+            d.AccountUnknown,
+            d.AlreadyHabilitated,
+            d.NoGestionnaireYet,
+            d.RequestPending,
+            d.AlreadyDecided,
+            d.InvitationNotPending,
+            d.DelegationNotPending,
+            d.DelegationOver,
+            d.FeatureOff,
+            d.LastGestionnaire,
+        )
+    },
 }

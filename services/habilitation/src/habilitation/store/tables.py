@@ -154,3 +154,7 @@ class BulkJob(Base):
     report: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# The démarches' tables live in their own module, on this metadata (migration 0003).
+from habilitation.store import demarche_tables as _demarche_tables  # noqa: E402, F401
