@@ -76,6 +76,16 @@ def too_large(limit: int) -> Problem:
     )
 
 
+def too_many_fields(limit: int) -> Problem:
+    """400: a form with more fields than ``limit`` (a page's form has a handful)."""
+    return Problem(
+        400,
+        "Requête illisible.",
+        f"Le formulaire comporte plus de {limit} champs.",
+        code="too-many-fields",
+    )
+
+
 def bad_character(field: str, value: str) -> FieldError:
     template = NUL if "\x00" in value else SURROGATE
     return FieldError(field or "body", template.rule, template.message)
@@ -141,12 +151,7 @@ def check_body(media_type: str, body: bytes) -> Problem | None:
         return invalid(found) if found is not None else None
     if media == "application/x-www-form-urlencoded":
         if body.count(b"&") >= MAX_FORM_FIELDS:
-            return Problem(
-                400,
-                "Requête illisible.",
-                f"Le formulaire comporte plus de {MAX_FORM_FIELDS} champs.",
-                code="too-many-fields",
-            )
+            return too_many_fields(MAX_FORM_FIELDS)
         if _URL_SUSPECT.search(body):
             pairs = parse_qsl(body.decode("latin-1"), keep_blank_values=True)
             found = check_pairs(pairs, "body")
