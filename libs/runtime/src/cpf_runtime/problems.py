@@ -135,17 +135,21 @@ def validation_problem(exc: RequestValidationError) -> Problem:
     return invalid(*errors)
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE")
+
+
 def allowed_methods(routes: list[BaseRoute], scope: Scope) -> list[str]:
-    """Every method some route of ``scope``'s path answers (the ``Allow`` of a 405)."""
-    methods: set[str] = set()
-    for route in routes:
-        if isinstance(route, Mount):
-            continue
-        match, _ = route.matches({**scope, "method": "GET"})
-        if match is Match.NONE:
-            continue
-        methods |= set(getattr(route, "methods", None) or ())
-    return sorted(methods)
+    """Every method some route of ``scope``'s path answers (the ``Allow`` of a 405).
+
+    Each method is tried on the routes as the router would (a route included from an
+    APIRouter answers for its own), rather than read from the one route Starlette found.
+    """
+    candidates = [r for r in routes if not isinstance(r, Mount)]
+    return [
+        method
+        for method in _METHODS
+        if any(r.matches({**scope, "method": method})[0] is Match.FULL for r in candidates)
+    ]
 
 
 def problem_response(problem: Problem) -> JSONResponse:
