@@ -140,7 +140,8 @@ def check_target(scope: Scope) -> Problem | None:
 
 def check_body(media_type: str, body: bytes) -> Problem | None:
     media = media_type.split(";", 1)[0].strip().lower()
-    if media.endswith("json"):
+    # FastAPI reads a body without a Content-Type as JSON too.
+    if media.endswith("json") or not media:
         if not _JSON_SUSPECT.search(body):
             return None
         try:

@@ -93,6 +93,13 @@ async def test_a_nul_anywhere_in_a_json_body_is_a_422_naming_the_field(client) -
     ]
 
 
+async def test_a_nul_in_a_body_without_content_type_is_a_422(client) -> None:
+    response = await client.post("/personnes", content=b'{"contact": {"a": "\\u0000"}}')
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "contact.a"
+    assert response.json()["errors"][0]["rule"] == "nul_character"
+
+
 async def test_a_lone_surrogate_in_json_is_a_422(client) -> None:
     response = await client.post(
         "/personnes", content=b'{"nom": "\\ud800"}', headers={"content-type": "application/json"}
