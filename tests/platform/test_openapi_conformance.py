@@ -47,7 +47,7 @@ PLACEHOLDER_URL = "postgresql+asyncpg://conformance@localhost/conformance"
 CONFIG = {
     "seed": 20261201,
     "generation": {
-        "max-examples": 4,
+        "max-examples": 3,
         "deterministic": True,
         "no-shrink": True,
         "database": "none",
