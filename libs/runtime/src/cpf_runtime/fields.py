@@ -20,12 +20,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from cpf_runtime.text import has_control_characters
+from cpf_runtime.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
-CONTROL_CHARACTERS_MESSAGE = (
-    "Ce champ ne peut contenir ni retour à la ligne, ni tabulation, ni caractère de contrôle "
-    "ou de direction du texte."
-)
 # The characters of cpf_runtime.text.is_control_character, as a JSON Schema class.
 WITHOUT_CONTROL_CHARACTERS = (
     "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u200e\\u200f\\u061c"

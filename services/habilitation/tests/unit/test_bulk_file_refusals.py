@@ -5,6 +5,17 @@ from __future__ import annotations
 import pytest
 from cpf_runtime.errors import InvalidInput
 from habilitation.adapters.spreadsheet import read_table
+from habilitation.domain.bulk import read_row
+
+GOOD = {
+    "civilite": "M",
+    "prenom": "Jean",
+    "nom": "Dupont",
+    "email": "jean.dupont@example.fr",
+    "email_confirmation": "jean.dupont@example.fr",
+    "administrateur_delegue": "non",
+    "profil": "consultation",
+}
 
 
 def refusal(filename: str, content: bytes) -> tuple[str, str, str]:
@@ -34,3 +45,17 @@ def test_a_readable_cp1252_csv_is_still_read() -> None:
         ["civilite", "prenom"],
         ["M", "Zoé"],
     ]
+
+
+@pytest.mark.parametrize("column", ["prenom", "nom", "fonction"])
+@pytest.mark.parametrize("bad", ["Jean\nBcc: x@example.fr", "Jean\u202e", "Je\tan"])
+def test_a_name_cell_with_a_control_character_is_refused_naming_it(column: str, bad: str) -> None:
+    row, errors = read_row(4, GOOD | {column: bad})
+    assert row is None
+    assert [(e.line, e.field, e.rule) for e in errors] == [(4, column, "control_characters")]
+    assert errors[0].message.startswith("Ce champ ne peut contenir ni retour à la ligne")
+
+
+def test_a_clean_row_is_still_read() -> None:
+    row, errors = read_row(4, GOOD | {"fonction": "Responsable paie"})
+    assert errors == [] and row is not None
