@@ -1,5 +1,6 @@
 """Write (or, with --check, verify) the documents generated from code: the AsyncAPI document
-of each service (docs/asyncapi/<service>.json) and the topic definitions ops provision
+of each service (docs/asyncapi/<service>.json), its OpenAPI document as the service serves
+it at /openapi.json (docs/openapi/<service>.json) and the topic definitions ops provision
 (deploy/topics.json)."""
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ def documents() -> dict[Path, str]:
         runtime = main.build(settings_class(**placeholders))
         rendered[ROOT / "docs" / "asyncapi" / f"{package}.json"] = render(
             asyncapi_document(runtime)
+        )
+        rendered[ROOT / "docs" / "openapi" / f"{package}.json"] = render(
+            runtime.create_app().openapi()
         )
         for event in runtime.publishes:
             topics.setdefault(event.topic(), {"producers": set(), "consumers": set()})[

@@ -2,6 +2,11 @@
 SDK's Kafka binding in structured mode, and each event's ``data`` checked against the JSON
 Schema committed in libs/contracts/schemas.
 
+Each record is also checked against the AsyncAPI documents of docs/asyncapi (what an
+outside team reads first): its topic is a documented channel, its CloudEvents type one of
+that channel's messages, and the whole record (the envelope as payload with ``data`` under
+it, the headers, the key) valid against that message.
+
 Named ``test_zz_…`` so that it runs after the other e2e tests of the session and sees what
 they produced; it drives a sign-up of its own first, so it also passes alone.
 """
@@ -24,7 +29,9 @@ from e2e_helpers import api, signup_form
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "libs" / "contracts" / "schemas"
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = ROOT / "libs" / "contracts" / "schemas"
+ASYNCAPI = ROOT / "docs" / "asyncapi"
 REQUIRED = ("id", "source", "type", "time", "subject", "datacontenttype", "dataschema")
 
 
@@ -37,6 +44,36 @@ def validator_for(dataschema: str) -> jsonschema.protocols.Validator:
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)  # type: ignore[no-any-return]
+
+
+@cache
+def asyncapi_messages() -> dict[tuple[str, str], dict[str, Any]]:
+    """Every message of every AsyncAPI document, by (topic, CloudEvents type)."""
+    messages: dict[tuple[str, str], dict[str, Any]] = {}
+    for path in sorted(ASYNCAPI.glob("*.json")):
+        document = json.loads(path.read_text())
+        for channel in document["channels"].values():
+            topic = channel["bindings"]["kafka"]["topic"]
+            for message in channel["messages"].values():
+                messages[(topic, message["name"])] = message
+    assert messages, f"no AsyncAPI message under {ASYNCAPI}"
+    return messages
+
+
+def check_against_asyncapi(record: ConsumerRecord[bytes, bytes], event: Any) -> None:
+    """The record as its AsyncAPI message describes it: payload, headers and key."""
+    where = f"{record.topic}@{record.offset}"
+    kind = event.get_attributes()["type"]
+    message = asyncapi_messages().get((record.topic, kind))
+    assert message is not None, f"{where}: {kind} is no message of channel {record.topic}"
+    assert message["contentType"] == "application/cloudevents+json"
+    payload = json.loads(record.value)
+    jsonschema.validate(payload, message["payload"], format_checker=jsonschema.FormatChecker())
+    headers = {k: v.decode() for k, v in record.headers}
+    jsonschema.validate(headers, message["headers"])
+    key = message["bindings"]["kafka"]["key"]
+    assert record.key is not None
+    jsonschema.validate(record.key.decode(), key)
 
 
 async def every_record(bootstrap: str) -> list[ConsumerRecord[bytes, bytes]]:
@@ -90,6 +127,10 @@ async def test_every_record_on_the_bus_is_a_valid_cloudevent(platform: Platform)
     records = await every_record(platform.kafka_bootstrap_servers)
     assert records
     events = [parse(r) for r in records if not r.topic.endswith(".dlq")]
+    for record, event in zip(
+        [r for r in records if not r.topic.endswith(".dlq")], events, strict=True
+    ):
+        check_against_asyncapi(record, event)
     dead = [parse(r) for r in records if r.topic.endswith(".dlq")]
     types = Counter(e.get_attributes()["type"] for e in events)
     assert any(t.startswith("fr.cpf.identity.account.") for t in types), types

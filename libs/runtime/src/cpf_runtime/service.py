@@ -33,8 +33,10 @@ from cpf_runtime.auth import TokenVerifier
 from cpf_runtime.consumer import EventConsumer, RetryPolicy, Subscription
 from cpf_runtime.db import UnitOfWork, create_engine, make_session_factory
 from cpf_runtime.errors import DomainError
+from cpf_runtime.guards import BodyLimits, RequestGuard
 from cpf_runtime.kafka import ensure_topics, make_consumer, make_producer
 from cpf_runtime.logs import configure_logging
+from cpf_runtime.openapi import install_openapi
 from cpf_runtime.problems import (
     Problem,
     ProblemSpec,
@@ -78,6 +80,8 @@ class Runtime:
     """The service's unit of work (the one that carries its repositories)."""
     domain_errors: Mapping[type[DomainError], ProblemSpec] = field(default_factory=dict)
     """The service's domain errors and their problems (its ``api/errors.py``)."""
+    body_limits: BodyLimits = field(default_factory=BodyLimits)
+    """The largest request bodies, by media type (``cpf_runtime.guards``: 413 beyond)."""
     engine: AsyncEngine = field(init=False)
     session_factory: async_sessionmaker[AsyncSession] = field(init=False)
     producer: AIOKafkaProducer | None = field(init=False, default=None)
@@ -239,6 +243,8 @@ class Runtime:
         app.state.runtime = self
         install_problem_handlers(app)
         install_domain_errors(app, self.domain_errors)
+        install_openapi(app, self.domain_errors, self.body_limits)
+        app.add_middleware(RequestGuard, limits=self.body_limits)
         app.middleware("http")(_observe)
         app.include_router(self._ops_router())
         for router in self.routers:

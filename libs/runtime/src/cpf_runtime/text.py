@@ -18,6 +18,11 @@ BIDI_CONTROLS = frozenset(
     "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 )
 _BREAKING = frozenset({"Cc", "Zl", "Zp"})
+CONTROL_CHARACTERS_MESSAGE = (
+    "Ce champ ne peut contenir ni retour à la ligne, ni tabulation, ni caractère de contrôle "
+    "ou de direction du texte."
+)
+"""The refusal of rule ``control_characters``, the same in every service."""
 
 
 def is_control_character(char: str) -> bool:

@@ -38,6 +38,7 @@ from cpf_contracts.events.habilitation_demarche import (
     InvitationSent,
 )
 from cpf_runtime.clock import utcnow
+from cpf_runtime.guards import BodyLimits
 from fastapi import FastAPI
 
 from habilitation import commands, consumers, jobs
@@ -125,6 +126,8 @@ def build(
         description=__doc__ or "",
         uow_class=HabilitationUnitOfWork,
         domain_errors=DOMAIN_ERRORS,
+        # The bulk upload's cap, plus room for the multipart envelope: 413 beyond.
+        body_limits=BodyLimits(multipart=settings.bulk_max_bytes + 16 * 1024),
         ports=ports
         or Ports(register=company_register(settings), clock=utcnow, draw=secrets.randbelow),
     )

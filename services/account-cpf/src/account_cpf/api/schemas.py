@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from cpf_runtime.fields import OPTIONAL_PHONE_PATTERN, SIRET_PATTERN, Name, documented
 from pydantic import BaseModel, ConfigDict, Field
 
 from account_cpf.domain.dossiers import Dossier
 from account_cpf.domain.titulaires import AUCUN_MOUVEMENT, Mouvement, Synthese
+
+_PHONE = documented(pattern=OPTIONAL_PHONE_PATTERN)
 
 
 class SyntheseOut(BaseModel):
@@ -83,7 +86,7 @@ class CreditIn(BaseModel):
 
     nir: str = Field(pattern=r"^[12][0-9]{14}$")
     heures: int
-    origine: str
+    origine: Name = Field(max_length=200)
 
 
 class CreditOut(BaseModel):
@@ -98,14 +101,14 @@ class DossierIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    intitule: str
+    intitule: Name = Field(max_length=500)
     heures: int = Field(strict=True)
 
 
 class RejetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    motif: str
+    motif: str = Field(max_length=2000)
 
 
 class DossierOut(BaseModel):
@@ -135,7 +138,7 @@ class DelegationIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    siret: str
+    siret: str = Field(max_length=40, json_schema_extra=documented(pattern=SIRET_PATTERN))
 
 
 class DelegationOut(BaseModel):
@@ -161,9 +164,13 @@ class CoordonneesIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: str | None = None
-    telephone_fixe: str | None = Field(None, description="Chiffres uniquement")
-    telephone_mobile: str | None = Field(None, description="Chiffres uniquement")
+    email: str | None = Field(None, max_length=254)
+    telephone_fixe: str | None = Field(
+        None, max_length=40, json_schema_extra=_PHONE, description="Chiffres uniquement"
+    )
+    telephone_mobile: str | None = Field(
+        None, max_length=40, json_schema_extra=_PHONE, description="Chiffres uniquement"
+    )
 
 
 class CoordonneesOut(BaseModel):

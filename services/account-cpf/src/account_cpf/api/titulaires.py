@@ -19,7 +19,7 @@ async def my_summary(acteur: CurrentTitulaire, uow: UowDep) -> SyntheseOut:
 
 
 @router.put("/moi/dif", response_model=DifOut)
-@router.post("/moi/dif", response_model=DifOut, include_in_schema=False)
+@router.post("/moi/dif", response_model=DifOut, deprecated=True)
 async def my_dif(body: DifIn, acteur: CurrentTitulaire, uow: UowDep) -> DifOut:
     """Saisir ou modifier le solde DIF, tant qu'aucun dossier n'a été validé."""
     async with uow:

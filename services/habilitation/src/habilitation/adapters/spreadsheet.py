@@ -36,7 +36,17 @@ def _cell(value: Any) -> str:
 
 
 def read_table(filename: str, content: bytes) -> list[list[str]]:
-    """The rows of the first sheet (xlsx) or of the CSV (``;`` or ``,``, UTF-8)."""
+    """The rows of the first sheet (xlsx) or of the CSV (``;`` or ``,``, UTF-8); a file
+    that cannot be read, or with a NUL character in a cell (which no text column stores),
+    is refused as a whole (422, field ``fichier``)."""
+    rows = _rows(filename, content)
+    for line, row in enumerate(rows, start=1):
+        if any("\x00" in cell for cell in row):
+            raise bad_file(f"La ligne {line} contient un caractère nul.", "nul_character")
+    return rows
+
+
+def _rows(filename: str, content: bytes) -> list[list[str]]:
     if filename.lower().endswith(".xlsx") or content[:2] == b"PK":
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -46,13 +56,28 @@ def read_table(filename: str, content: bytes) -> list[list[str]]:
         rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         workbook.close()
         return rows
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1252")  # what Excel writes for a French "CSV"
+    text = _decode(content)
     first = text.splitlines()[0] if text else ""
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    try:
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        return [[c.strip() for c in row] for row in reader]
+    except csv.Error as exc:
+        raise bad_file("Le fichier CSV est illisible.") from exc
+
+
+def _decode(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return content.decode("cp1252")  # what Excel writes for a French "CSV"
+    except UnicodeDecodeError as exc:
+        raise bad_file(
+            "Le fichier CSV n'est ni en UTF-8 ni en Windows-1252 : enregistrez-le en UTF-8.",
+            "file_encoding",
+        ) from exc
 
 
 def template_workbook() -> bytes:

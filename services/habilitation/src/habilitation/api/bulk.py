@@ -16,7 +16,16 @@ from habilitation.domain.bulk import bad_file
 api = APIRouter(prefix="/v1/habilitations-en-masse", tags=["habilitations-en-masse"])
 
 
-@api.get("/modele.xlsx")
+@api.get(
+    "/modele.xlsx",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Le classeur modèle",
+            "content": {spreadsheet.XLSX: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
 async def template(actor: CurrentActor) -> Response:
     """Le classeur modèle « Habilitation en masse » à compléter."""
     return Response(

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
+from cpf_runtime.fields import OPTIONAL_PHONE_PATTERN, SIRET_PATTERN, Name, documented
 from pydantic import BaseModel, ConfigDict, Field
 
 from habilitation.domain.models import AuditEntry, BulkJob, Gestionnaire, Organisation, Unite
@@ -17,19 +18,25 @@ class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+_PHONE = documented(pattern=OPTIONAL_PHONE_PATTERN)
+_CIVILITE = "M ou MME (Monsieur, Madame acceptés)."
+
+
 class AdministrateurIn(In):
-    civilite: str = Field(max_length=10)
-    prenom: str = Field(max_length=200)
-    nom: str = Field(max_length=200)
+    civilite: str = Field(max_length=10, description=_CIVILITE)
+    prenom: Name = Field(max_length=200)
+    nom: Name = Field(max_length=200)
     email: str = Field(max_length=300)
     email_confirmation: str = Field(max_length=300)
-    telephone: str | None = Field(None, max_length=30)
-    fonction: str | None = Field(None, max_length=200)
+    telephone: str | None = Field(
+        None, max_length=30, json_schema_extra=_PHONE, description="Chiffres uniquement."
+    )
+    fonction: Name | None = Field(None, max_length=200)
 
 
 class OrganisationIn(In):
-    siret: str = Field(max_length=20)
-    raison_sociale: str | None = Field(None, max_length=200)
+    siret: str = Field(max_length=20, json_schema_extra=documented(pattern=SIRET_PATTERN))
+    raison_sociale: Name | None = Field(None, max_length=200)
     kind: Literal["employeur", "conseil_regional", "autre"]
     administrateur: AdministrateurIn
 
@@ -67,7 +74,7 @@ class EntrepriseOut(BaseModel):
 
 
 class UniteIn(In):
-    nom: str = Field(max_length=100)
+    nom: Name = Field(max_length=100)
 
 
 class UniteOut(BaseModel):
@@ -82,13 +89,15 @@ class GestionnaireIn(AdministrateurIn):
 
 
 class GestionnairePatch(In):
-    civilite: str | None = Field(None, max_length=10)
-    prenom: str | None = Field(None, max_length=200)
-    nom: str | None = Field(None, max_length=200)
+    civilite: str | None = Field(None, max_length=10, description=_CIVILITE)
+    prenom: Name | None = Field(None, max_length=200)
+    nom: Name | None = Field(None, max_length=200)
     email: str | None = Field(None, max_length=300)
     email_confirmation: str | None = Field(None, max_length=300)
-    telephone: str | None = Field(None, max_length=30)
-    fonction: str | None = Field(None, max_length=200)
+    telephone: str | None = Field(
+        None, max_length=30, json_schema_extra=_PHONE, description="Chiffres uniquement."
+    )
+    fonction: Name | None = Field(None, max_length=200)
     unite_id: uuid.UUID | None = None
     administrateur_delegue: bool | None = None
     profile: Profile | None = None

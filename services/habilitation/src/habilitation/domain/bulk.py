@@ -8,6 +8,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from cpf_runtime.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
+
 from habilitation.domain.errors import FieldError, InvalidInput, invalid
 from habilitation.domain.permissions import PROFILES, Profile
 from habilitation.domain.person import Contact, check_contact
@@ -26,6 +28,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 REQUIRED_COLUMNS = ("civilite", "prenom", "nom", "email", "email_confirmation", "profil")
 MAX_ROWS = 500
+NAME_COLUMNS = ("prenom", "nom", "fonction")
 
 _YES = {"oui", "o", "yes", "y", "vrai", "true", "1", "x"}
 _NO = {"non", "n", "no", "faux", "false", "0", ""}
@@ -88,6 +91,12 @@ def read_row(line: int, cells: dict[str, str]) -> tuple[BulkRow | None, list[Row
         fonction=cells.get("fonction"),
     )
     errors = list(broken)
+    # A name travels into e-mails: the form's rule (cpf_runtime.fields.Name), cell by cell.
+    errors += [
+        FieldError(name, "control_characters", CONTROL_CHARACTERS_MESSAGE)
+        for name in NAME_COLUMNS
+        if has_control_characters(cells.get(name) or "")
+    ]
     admin_cell = _fold(cells.get("administrateur_delegue", ""))
     admin = admin_cell in _YES
     if admin_cell not in _YES | _NO:

@@ -11,6 +11,7 @@ from cpf_runtime.problems import (
     TYPE_BASE,
     Problem,
     ProblemSpec,
+    answers,
     problem_for,
 )
 from fastapi.responses import JSONResponse
@@ -19,6 +20,7 @@ from identity.api.schemas import ActionRequiredOut
 from identity.domain import errors as e
 
 
+@answers(429)
 def _too_many_attempts(error: e.TooManyAttempts) -> Problem:
     return Problem(
         429,
@@ -29,6 +31,7 @@ def _too_many_attempts(error: e.TooManyAttempts) -> Problem:
     )
 
 
+@answers(503)
 def _register_unavailable(error: e.CompanyRegisterUnavailable) -> Problem:
     return Problem(
         503,

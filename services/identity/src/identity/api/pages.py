@@ -6,6 +6,7 @@ from html import escape
 from typing import Any
 from urllib.parse import parse_qs
 
+from cpf_runtime.guards import too_many_fields
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
@@ -59,6 +60,9 @@ def form_body(*fields: str) -> dict[str, Any]:
     }
 
 
+MAX_FIELDS = 10
+
+
 async def read_form(request: Request, max_bytes: int = 8192) -> dict[str, str]:
     """The fields of a small urlencoded form (read without python-multipart); nothing when
     the body is larger than ``max_bytes``."""
@@ -67,7 +71,10 @@ async def read_form(request: Request, max_bytes: int = 8192) -> dict[str, str]:
         body += chunk
         if len(body) > max_bytes:
             return {}
-    fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=10)
+    try:
+        fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=MAX_FIELDS)
+    except ValueError as exc:  # more fields than any page's form has
+        raise too_many_fields(MAX_FIELDS) from exc
     return {k: v[0] for k, v in fields.items()}
 
 

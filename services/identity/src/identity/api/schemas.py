@@ -3,11 +3,24 @@
 from datetime import datetime
 from typing import Any, Literal
 
+from cpf_runtime.fields import (
+    NIR_PATTERN,
+    OPTIONAL_PHONE_PATTERN,
+    PHONE_PATTERN,
+    POSTAL_CODE_PATTERN,
+    SIRET_PATTERN,
+    WITHOUT_CONTROL_CHARACTERS,
+    documented,
+)
 from pydantic import BaseModel, ConfigDict, Field
 
 # Bounds on what is read at all; the business rules (and their French messages) come after.
+# The formats a client can check are documented (cpf_runtime.fields), identity's rules
+# enforce them, all at once, naming each rule.
 _SHORT = 254
 _PASSWORD = 1024
+_NAME = documented(pattern=WITHOUT_CONTROL_CHARACTERS)
+_CGU = documented(const=True)
 
 
 class _In(BaseModel):
@@ -28,20 +41,33 @@ class TitulaireSignupIn(_In):
 
     cgu_acceptees: bool = Field(
         strict=True,
+        json_schema_extra=_CGU,
         description="« Je déclare avoir lu, compris et accepté les Conditions Générales "
         "d'Utilisation » : doit valoir true.",
     )
-    nir: str = Field(max_length=40, description="Numéro de sécurité sociale (15 caractères).")
+    nir: str = Field(
+        max_length=40,
+        json_schema_extra=documented(pattern=NIR_PATTERN),
+        description="Numéro de sécurité sociale (15 caractères).",
+    )
     civilite: Literal["M", "MME"]
-    prenom: str = Field(max_length=_SHORT)
+    prenom: str = Field(max_length=_SHORT, json_schema_extra=_NAME)
     nom_naissance: str = Field(
-        max_length=_SHORT, description="Nom de naissance (et non le nom d'épouse)."
+        max_length=_SHORT,
+        json_schema_extra=_NAME,
+        description="Nom de naissance (et non le nom d'épouse).",
     )
     telephone_fixe: str | None = Field(
-        None, max_length=40, description="Chiffres uniquement, sans espace ni point."
+        None,
+        max_length=40,
+        json_schema_extra=documented(pattern=OPTIONAL_PHONE_PATTERN),
+        description="Chiffres uniquement, sans espace ni point.",
     )
     telephone_mobile: str | None = Field(
-        None, max_length=40, description="Chiffres uniquement, sans espace ni point."
+        None,
+        max_length=40,
+        json_schema_extra=documented(pattern=OPTIONAL_PHONE_PATTERN),
+        description="Chiffres uniquement, sans espace ni point.",
     )
     email: str = Field(max_length=_SHORT)
     email_confirmation: str = Field(max_length=_SHORT)
@@ -111,7 +137,9 @@ class FirstLoginPasswordIn(_In):
 
 class CguAcceptanceIn(_In):
     action_token: str = Field(max_length=_PASSWORD)
-    cgu_acceptees: bool = Field(strict=True, description="Doit valoir true.")
+    cgu_acceptees: bool = Field(
+        strict=True, json_schema_extra=_CGU, description="Doit valoir true."
+    )
 
 
 class ResetRequestIn(_In):
@@ -134,20 +162,36 @@ class ResetIn(_In):
 class PortailSignupIn(_In):
     """Inscription d'un utilisateur du portail Mes Démarches (guides 002, 004)."""
 
-    cgu_acceptees: bool = Field(strict=True, description="Doit valoir true.")
+    cgu_acceptees: bool = Field(
+        strict=True, json_schema_extra=_CGU, description="Doit valoir true."
+    )
     email: str = Field(max_length=_SHORT, description="L'identifiant de connexion.")
     email_confirmation: str = Field(max_length=_SHORT)
     mot_de_passe: str = Field(max_length=_PASSWORD)
     mot_de_passe_confirmation: str = Field(max_length=_PASSWORD)
     civilite: Literal["M", "MME"]
-    prenom: str = Field(max_length=_SHORT)
-    nom: str = Field(max_length=_SHORT)
-    telephone: str = Field(max_length=40, description="Chiffres uniquement.")
-    siret: str = Field(max_length=40)
-    raison_sociale: str = Field(max_length=_SHORT, description="Pré-remplie, modifiable.")
-    adresse: str = Field(max_length=_SHORT, description="Pré-remplie, modifiable.")
-    code_postal: str = Field(max_length=10, description="Pré-rempli, modifiable.")
-    commune: str = Field(max_length=_SHORT, description="Pré-remplie, modifiable.")
+    prenom: str = Field(max_length=_SHORT, json_schema_extra=_NAME)
+    nom: str = Field(max_length=_SHORT, json_schema_extra=_NAME)
+    telephone: str = Field(
+        max_length=40,
+        json_schema_extra=documented(pattern=PHONE_PATTERN),
+        description="Chiffres uniquement.",
+    )
+    siret: str = Field(max_length=40, json_schema_extra=documented(pattern=SIRET_PATTERN))
+    raison_sociale: str = Field(
+        max_length=_SHORT, json_schema_extra=_NAME, description="Pré-remplie, modifiable."
+    )
+    adresse: str = Field(
+        max_length=_SHORT, json_schema_extra=_NAME, description="Pré-remplie, modifiable."
+    )
+    code_postal: str = Field(
+        max_length=10,
+        json_schema_extra=documented(pattern=POSTAL_CODE_PATTERN),
+        description="Pré-rempli, modifiable.",
+    )
+    commune: str = Field(
+        max_length=_SHORT, json_schema_extra=_NAME, description="Pré-remplie, modifiable."
+    )
     anti_robot: AntiRobotIn
 
 
@@ -166,8 +210,18 @@ class PasswordChangeIn(_In):
 
 
 class PhoneIn(_In):
-    telephone_fixe: str | None = Field(None, max_length=40, description="Chiffres uniquement.")
-    telephone_mobile: str | None = Field(None, max_length=40, description="Chiffres uniquement.")
+    telephone_fixe: str | None = Field(
+        None,
+        max_length=40,
+        json_schema_extra=documented(pattern=OPTIONAL_PHONE_PATTERN),
+        description="Chiffres uniquement.",
+    )
+    telephone_mobile: str | None = Field(
+        None,
+        max_length=40,
+        json_schema_extra=documented(pattern=OPTIONAL_PHONE_PATTERN),
+        description="Chiffres uniquement.",
+    )
 
 
 class HistoryEntryOut(BaseModel):
