@@ -199,6 +199,9 @@ class UsedChallenges(Protocol):
 class Companies(Protocol):
     async def add(self, account_id: uuid.UUID, company: Company) -> None: ...
 
+    async def of(self, account_id: uuid.UUID) -> Company | None:
+        """The company a portal user signed up for."""
+
 
 class Uow(Protocol):
     """One transaction of identity: its repositories, and the outbox of its events. The

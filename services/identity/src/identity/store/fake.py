@@ -283,6 +283,9 @@ class FakeCompanies:
     async def add(self, account_id: uuid.UUID, company: Company) -> None:
         self.added[account_id] = company
 
+    async def of(self, account_id: uuid.UUID) -> Company | None:
+        return self.added.get(account_id)
+
     def forget_account(self, account_id: uuid.UUID) -> None:
         self.added.pop(account_id, None)
 

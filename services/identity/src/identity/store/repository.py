@@ -419,6 +419,18 @@ class SqlCompanies:
             )
         )
 
+    async def of(self, account_id: uuid.UUID) -> Company | None:
+        row = await self.session.get(PortailCompanyRow, account_id)
+        if row is None:
+            return None
+        return Company(
+            siret=row.siret,
+            raison_sociale=row.raison_sociale,
+            adresse=row.adresse,
+            code_postal=row.code_postal,
+            commune=row.commune,
+        )
+
 
 class SqlHistory:
     def __init__(self, session: AsyncSession) -> None:
