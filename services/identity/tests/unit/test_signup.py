@@ -286,3 +286,25 @@ async def test_v7_an_existing_account_is_told_three_times_an_hour_at_most(
         notices=notices,
     )
     assert len(uow.events_of(SignupAttemptedOnExistingAccount)) == 4
+
+
+async def test_the_link_s_validity_travels_from_the_setting(
+    run, hasher, anti_robot, sealer, clock, signup_rules, uow
+) -> None:
+    """IDENTITY_TITULAIRE_ACTIVATION_DAYS is the link's life and the delay the e-mail
+    writes: change the setting, the event (and so the e-mail) changes."""
+    rules = dataclasses.replace(signup_rules, activation_validity=timedelta(days=3))
+    await run(
+        sign_up_titulaire,
+        form(),
+        Proof(defi=uuid.uuid4().hex, solution="s"),
+        anti_robot=anti_robot,
+        hasher=hasher,
+        sealer=sealer,
+        clock=clock,
+        rules=rules,
+    )
+    [event] = uow.published
+    assert isinstance(event, AccountRegistered)
+    assert event.activation_valid_seconds == 3 * 86400
+    assert event.activation_expires_at == clock() + timedelta(days=3)
