@@ -97,10 +97,15 @@ async def test_operator_organisation_principal_unit_gestionnaire_rights(
         )
         admin_identifiant = organisation["administrateur"]["identifiant"]
 
-        # The principal administrator's e-mail carries only the temporary password.
+        # Guide 001: the principal administrator « recevra un courriel avec ses
+        # identifiants » — nobody stands above him to pass the identifiant on.
         admin_temporary = await temporary_password(platform, admin_email)
         (admin_mail,) = await platform.mail.messages(admin_email)
-        assert admin_identifiant not in admin_mail["text"]
+        assert (
+            f"Votre identifiant de connexion est le suivant : {admin_identifiant}"
+            in (admin_mail["text"])
+        )
+        assert "supprimé" not in admin_mail["text"]  # no 15-day deletion for him
         admin = await first_login(identity, admin_identifiant, admin_temporary, "gestionnaire")
 
         unite = await habil.post(

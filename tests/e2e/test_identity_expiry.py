@@ -74,8 +74,9 @@ async def test_an_expired_reset_link_is_refused_and_the_password_unchanged(
             "/v1/mot-de-passe/reinitialisation",
             json={"token": reset_token, "nouveau": NEW_PASSWORD, "confirmation": NEW_PASSWORD},
         )
-        assert 400 <= refused.status_code < 500, refused.text
+        assert refused.status_code == 410, refused.text
         assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["type"].endswith("/reset-link-invalid")
         old = await identity.post(
             "/v1/token", json={"identifiant": form["nir"], "mot_de_passe": PASSWORD}
         )

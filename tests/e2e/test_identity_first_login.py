@@ -166,8 +166,14 @@ async def test_a_gestionnaire_from_habilitation_logs_in_then_is_regenerated_and_
         )
         admin = created["administrateur"]
 
+        # Guide 001: the principal's e-mail carries his identifiant; the 15-day deletion
+        # (guide 000) is for the accounts an administrator creates, not his.
         (mail,) = await platform.mail.wait_for(admin_email, within=60)
-        assert "15 jours" in mail["text"]  # deleted if never used
+        assert (
+            f"Votre identifiant de connexion est le suivant : {admin['identifiant']}"
+            in (mail["text"])
+        )
+        assert "supprimé" not in mail["text"]
         temporary = await temporary_password(platform, admin_email)
         access = await first_login(identity, admin["identifiant"], temporary, "gestionnaire")
         claims = jwt.decode(access, options={"verify_signature": False})
@@ -190,12 +196,17 @@ async def test_a_gestionnaire_from_habilitation_logs_in_then_is_regenerated_and_
         )
         shown, person_id = person["identifiant"], person["account_id"]
         first = await temporary_password(platform, person_email)
+        (created_mail,) = await platform.mail.messages(person_email)
+        assert "dans un délai de 15 jours, soit le " in created_mail["text"]  # deleted if unused
+        assert shown not in created_mail["text"]  # the administrator passes it on
         regenerated = await habil.post(
             f"/v1/gestionnaires/{person_id}/mot-de-passe", headers=bearer(access)
         )
         assert regenerated.status_code == 202, regenerated.text
         second = await temporary_password(platform, person_email, count=2)
         assert second != first
+        regenerated_mail = (await platform.mail.messages(person_email))[-1]
+        assert "15 jours à compter de ce nouveau mot de passe" in regenerated_mail["text"]
         old = await identity.post("/v1/token", json=login_body(shown, first, "gestionnaire"))
         assert old.status_code == 401
         new = await identity.post("/v1/token", json=login_body(shown, second, "gestionnaire"))

@@ -121,6 +121,7 @@ def settings_for(package: str, database_url: str) -> Any:
         "sealing_private_key": KEYPAIR[0],
         "sealing_public_key": KEYPAIR[1],
         "signing_key_passphrase": secrets.token_urlsafe(24),
+        "code_hmac_key": secrets.token_urlsafe(32),
         "argon2_memory_kib": 64,
         "argon2_time_cost": 1,
         "login_delay_step_ms": 0,

@@ -68,3 +68,14 @@ async def test_other_kinds_of_account_open_nothing(uow_factory: UowFactory) -> N
         await open_titulaire_account(uow, event)
     async with uow_factory() as uow:
         assert await uow.titulaires.by_account(event.account_id) is None
+
+
+async def test_a_titulaire_without_a_prenom_gets_his_account(uow_factory: UowFactory) -> None:
+    """Guide 003: the prénom is optional at sign-up; identity sends it empty."""
+    event = activated().model_copy(update={"prenom": ""})
+    async with uow_factory() as uow:
+        await open_titulaire_account(uow, event)
+    async with uow_factory() as uow:
+        titulaire = await uow.titulaires.by_account(event.account_id)
+        assert titulaire is not None
+        assert (titulaire.prenom, titulaire.nom) == ("", "Martin")

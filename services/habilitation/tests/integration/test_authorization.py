@@ -44,7 +44,7 @@ async def _target(api: Any, org: Any) -> str:
     return str((await org.add(profile="consultation"))["account_id"])
 
 
-def calls() -> dict[Action, tuple[Call, set[int]]]:
+def calls() -> dict[Action, tuple[Call, int]]:
     """For each action the API serves: how to attempt it, and what success answers."""
 
     async def search(api: Any, org: Any, h: dict[str, str]) -> Any:
@@ -90,17 +90,17 @@ def calls() -> dict[Action, tuple[Call, set[int]]]:
         return await api.client.get(f"/v1/organisations/{org.id}/historique", headers=h)
 
     return {
-        Action.GESTIONNAIRE_SEARCH: (search, {200}),
-        Action.GESTIONNAIRE_CREATE: (create, {201}),
-        Action.GESTIONNAIRE_EDIT: (edit, {200}),
-        Action.GESTIONNAIRE_DELETE: (delete, {204}),
-        Action.GESTIONNAIRE_REGENERATE_PASSWORD: (regenerate, {202}),
-        Action.GESTIONNAIRE_HISTORY: (person_history, {200}),
+        Action.GESTIONNAIRE_SEARCH: (search, 200),
+        Action.GESTIONNAIRE_CREATE: (create, 201),
+        Action.GESTIONNAIRE_EDIT: (edit, 200),
+        Action.GESTIONNAIRE_DELETE: (delete, 204),
+        Action.GESTIONNAIRE_REGENERATE_PASSWORD: (regenerate, 202),
+        Action.GESTIONNAIRE_HISTORY: (person_history, 200),
         # The unit exists already: an allowed caller passes the rights check and meets the
         # one-unit rule (409); a refused one never gets that far (403).
-        Action.UNITE_CREATE: (unite, {409}),
-        Action.HABILITATION_BULK: (bulk, {201}),
-        Action.AUDIT_READ: (audit, {200}),
+        Action.UNITE_CREATE: (unite, 409),
+        Action.HABILITATION_BULK: (bulk, 201),
+        Action.AUDIT_READ: (audit, 200),
     }
 
 
@@ -123,8 +123,14 @@ async def test_cell(api: Any, matrix_org: Any, role: str, profile: str, action: 
     allowed = action in allowed_actions(role, profile)  # type: ignore[arg-type]
     if allowed:
         response = await attempt(api, org, headers)
-        assert response.status_code in success, response.text
-        return
+        assert response.status_code == success, response.text
+    else:
+        await _refused_changes_nothing(api, org, headers, attempt)
+
+
+async def _refused_changes_nothing(
+    api: Any, org: Any, headers: dict[str, str], attempt: Call
+) -> None:
     # A fresh target (when the call needs one) is made before the snapshot.
     before_targets = await state(api, org.id)
     response = await attempt(api, org, headers)

@@ -22,12 +22,14 @@ from habilitation.domain.identifiant import candidates, fold, make_identifiant
 from habilitation.domain.models import Gestionnaire
 from habilitation.domain.permissions import (
     ADMIN_ACTIONS,
+    ONLY_THE_PRINCIPAL,
     PROFILE_ACTIONS,
     Action,
     Member,
     allowed_actions,
     effective_profile,
     refusal_on,
+    refusal_to_create,
 )
 from habilitation.domain.person import Contact, check_contact, parse_civilite
 
@@ -189,6 +191,7 @@ def member(role: str, account: str = "actor", org: str = ORG, profile: str = "co
 PRINCIPAL = member("administrateur_principal", "principal")
 DELEGUE = member("administrateur_delegue", "delegue")
 GESTIONNAIRE = member("gestionnaire", "gestionnaire", profile="cloture")
+OTHER_DELEGUE = member("administrateur_delegue", "autre-delegue")
 
 
 @pytest.mark.parametrize(
@@ -257,6 +260,25 @@ GESTIONNAIRE = member("gestionnaire", "gestionnaire", profile="cloture")
             None,
             "Vous ne pouvez pas supprimer votre propre compte.",
         ),
+        # Guide 001: a délégué « habilite et gère les comptes gestionnaires »; only the
+        # principal manages the délégués (creates, edits, deletes, promotes, demotes them).
+        (DELEGUE, Action.GESTIONNAIRE_EDIT, OTHER_DELEGUE, None, ONLY_THE_PRINCIPAL),
+        (DELEGUE, Action.GESTIONNAIRE_DELETE, OTHER_DELEGUE, None, ONLY_THE_PRINCIPAL),
+        (
+            DELEGUE,
+            Action.GESTIONNAIRE_REGENERATE_PASSWORD,
+            OTHER_DELEGUE,
+            None,
+            ONLY_THE_PRINCIPAL,
+        ),
+        (DELEGUE, Action.GESTIONNAIRE_EDIT, OTHER_DELEGUE, "gestionnaire", ONLY_THE_PRINCIPAL),
+        (
+            DELEGUE,
+            Action.GESTIONNAIRE_EDIT,
+            GESTIONNAIRE,
+            "administrateur_delegue",
+            ONLY_THE_PRINCIPAL,
+        ),
     ],
 )
 def test_each_refusal_is_the_one_of_its_rule(
@@ -274,8 +296,14 @@ def test_each_refusal_is_the_one_of_its_rule(
         (DELEGUE, Action.GESTIONNAIRE_HISTORY, PRINCIPAL, None),
         (PRINCIPAL, Action.GESTIONNAIRE_DELETE, DELEGUE, None),
         (DELEGUE, Action.GESTIONNAIRE_DELETE, GESTIONNAIRE, None),
-        (DELEGUE, Action.GESTIONNAIRE_EDIT, GESTIONNAIRE, "administrateur_delegue"),
+        (DELEGUE, Action.GESTIONNAIRE_EDIT, GESTIONNAIRE, None),
+        (DELEGUE, Action.GESTIONNAIRE_EDIT, GESTIONNAIRE, "gestionnaire"),
+        (DELEGUE, Action.GESTIONNAIRE_REGENERATE_PASSWORD, GESTIONNAIRE, None),
+        (DELEGUE, Action.GESTIONNAIRE_EDIT, DELEGUE, None),
+        (DELEGUE, Action.GESTIONNAIRE_HISTORY, OTHER_DELEGUE, None),
+        (PRINCIPAL, Action.GESTIONNAIRE_EDIT, GESTIONNAIRE, "administrateur_delegue"),
         (PRINCIPAL, Action.GESTIONNAIRE_EDIT, DELEGUE, "gestionnaire"),
+        (PRINCIPAL, Action.GESTIONNAIRE_REGENERATE_PASSWORD, DELEGUE, None),
     ],
 )
 def test_what_administrators_may_do(
@@ -493,3 +521,22 @@ def test_identifiants() -> None:
 )
 def test_each_refusal_says_its_words(make: Callable[[], Exception], message: str) -> None:
     assert make().message == message  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("actor", "role", "refusal"),
+    [
+        (PRINCIPAL, "administrateur_delegue", None),
+        (PRINCIPAL, "gestionnaire", None),
+        (DELEGUE, "gestionnaire", None),
+        (DELEGUE, "administrateur_delegue", ONLY_THE_PRINCIPAL),
+        (
+            PRINCIPAL,
+            "administrateur_principal",
+            "L'administrateur principal est unique : il est désigné par l'opérateur.",
+        ),
+        (GESTIONNAIRE, "gestionnaire", "Votre habilitation ne permet pas cette action."),
+    ],
+)
+def test_who_creates_whom(actor: Member, role: Any, refusal: str | None) -> None:
+    assert refusal_to_create(actor, role) == refusal

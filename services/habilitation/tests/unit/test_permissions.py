@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from habilitation.domain.permissions import (
     ADMIN_ACTIONS,
+    ONLY_THE_PRINCIPAL,
     PROFILES,
     ROLES,
     Action,
@@ -98,10 +99,11 @@ def test_nobody_is_promoted_principal() -> None:
     )
 
 
-def test_delegates_manage_each_other_and_gestionnaires() -> None:
+def test_delegates_manage_gestionnaires_and_only_the_principal_manages_delegates() -> None:
     for action in (Action.GESTIONNAIRE_EDIT, Action.GESTIONNAIRE_DELETE):
-        assert refusal_on(delegate, action, other_delegate) is None
+        assert refusal_on(delegate, action, other_delegate) == ONLY_THE_PRINCIPAL
         assert refusal_on(delegate, action, agent) is None
+        assert refusal_on(principal, action, other_delegate) is None
     assert refusal_on(delegate, Action.GESTIONNAIRE_DELETE, delegate)  # not oneself
 
 

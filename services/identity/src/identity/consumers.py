@@ -19,6 +19,8 @@ from cpf_contracts.events.habilitation import (
     GestionnaireDeactivated,
     GestionnairePasswordRegenerationRequested,
     GestionnaireToProvision,
+    HabilitationChanged,
+    HabilitationGranted,
 )
 from cpf_runtime.consumer import Handler, Subscription
 from cpf_runtime.db import UnitOfWork
@@ -31,6 +33,7 @@ from identity.app.provisioning import (
     delete_account,
     provision_gestionnaire,
     regenerate_password,
+    spare_principal,
 )
 from identity.app.services import Services
 
@@ -62,7 +65,11 @@ def gestionnaire_subscriptions(services: Services) -> list[Subscription]:
             sealer=s.sealer,
             clock=s.clock,
             rules=s.provisioning,
+            role=event.role,
         )
+
+    async def rights(event: HabilitationGranted | HabilitationChanged, uow: Uow) -> None:
+        await spare_principal(uow, event.account_id, event.role)
 
     async def deactivated(event: GestionnaireDeactivated, uow: Uow) -> None:
         await delete_account(uow, event.account_id, "deactivated", clock=s.clock)
@@ -73,6 +80,8 @@ def gestionnaire_subscriptions(services: Services) -> list[Subscription]:
         Subscription(GestionnairePasswordRegenerationRequested, _on(regenerate)),
         Subscription(GestionnaireDeactivated, _on(deactivated)),
         Subscription(GestionnaireContactChanged, _on(lambda e, uow: change_contact(uow, e))),
+        Subscription(HabilitationGranted, _on(rights)),
+        Subscription(HabilitationChanged, _on(rights)),
     ]
 
 

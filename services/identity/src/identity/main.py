@@ -161,6 +161,7 @@ def wire(runtime: IdentityRuntime, settings: IdentitySettings, clock: Clock) -> 
             )
         ),
         trusted_proxies=frozenset(p.strip() for p in s.trusted_proxies.split(",") if p.strip()),
+        portail_url=s.portail_url,
     )
 
 

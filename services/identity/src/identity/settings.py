@@ -72,6 +72,8 @@ class IdentitySettings(ServiceSettings):
     notice_window_seconds: int = Field(3600, ge=1)
     # Mes Démarches (guides 002, 004): the portal user's activation link is valid 24 hours.
     portail_activation_hours: int = Field(24, ge=1)
+    # Where « Accéder au portail » of a portal user's activation page leads (guides 002, 004).
+    portail_url: str = "https://mesdemarches.example"
     # The company register (habilitation's base URL; the runner sets it).
     company_register_url: str = ""
     company_register_timeout_seconds: float = Field(5.0, gt=0)

@@ -109,6 +109,28 @@ def test_every_route_is_documented_in_french(app: FastAPI) -> None:
     assert "application/x-www-form-urlencoded" in form
 
 
+def test_mes_informations_personnelles_is_documented(app: FastAPI) -> None:
+    document = app.openapi()
+    get = document["paths"]["/v1/moi"]["get"]
+    assert set(get["responses"]) == {"200", "401"}
+    ref = get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    schema = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert set(schema["properties"]) == {
+        "type_compte",
+        "identifiant",
+        "civilite",
+        "prenom",
+        "nom",
+        "email",
+        "telephone_fixe",
+        "telephone_mobile",
+        "entreprise",
+        "cree_le",
+    }
+    titulaire = document["components"]["schemas"]["TitulaireSignupIn"]
+    assert "prenom" not in titulaire["required"]  # guide 003: no asterisk
+
+
 def test_the_runtime_ensures_its_topics_and_consumes_habilitation(app: FastAPI) -> None:
     runtime = app.state.runtime
     assert runtime.topics() == [

@@ -366,3 +366,30 @@ async def test_the_cgu_must_be_accepted_and_a_refusal_spends_nothing(
     assert await cgu(nxt.action_token) is None
     with pytest.raises(ActionTokenInvalid):
         await cgu("x" * 500)
+
+
+@pytest.mark.parametrize("days", [15, 7])
+async def test_the_e_mail_s_delay_is_the_setting_s(run, ports, uow, days: int) -> None:
+    """IDENTITY_GESTIONNAIRE_UNUSED_DAYS is the deadline and the delay the e-mail writes."""
+    event = to_provision()
+    rules = ProvisioningRules(unused_validity=timedelta(days=days))
+    assert await run(provision_gestionnaire, event, **ports, rules=rules)
+    [issued] = [e for e in uow.published if isinstance(e, TemporaryPasswordIssued)]
+    assert issued.unused_valid_seconds == days * 86400
+    assert issued.delete_if_unused_by == ports["clock"]() + timedelta(days=days)
+
+
+@pytest.mark.parametrize(
+    ("role", "deadline"),
+    [("administrateur_principal", False), ("administrateur_delegue", True), (None, True)],
+)
+async def test_only_the_principal_is_spared_the_deletion(
+    provision, uow, role: str | None, deadline: bool
+) -> None:
+    """Guide 001: the principal is the operator's; the 15-day rule is guide 000's, for the
+    accounts an administrator creates."""
+    assert await provision(to_provision(role=role))
+    [issued] = [e for e in uow.published if isinstance(e, TemporaryPasswordIssued)]
+    assert (issued.delete_if_unused_by is not None) is deadline
+    assert (issued.unused_valid_seconds is not None) is deadline
+    assert issued.role == role

@@ -107,7 +107,7 @@ async def test_a_valid_form_opens_a_pending_account(
         ({"cgu_acceptees": False}, "cgu_acceptees", "cgu_required"),
         ({"nir": "255081416802539"}, "nir", "nir_key"),
         ({"nir": "12345"}, "nir", "nir_format"),
-        ({"prenom": "  "}, "prenom", "required"),
+        ({"prenom": "J" * 101}, "prenom", "max_length"),
         ({"nom_naissance": ""}, "nom_naissance", "required"),
         # V6: a line break, ESC or a right-to-left override would travel into e-mails
         ({"prenom": "Jean\nObjet : urgent"}, "prenom", "control_characters"),
@@ -139,6 +139,17 @@ async def test_bad_input_is_refused_naming_field_and_rule(
     assert (field, rule) in {(e.field, e.rule) for e in problem.errors}
     assert all(e.message for e in problem.errors)
     assert accounts.accounts == {} and uow.published == [] and hasher.hashed == 0
+
+
+@pytest.mark.parametrize("prenom", [None, "", "   "])
+async def test_the_prenom_is_optional(sign_up, accounts, uow, prenom) -> None:
+    """Guide 003: « Prénom » has no asterisk on the sign-up form."""
+    await sign_up(form(prenom=prenom))
+    [account] = accounts.accounts.values()
+    assert account.first_name == ""
+    [event] = uow.published
+    assert isinstance(event, AccountRegistered) and event.prenom == ""
+    assert event.activation_valid_seconds == 15 * 86400
 
 
 async def test_every_broken_rule_is_reported_at_once(sign_up) -> None:
@@ -275,3 +286,25 @@ async def test_v7_an_existing_account_is_told_three_times_an_hour_at_most(
         notices=notices,
     )
     assert len(uow.events_of(SignupAttemptedOnExistingAccount)) == 4
+
+
+async def test_the_link_s_validity_travels_from_the_setting(
+    run, hasher, anti_robot, sealer, clock, signup_rules, uow
+) -> None:
+    """IDENTITY_TITULAIRE_ACTIVATION_DAYS is the link's life and the delay the e-mail
+    writes: change the setting, the event (and so the e-mail) changes."""
+    rules = dataclasses.replace(signup_rules, activation_validity=timedelta(days=3))
+    await run(
+        sign_up_titulaire,
+        form(),
+        Proof(defi=uuid.uuid4().hex, solution="s"),
+        anti_robot=anti_robot,
+        hasher=hasher,
+        sealer=sealer,
+        clock=clock,
+        rules=rules,
+    )
+    [event] = uow.published
+    assert isinstance(event, AccountRegistered)
+    assert event.activation_valid_seconds == 3 * 86400
+    assert event.activation_expires_at == clock() + timedelta(days=3)

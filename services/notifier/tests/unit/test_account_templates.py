@@ -39,6 +39,7 @@ def temporary(**overrides: object) -> dict[str, object]:
         "temporary_password": PASSWORD,
         "reason": "creation",
         "delete_if_unused_by": MOMENT,
+        "unused_valid_seconds": 15 * 86400,
         "identifiant": IDENTIFIANT,
     } | overrides
 
@@ -95,11 +96,60 @@ def test_a_temporary_password_email_holds_only_the_password(name: str) -> None:
     assert "identifiant" in rendered.text and "administrateur" in rendered.text
 
 
-def test_the_deletion_date_is_optional() -> None:
+def test_no_deadline_no_deletion_warning_and_an_older_event_gives_the_date() -> None:
     text = render(GESTIONNAIRE_HABILITATION, temporary(delete_if_unused_by=None), SITES).text
+    assert "supprimé" not in text and "heure de Paris" not in text
+    older = render(GESTIONNAIRE_HABILITATION, temporary(unused_valid_seconds=None), SITES).text
+    assert "Sans connexion de votre part sur l'espace privé d'ici le " in older
+    assert "15 jours" not in older
 
-    assert "délai de 15 jours après sa création, le compte sera supprimé" in text
-    assert "heure de Paris" not in text
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [(7 * 86400, "7 jours"), (86400, "24 heures"), (36 * 3600, "36 heures"), (5400, "90 minutes")],
+)
+def test_the_deletion_delay_is_the_setting_s(seconds: int, words: str) -> None:
+    """DOMAIN.md §5: the duration written is the one behind the deadline (identity's
+    IDENTITY_GESTIONNAIRE_UNUSED_DAYS travels as unused_valid_seconds): change it, the text
+    changes."""
+    text = render(GESTIONNAIRE_HABILITATION, temporary(unused_valid_seconds=seconds), SITES).text
+    assert f"dans un délai de {words}, soit le " in text
+    assert "15 jours" not in text
+
+
+def test_a_regenerated_password_counts_the_delay_from_itself() -> None:
+    text = render(GESTIONNAIRE_MOT_DE_PASSE_REGENERE, temporary(reason="regeneration"), SITES).text
+    assert "dans un délai de 15 jours à compter de ce nouveau mot de passe, soit le " in text
+    assert "création" not in text
+
+
+@pytest.mark.parametrize(
+    ("name", "reason", "says"),
+    [
+        (GESTIONNAIRE_HABILITATION, "creation", "vous en êtes l'administrateur principal"),
+        (GESTIONNAIRE_MOT_DE_PASSE_REGENERE, "regeneration", "vous renvoie vos identifiants"),
+    ],
+)
+def test_the_principal_receives_his_identifiant(name: str, reason: str, says: str) -> None:
+    """Guide 001: « l'administrateur principal recevra un courriel avec ses identifiants »;
+    no 15-day deletion for him."""
+    context = temporary(
+        reason=reason,
+        role="administrateur_principal",
+        delete_if_unused_by=None,
+        unused_valid_seconds=None,
+    )
+    rendered = render(name, context, SITES)
+    text = rendered.text
+    assert f"Votre identifiant de connexion est le suivant : {IDENTIFIANT}" in text
+    assert f"Votre mot de passe temporaire est le suivant : {PASSWORD}" in text
+    assert says in text and "supprimé" not in text
+    assert rendered.subject == (
+        "Compte personnel de formation : vos identifiants d'administrateur principal"
+    )
+    # Any other role: the identifiant is the administrator's to pass on, never e-mailed.
+    other = render(name, context | {"role": "administrateur_delegue"}, SITES).text
+    assert IDENTIFIANT not in other
 
 
 def test_gestionnaire_regeneration_variant() -> None:
@@ -113,8 +163,8 @@ def test_gestionnaire_regeneration_variant() -> None:
     assert f"Votre mot de passe temporaire est le suivant : {PASSWORD}" in text
     assert "Vous devrez le modifier dès votre prochaine connexion." in text
     assert "\nhttps://employeur.mcf.test/connexion\n" in text
-    # Still never logged in: the 15-day rule still runs, and the e-mail says so.
-    assert "15 jours" in text and PARIS in text
+    # Still never logged in: the 15-day rule runs again from now, and the e-mail says so.
+    assert "15 jours à compter de ce nouveau mot de passe" in text and PARIS in text
     assert_french_and_no_reply(rendered)
 
 

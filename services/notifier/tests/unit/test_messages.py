@@ -182,7 +182,12 @@ def test_the_temporary_password_is_opened_only_to_render() -> None:
 
     assert opened["temporary_password"] == PASSWORD
     assert PASSWORD in render(email.template, opened, Sites()).text
-    assert without_secrets(email.context).keys() == {"reason", "delete_if_unused_by"}
+    assert without_secrets(email.context).keys() == {
+        "reason",
+        "delete_if_unused_by",
+        "unused_valid_seconds",
+        "role",
+    }
 
 
 @pytest.mark.parametrize("kind", ["titulaire", "gestionnaire", "portail", "operateur"])
@@ -264,3 +269,36 @@ def test_a_lock_goes_to_the_owner_s_known_address() -> None:
         "nom": "Curie",
         "locked_until": "2026-11-23T10:30:00+00:00",
     }
+
+
+@pytest.mark.parametrize(
+    ("kind", "seconds", "words"),
+    [("titulaire", 7 * 86400, "7 jours"), ("portail", 6 * 3600, "6 heures")],
+)
+def test_the_activation_e_mail_writes_the_event_s_validity(
+    kind: str, seconds: int, words: str
+) -> None:
+    """The duration comes with the event, from identity's setting: change the setting, the
+    e-mail's text changes (DOMAIN.md §5)."""
+    event = registered(kind).model_copy(update={"activation_valid_seconds": seconds})
+    email = email_for_registration(event)
+    assert email.context["activation_valid_seconds"] == seconds
+    text = render(
+        email.template, unseal_context(email.context, Unsealer(PRIVATE).unseal), Sites()
+    ).text
+    assert f"Vous avez un délai de {words}, soit jusqu'au " in text
+
+
+def test_the_principal_s_identifiant_is_kept_for_his_e_mail_only() -> None:
+    principal = temporary_password().model_copy(
+        update={"role": "administrateur_principal", "delete_if_unused_by": None}
+    )
+    email = email_for_temporary_password(principal)
+    assert email.context["identifiant"] == "JCQLE030"
+    opened = unseal_context(email.context, Unsealer(PRIVATE).unseal)
+    assert (
+        "Votre identifiant de connexion est le suivant : JCQLE030"
+        in render(email.template, opened, Sites()).text
+    )
+    delegue = temporary_password().model_copy(update={"role": "administrateur_delegue"})
+    assert "identifiant" not in email_for_temporary_password(delegue).context

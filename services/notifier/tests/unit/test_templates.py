@@ -39,41 +39,86 @@ def both_parts(name: str, context: dict[str, object]) -> tuple[str, str, str]:
 
 
 def test_titulaire_activation_says_what_the_guide_requires() -> None:
-    subject, text, html = both_parts(TITULAIRE_ACTIVATION, titulaire())
+    """Guide 003, step 7: the e-mail's words, the link alone on its line, the 15 days, the
+    « not you » paragraph and the contact form."""
+    subject, text, html = both_parts(
+        TITULAIRE_ACTIVATION, titulaire(activation_valid_seconds=15 * 86400)
+    )
 
     assert subject == "Activez votre compte Mon Compte Formation"
     assert text.startswith("Bonjour Madame Marie Curie,\n")
     assert f"\n{LINK}\n" in text  # alone on its line: copy-paste friendly, never wrapped
     assert f'href="{LINK}"' in html
-    assert "qu'une seule fois" in text
-    assert "valable 15 jours, jusqu'au mardi 8 décembre 2026 à 14 h 30 (heure de Paris)" in text
-    assert "recommencer votre inscription" in text
-    assert "numéro de sécurité sociale" in text
-    # If you did not sign up: ignore it, no account is created.
-    assert "pas à l'origine de cette inscription" in text
-    assert "ignorez ce courriel" in text
-    assert "aucun compte ne sera créé" in text
-    assert "https://mcf.test/contact" in text
+    assert "A noter : le lien d'activation est valable pour une seule activation." in text
+    assert (
+        "Vous avez un délai de 15 jours, soit jusqu'au mardi 8 décembre 2026 à 14 h 30 (heure "
+        "de Paris), pour effectuer cette action, passé ce délai, il vous faudra recommencer le "
+        "processus d'inscription." in text
+    )
+    assert "votre identifiant (votre numéro de sécurité sociale)" in text
+    assert (
+        "Si vous n'êtes pas à l'origine de cette action, rendez-vous sur le formulaire de "
+        "contact du portail du compte personnel de formation (CPF) (cliquez sur le lien "
+        "ci-dessous) pour nous en informer, en signalant un problème technique et en "
+        "précisant votre identité.\n\nhttps://mcf.test/contact\n" in text
+    )
     # The portal's signature, and the no-reply notice.
-    assert "Votre correspondant CPF\nCaisse des Dépôts\nhttps://mcf.test" in text
+    assert "Cordialement,\n\nVotre correspondant CPF\nCaisse des Dépôts\nhttps://mcf.test" in text
     assert "merci de ne pas y répondre" in text
     assert "merci de ne pas y répondre" in html
 
 
-def test_portail_activation_is_valid_24_hours_and_the_login_is_the_email() -> None:
-    subject, text, html = both_parts(PORTAIL_ACTIVATION, portail())
+def test_portail_activation_is_guide_004_s_email() -> None:
+    subject, text, html = both_parts(PORTAIL_ACTIVATION, portail(activation_valid_seconds=86400))
 
-    assert subject == "Activez votre compte Mes Démarches"
-    assert text.startswith("Bonjour Monsieur Jean Dupont,\n")
-    assert f"\n{LINK}\n" in text
-    assert "qu'une seule fois" in text
-    assert "valable 24 heures, jusqu'au mardi 8 décembre 2026 à 14 h 30" in text
-    assert "identifiant de connexion est votre adresse électronique : jean@of.test" in text
-    assert "L'équipe Mes Démarches Emploi et Formation Professionnelle" in text
-    assert "aucun compte ne sera créé" in text
-    assert "merci de ne pas y répondre" in text
+    assert subject == (
+        "Demande de création de votre compte Mes Démarches Emploi et Formation Professionnelle"
+    )
+    assert text.startswith(
+        f"Bonjour Monsieur Jean Dupont,\n\nVous avez fait une demande de création de "
+        f"compte.\n\n{LINK}\n"
+    )
+    assert "copiez-le et collez-le directement dans la barre d'adresse" in text
+    assert (
+        "Vous pourrez ensuite vous connecter avec votre identifiant (votre adresse "
+        "électronique : jean@of.test) et le mot de passe que vous avez choisi." in text
+    )
+    assert (
+        "À noter : le lien d'activation est valable pour une seule activation. Vous avez un "
+        "délai de 24 heures, soit jusqu'au mardi 8 décembre 2026 à 14 h 30 (heure de Paris), "
+        "pour effectuer cette action" in text
+    )
+    assert (
+        "Cordialement,\n\nL'équipe technique Mes Démarches Emploi et Formation "
+        "Professionnelle.\n" in text
+    )
+    assert text.endswith(
+        "Ce message est envoyé par un automate, merci de ne pas y répondre : votre réponse ne "
+        "pourra pas être traitée. Si vous n'êtes pas à l'origine de cette action, veuillez "
+        "ignorer ce message.\n"
+    )
     assert "15 jours" not in text
     assert f'href="{LINK}"' in html
+
+
+@pytest.mark.parametrize(
+    ("name", "seconds", "words"),
+    [
+        (TITULAIRE_ACTIVATION, 15 * 86400, "15 jours"),
+        (TITULAIRE_ACTIVATION, 30 * 86400, "30 jours"),
+        (PORTAIL_ACTIVATION, 86400, "24 heures"),
+        (PORTAIL_ACTIVATION, 48 * 3600, "2 jours"),
+        (PORTAIL_ACTIVATION, 12 * 3600, "12 heures"),
+    ],
+)
+def test_the_link_s_validity_is_the_setting_s(name: str, seconds: int, words: str) -> None:
+    """DOMAIN.md §5: identity's IDENTITY_TITULAIRE_ACTIVATION_DAYS /
+    IDENTITY_PORTAIL_ACTIVATION_HOURS travel as activation_valid_seconds: change the
+    setting, the e-mail's text changes."""
+    _, text, _ = both_parts(name, portail(activation_valid_seconds=seconds))
+    assert f"Vous avez un délai de {words}, soit jusqu'au " in text
+    others = {"15 jours", "30 jours", "24 heures", "2 jours", "12 heures"} - {words}
+    assert not any(f"délai de {o}" in text for o in others)
 
 
 @pytest.mark.parametrize(

@@ -32,13 +32,19 @@ SITES = Sites(
 AWARE = datetime(2026, 12, 1, 13, 5, tzinfo=UTC)
 # A naive datetime is read as UTC: 16 July 2026 08:30 UTC = 10 h 30 in Paris (summer time).
 NAIVE = datetime(2026, 7, 16, 8, 30)
+HOUR, DAY = 3600, 86400
 KINDS = ("titulaire", "gestionnaire", "portail", "operateur")
 PERSON = {"civilite": "MME", "prenom": "Zoé", "nom": "Brontë <Test> & Fils"}
 
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "titulaire_activation": (
         "titulaire_activation",
-        PERSON | {"activation_link": "https://mcf.test/a?t=1&u=2", "activation_expires_at": AWARE},
+        PERSON
+        | {
+            "activation_link": "https://mcf.test/a?t=1&u=2",
+            "activation_expires_at": AWARE,
+            "activation_valid_seconds": 15 * DAY,
+        },
     ),
     "titulaire_activation_sans_prenom": (
         "titulaire_activation",
@@ -56,6 +62,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
         | {
             "activation_link": "https://md.test/a?t=1",
             "activation_expires_at": NAIVE,
+            "activation_valid_seconds": 24 * HOUR,
             "login": "zoe@example.fr",
         },
     ),
@@ -68,15 +75,42 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     },
     "gestionnaire_habilitation": (
         "gestionnaire_habilitation",
-        {"temporary_password": "iZgrlexi6092gOet", "delete_if_unused_by": AWARE},
+        {
+            "temporary_password": "iZgrlexi6092gOet",
+            "delete_if_unused_by": AWARE,
+            "unused_valid_seconds": 15 * DAY,
+            "role": "gestionnaire",
+        },
     ),
     "gestionnaire_habilitation_sans_date": (
         "gestionnaire_habilitation",
-        {"temporary_password": "iZgrlexi6092gOet"},
+        {"temporary_password": "iZgrlexi6092gOet", "delete_if_unused_by": AWARE},
+    ),
+    "administrateur_principal_creation": (
+        "gestionnaire_habilitation",
+        {
+            "temporary_password": "iZgrlexi6092gOet",
+            "identifiant": "JMCOL030",
+            "role": "administrateur_principal",
+        },
+    ),
+    "administrateur_principal_renvoi": (
+        "gestionnaire_mot_de_passe_regenere",
+        {
+            "temporary_password": "iZgrlexi6092gOet",
+            "reason": "regeneration",
+            "identifiant": "JMCOL030",
+            "role": "administrateur_principal",
+        },
     ),
     "gestionnaire_mot_de_passe_regenere": (
         "gestionnaire_mot_de_passe_regenere",
-        {"temporary_password": "A<b>&c", "reason": "regeneration", "delete_if_unused_by": NAIVE},
+        {
+            "temporary_password": "A<b>&c",
+            "reason": "regeneration",
+            "delete_if_unused_by": NAIVE,
+            "unused_valid_seconds": 15 * DAY,
+        },
     ),
     "gestionnaire_mot_de_passe_regenere_sans_date": (
         "gestionnaire_mot_de_passe_regenere",

@@ -68,6 +68,9 @@ class GestionnaireToProvision(_GestionnaireEvent):
     email: str
     telephone: str | None = None
     requested_at: datetime
+    role: Role | None = None
+    """The person's role (optional, added later): identity spares the principal
+    administrator the 15-day deletion and e-mails him his identifiant (guide 001)."""
 
 
 class GestionnaireCreated(_GestionnaireEvent):
@@ -91,6 +94,8 @@ class GestionnaireCreated(_GestionnaireEvent):
     email: str
     telephone: str | None = None
     created_at: datetime
+    role: Role | None = None
+    """As in v1: the principal administrator gets his identifiant by e-mail (guide 001)."""
 
 
 class GestionnairePasswordRegenerationRequested(_GestionnaireEvent):
@@ -101,6 +106,9 @@ class GestionnairePasswordRegenerationRequested(_GestionnaireEvent):
     account_id: uuid.UUID
     requested_by: uuid.UUID
     requested_at: datetime
+    role: Role | None = None
+    """The person's role (optional): the operator resending a principal administrator's
+    credentials (guide 001) gets him an e-mail with the identifiant, and no deadline."""
 
 
 class GestionnaireDeactivated(_GestionnaireEvent):

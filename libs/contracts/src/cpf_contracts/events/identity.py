@@ -9,6 +9,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from cpf_contracts.base import Event
+from cpf_contracts.events.habilitation import Role
 
 AccountKind = Literal["titulaire", "gestionnaire", "portail", "operateur"]
 """titulaire: a worker holding a CPF account; gestionnaire: an employer-side user of the
@@ -49,6 +50,9 @@ class AccountRegistered(_AccountEvent):
     nom: str
     activation_link_sealed: str
     activation_expires_at: datetime
+    activation_valid_seconds: int | None = None
+    """How long the link lives, from the same setting as ``activation_expires_at``: the
+    e-mail writes this duration (optional, added later)."""
 
 
 class SignupAttemptedOnExistingAccount(_AccountEvent):
@@ -100,6 +104,12 @@ class TemporaryPasswordIssued(_AccountEvent):
     temporary_password_sealed: str
     reason: Literal["creation", "regeneration"]
     delete_if_unused_by: datetime | None = None
+    unused_valid_seconds: int | None = None
+    """The delay behind ``delete_if_unused_by`` (the setting), counted from this event: the
+    e-mail writes it (optional, added later)."""
+    role: Role | None = None
+    """habilitation's role of a gestionnaire (optional): ``administrateur_principal`` gets
+    his identifiant in the e-mail (guide 001), and no deletion deadline."""
 
 
 class CguAccepted(_AccountEvent):

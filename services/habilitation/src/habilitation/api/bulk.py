@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
 from habilitation.adapters import spreadsheet
 from habilitation.api.deps import CurrentActor, PortsDep, SettingsDep, Uow
@@ -42,8 +42,13 @@ async def upload(
     ports: PortsDep,
     settings: SettingsDep,
     fichier: Annotated[UploadFile, File()],
+    organisation_id: Annotated[uuid.UUID | None, Form()] = None,
 ) -> BulkJobOut:
-    """Habiliter en masse depuis un classeur .xlsx ou un fichier .csv (le modèle)."""
+    """Habiliter en masse depuis un classeur .xlsx ou un fichier .csv (le modèle).
+
+    L'opérateur (la CDC, guide 001) indique l'organisme (`organisation_id`, obligatoire
+    pour lui) ; un administrateur habilite dans le sien (seul l'administrateur principal
+    peut y nommer des administrateurs délégués)."""
     content = await fichier.read(settings.bulk_max_bytes + 1)
     if len(content) > settings.bulk_max_bytes:
         raise bad_file("Le fichier est trop volumineux.", "file_too_large")
@@ -55,6 +60,7 @@ async def upload(
             ports=ports,
             read_table=spreadsheet.read_table,
             max_rows=settings.bulk_max_rows,
+            organisation_id=organisation_id,
         )
     return job_out(job)
 

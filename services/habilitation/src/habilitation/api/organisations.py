@@ -9,14 +9,16 @@ from fastapi import APIRouter, Query, status
 
 from habilitation.api.deps import CurrentActor, PortsDep, Uow
 from habilitation.api.schemas import (
+    MessageOut,
     OrganisationCreatedOut,
     OrganisationIn,
     OrganisationOut,
     OrganisationPage,
     PersonRef,
+    PrincipalIn,
     organisation_out,
 )
-from habilitation.app import organisations
+from habilitation.app import organisations, principal
 from habilitation.domain.models import Paging
 
 api = APIRouter(prefix="/v1/organisations", tags=["back-office"])
@@ -73,3 +75,34 @@ async def get_organisation(
     async with uow:
         found = await organisations.get_organisation(uow, organisation_id, actor=actor)
     return organisation_out(found)
+
+
+@api.post(
+    "/{organisation_id}/administrateur-principal/identifiants",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=MessageOut,
+)
+async def resend_principal_credentials(
+    organisation_id: uuid.UUID, actor: CurrentActor, uow: Uow, ports: PortsDep
+) -> MessageOut:
+    """Renvoyer ses identifiants à l'administrateur principal (opérateur) : un courriel lui
+    donne son identifiant et un nouveau mot de passe temporaire, à changer à la connexion."""
+    async with uow:
+        await principal.resend_principal_credentials(uow, organisation_id, actor=actor, ports=ports)
+    return MessageOut(
+        message="Un courriel contenant ses identifiants va être envoyé à l'administrateur "
+        "principal."
+    )
+
+
+@api.put("/{organisation_id}/administrateur-principal", response_model=PersonRef)
+async def designate_principal(
+    organisation_id: uuid.UUID, body: PrincipalIn, actor: CurrentActor, uow: Uow, ports: PortsDep
+) -> PersonRef:
+    """Désigner un autre administrateur principal parmi les personnes habilitées de
+    l'organisme (opérateur) ; le précédent devient administrateur délégué."""
+    async with uow:
+        chosen = await principal.designate_principal(
+            uow, organisation_id, body.account_id, actor=actor, ports=ports
+        )
+    return PersonRef(account_id=chosen.account_id, identifiant=chosen.identifiant)

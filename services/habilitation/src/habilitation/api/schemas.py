@@ -65,6 +65,12 @@ class OrganisationCreatedOut(OrganisationOut):
     administrateur: PersonRef
 
 
+class PrincipalIn(In):
+    """Who becomes the organisation's principal administrator: an active person of it."""
+
+    account_id: uuid.UUID
+
+
 class EntrepriseOut(BaseModel):
     siret: str
     raison_sociale: str

@@ -1,5 +1,7 @@
-"""*Habilitation en masse* (guide 001): an administrator uploads one workbook (``.xlsx``) or
-CSV listing the delegated administrators and gestionnaires of their organisation.
+"""*Habilitation en masse* (guide 001): one workbook (``.xlsx``) or CSV per organisation
+listing the delegated administrators and gestionnaires to create, uploaded by the operator
+(the CDC, to whom organisations send it) for any organisation, or by an administrator for
+his own (a délégué's file may name gestionnaires only: délégués are the principal's).
 
 The file is processed inside the upload request, in one transaction, up to
 ``HABILITATION_BULK_MAX_ROWS`` rows (the guide's threshold for a file is 30 people; a few
@@ -22,9 +24,9 @@ from habilitation.app.common import Actor, organisation_of, record, require_acti
 from habilitation.app.people import add_person
 from habilitation.app.ports import HabilitationUow, Ports
 from habilitation.domain.bulk import BulkRow, bad_file, is_blank, map_header, read_row
-from habilitation.domain.errors import Forbidden, NotFound, UniteMissing
+from habilitation.domain.errors import FieldError, Forbidden, NotFound, UniteMissing, invalid
 from habilitation.domain.models import BulkJob, Gestionnaire, Organisation, Unite
-from habilitation.domain.permissions import Action
+from habilitation.domain.permissions import ONLY_THE_PRINCIPAL, Action
 
 Table = list[list[str]]
 ReadTable = Callable[[str, bytes], Table]
@@ -82,17 +84,19 @@ async def import_file(
     ports: Ports,
     read_table: ReadTable,
     max_rows: int,
+    organisation_id: uuid.UUID | None = None,
 ) -> BulkJob:
-    member = await require_action_by(uow, actor, Action.HABILITATION_BULK)
-    unite = await uow.unites.of_organisation(member.organisation_id)
+    """Import the file into the caller's organisation, or, for the operator (the CDC, who
+    processes the files organisations send, guide 001), into ``organisation_id``."""
+    organisation = await _bulk_target(uow, actor, organisation_id)
+    unite = await uow.unites.of_organisation(organisation.id)
     if unite is None:
         raise UniteMissing
-    organisation = await organisation_of(uow, member)
     lines = lines_of(read_table(upload.filename, upload.content), max_rows)
     now = ports.clock()
     job = BulkJob(
         id=uuid.uuid4(),
-        organisation_id=member.organisation_id,
+        organisation_id=organisation.id,
         requested_by=actor.account_id,
         filename=upload.filename[:255],
         file_sha256=hashlib.sha256(upload.content).hexdigest(),
@@ -101,6 +105,26 @@ async def import_file(
         created_at=now,
     )
     report = Report()
+    await _import_lines(
+        uow, lines, job, report, actor=actor, into=(organisation, unite), now=now, ports=ports
+    )
+    await _finish(uow, job, report, actor=actor, ports=ports)
+    return job
+
+
+async def _import_lines(
+    uow: HabilitationUow,
+    lines: list[tuple[int, dict[str, str]]],
+    job: BulkJob,
+    report: Report,
+    *,
+    actor: Actor,
+    into: tuple[Organisation, Unite],
+    now: datetime,
+    ports: Ports,
+) -> None:
+    organisation, unite = into
+    principal_rights = actor.kind == "operateur" or await _is_principal(uow, actor)
     for line, cells in lines:
         row, row_errors = read_row(line, cells)
         if row is not None and row.contact.email in report.seen:
@@ -118,14 +142,45 @@ async def import_file(
                 {"ligne": e.line, "champ": e.field, "regle": e.rule, "message": e.message}
                 for e in row_errors
             ]
+        elif row.administrateur_delegue and not principal_rights:
+            report.erreurs.append(
+                {
+                    "ligne": line,
+                    "champ": "administrateur_delegue",
+                    "regle": "principal_only",
+                    "message": ONLY_THE_PRINCIPAL,
+                }
+            )
         else:
             report.seen[row.contact.email] = line
             await _import_row(
                 uow, row, report, actor=actor, into=(organisation, unite), now=now, ports=ports
             )
         job.processed_rows += 1
-    await _finish(uow, job, report, actor=actor, ports=ports)
-    return job
+
+
+async def _is_principal(uow: HabilitationUow, actor: Actor) -> bool:
+    member = await uow.gestionnaires.get(actor.uuid) if actor.uuid else None
+    return member is not None and member.role == "administrateur_principal"
+
+
+async def _bulk_target(
+    uow: HabilitationUow, actor: Actor, organisation_id: uuid.UUID | None
+) -> Organisation:
+    """The organisation the file fills: any, for the operator; the caller's, otherwise."""
+    if actor.kind == "operateur":
+        if organisation_id is None:
+            raise invalid(
+                FieldError("organisation_id", "required", "Indiquez l'organisme à habiliter.")
+            )
+        organisation = await uow.organisations.get(organisation_id)
+        if organisation is None:
+            raise NotFound("Organisme inconnu.")
+        return organisation
+    member = await require_action_by(uow, actor, Action.HABILITATION_BULK)
+    if organisation_id is not None and organisation_id != member.organisation_id:
+        raise Forbidden("Cet organisme n'est pas le vôtre.")
+    return await organisation_of(uow, member)
 
 
 async def _import_row(
@@ -193,11 +248,13 @@ async def _finish(
 
 
 async def get_job(uow: HabilitationUow, job_id: uuid.UUID, *, actor: Actor) -> BulkJob:
-    """An import of the caller's organisation, with its report."""
-    member = await require_action_by(uow, actor, Action.HABILITATION_BULK)
+    """An import of the caller's organisation (any, for the operator), with its report."""
+    member = None
+    if actor.kind != "operateur":
+        member = await require_action_by(uow, actor, Action.HABILITATION_BULK)
     job = await uow.bulk_jobs.get(job_id)
     if job is None:
         raise NotFound("Import inconnu.")
-    if job.organisation_id != member.organisation_id:
+    if member is not None and job.organisation_id != member.organisation_id:
         raise Forbidden("Cet import n'est pas celui de votre organisme.")
     return job

@@ -11,7 +11,13 @@ from typing import Any
 from habilitation.app.ports import HabilitationUow
 from habilitation.domain.errors import Forbidden, NotFound
 from habilitation.domain.models import AuditEntry, Gestionnaire, Organisation, Unite
-from habilitation.domain.permissions import Action, Role, is_allowed, refusal_on
+from habilitation.domain.permissions import (
+    Action,
+    Role,
+    is_allowed,
+    refusal_on,
+    refusal_to_create,
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,12 @@ def refuse_unless_allowed(
     member: Gestionnaire, action: Action, target: Gestionnaire, *, new_role: Role | None = None
 ) -> None:
     reason = refusal_on(member.member(), action, target.member(), new_role=new_role)
+    if reason is not None:
+        raise Forbidden(reason)
+
+
+def refuse_creation_unless_allowed(member: Gestionnaire, role: Role) -> None:
+    reason = refusal_to_create(member.member(), role)
     if reason is not None:
         raise Forbidden(reason)
 

@@ -5,6 +5,7 @@ used within 15 days, guide 000). One use case for both, so both leave the same t
 from __future__ import annotations
 
 import dataclasses
+import logging
 import uuid
 from datetime import datetime
 
@@ -21,6 +22,8 @@ from habilitation.app.common import (
 from habilitation.app.ports import HabilitationUow
 from habilitation.domain.models import Gestionnaire
 from habilitation.domain.permissions import Action
+
+log = logging.getLogger(__name__)
 
 IDENTITY = Actor(account_id="identity", kind="service")
 """Who acts when identity reports a fact: the platform itself, not a person."""
@@ -51,6 +54,11 @@ async def deactivate_gestionnaire(
     else:
         found = await uow.gestionnaires.get(account_id, lock=True)
         if found is None or not found.active:
+            return
+        if found.role == "administrateur_principal":
+            # Identity spares the principal the 15-day purge; should his login go anyway,
+            # the organisation keeps its principal until the operator designates another.
+            log.warning("login of a principal administrator deleted: habilitation kept")
             return
         target = found
         revoked_by, action = PLATFORM_ID, f"gestionnaire.login_deleted.{login_deleted}"

@@ -21,6 +21,7 @@ from habilitation.app.common import (
     active_target,
     organisation_of,
     record_on,
+    refuse_creation_unless_allowed,
     refuse_unless_allowed,
     require_action_by,
     require_member,
@@ -50,11 +51,12 @@ async def create_gestionnaire(
 ) -> tuple[Gestionnaire, Unite | None]:
     """The new person (with the identifiant to tell them) and their unit."""
     member = await require_action_by(uow, actor, Action.GESTIONNAIRE_CREATE)
+    role: Role = "administrateur_delegue" if form.administrateur_delegue else "gestionnaire"
+    refuse_creation_unless_allowed(member, role)
     contact, errors = contact_of(form.person)
     if errors or contact is None:
         raise invalid(*errors)
     await check_unite(uow, member.organisation_id, form.unite_id)
-    role: Role = "administrateur_delegue" if form.administrateur_delegue else "gestionnaire"
     person = await add_person(
         uow,
         actor=actor,
@@ -103,7 +105,10 @@ async def regenerate_password(
     now = clock()
     uow.publish(
         GestionnairePasswordRegenerationRequested(
-            account_id=target.account_id, requested_by=member.account_id, requested_at=now
+            account_id=target.account_id,
+            requested_by=member.account_id,
+            requested_at=now,
+            role=target.role,
         )
     )
     await record_on(

@@ -101,6 +101,7 @@ def created_events(
         "nom": person.nom,
         "email": person.email,
         "telephone": person.telephone,
+        "role": person.role,
     }
     return (
         GestionnaireToProvision(**person_fields, requested_at=person.created_at),

@@ -62,7 +62,9 @@ class Ports:
 
 
 class Organisations(Protocol):
-    async def get(self, organisation_id: uuid.UUID) -> Organisation | None: ...
+    async def get(self, organisation_id: uuid.UUID, *, lock: bool = False) -> Organisation | None:
+        """``lock`` holds the organisation's row until the end of the unit (the designation
+        of its principal administrator runs one at a time)."""
 
     async def siret_taken(self, siret: str) -> bool: ...
 
@@ -85,6 +87,11 @@ class Unites(Protocol):
 class Gestionnaires(Protocol):
     async def get(self, account_id: uuid.UUID, *, lock: bool = False) -> Gestionnaire | None:
         """The person, active or not; ``lock`` holds their row until the end of the unit."""
+
+    async def principal_of(
+        self, organisation_id: uuid.UUID, *, lock: bool = False
+    ) -> Gestionnaire | None:
+        """The organisation's active principal administrator (one at most: a unique index)."""
 
     async def email_taken(self, organisation_id: uuid.UUID, email: str) -> bool:
         """Whether an active person of the organisation uses this e-mail (any case)."""

@@ -1,7 +1,9 @@
 """Who may do what in the CPF employer space (guides 000 and 001), as pure functions.
 
-Roles: *administrateur principal* (one per organisation), *administrateur délégué* (the
-principal's rights, any number), *gestionnaire* (cannot manage users). Gestionnaire
+Roles: *administrateur principal* (one per organisation: he manages the délégués and the
+gestionnaires), *administrateur délégué* (any number: he habilitates and manages the
+gestionnaires, guide 001 — not the other délégués, nor the principal), *gestionnaire*
+(cannot manage users). Gestionnaire
 profiles are cumulative: Consultation < Création < Validation < Clôture. Administrators
 "have the most complete profile": whatever profile is stored for them, they act as Clôture.
 """
@@ -139,4 +141,33 @@ def refusal_on(
             return "Seul l'administrateur principal peut modifier son propre compte."
     if action == Action.GESTIONNAIRE_DELETE and target.account_id == actor.account_id:
         return "Vous ne pouvez pas supprimer votre propre compte."
+    if actor.role != "administrateur_principal" and (
+        (
+            target.role == "administrateur_delegue"
+            and action in MANAGING
+            and target.account_id != actor.account_id
+        )
+        or new_role == "administrateur_delegue"
+    ):
+        return ONLY_THE_PRINCIPAL
+    return None
+
+
+MANAGING = frozenset(
+    {Action.GESTIONNAIRE_EDIT, Action.GESTIONNAIRE_DELETE, Action.GESTIONNAIRE_REGENERATE_PASSWORD}
+)
+"""What managing a person's account is (guide 001 « habilite et gère »); reading their
+record or history is not."""
+ONLY_THE_PRINCIPAL = "Seul l'administrateur principal gère les administrateurs délégués."
+
+
+def refusal_to_create(actor: Member, role: Role) -> str | None:
+    """Why ``actor`` may not create a person with ``role``, or ``None`` (guide 001: the
+    principal creates délégués and gestionnaires, a délégué gestionnaires only)."""
+    if not is_allowed(actor.role, actor.profile, Action.GESTIONNAIRE_CREATE):
+        return "Votre habilitation ne permet pas cette action."
+    if role == "administrateur_principal":
+        return "L'administrateur principal est unique : il est désigné par l'opérateur."
+    if role == "administrateur_delegue" and actor.role != "administrateur_principal":
+        return ONLY_THE_PRINCIPAL
     return None

@@ -39,7 +39,7 @@ class FakeOrganisations:
     def __init__(self) -> None:
         self.rows: dict[uuid.UUID, Organisation] = {}
 
-    async def get(self, organisation_id: uuid.UUID) -> Organisation | None:
+    async def get(self, organisation_id: uuid.UUID, *, lock: bool = False) -> Organisation | None:
         return copy.copy(self.rows.get(organisation_id))
 
     async def siret_taken(self, siret: str) -> bool:
@@ -81,6 +81,18 @@ class FakeGestionnaires:
 
     async def get(self, account_id: uuid.UUID, *, lock: bool = False) -> Gestionnaire | None:
         return copy.copy(self.rows.get(account_id))
+
+    async def principal_of(
+        self, organisation_id: uuid.UUID, *, lock: bool = False
+    ) -> Gestionnaire | None:
+        found = [
+            g
+            for g in self.rows.values()
+            if g.active
+            and g.organisation_id == organisation_id
+            and g.role == "administrateur_principal"
+        ]
+        return copy.copy(found[0]) if found else None
 
     async def email_taken(self, organisation_id: uuid.UUID, email: str) -> bool:
         return any(

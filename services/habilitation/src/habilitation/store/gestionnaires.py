@@ -33,6 +33,19 @@ class SqlGestionnaires:
         row = await self.session.scalar(query)
         return to_model(Gestionnaire, row) if row is not None else None
 
+    async def principal_of(
+        self, organisation_id: uuid.UUID, *, lock: bool = False
+    ) -> Gestionnaire | None:
+        query = select(G).where(
+            G.organisation_id == organisation_id,
+            G.active.is_(True),
+            G.role == "administrateur_principal",
+        )
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        row = await self.session.scalar(query)
+        return to_model(Gestionnaire, row) if row is not None else None
+
     async def email_taken(self, organisation_id: uuid.UUID, email: str) -> bool:
         query = select(
             exists().where(

@@ -18,8 +18,10 @@ class SqlOrganisations:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, organisation_id: uuid.UUID) -> Organisation | None:
-        row = await self.session.get(tables.Organisation, organisation_id)
+    async def get(self, organisation_id: uuid.UUID, *, lock: bool = False) -> Organisation | None:
+        row = await self.session.get(
+            tables.Organisation, organisation_id, with_for_update=lock, populate_existing=lock
+        )
         return to_model(Organisation, row) if row is not None else None
 
     async def siret_taken(self, siret: str) -> bool:

@@ -11,7 +11,6 @@ from identity.api.schemas import ActivationIn, MessageOut
 from identity.app.activation import activate_account
 
 MAX_FORM_BYTES = 4096
-ACTIVATED = "Votre compte a bien été activé : vous pouvez vous connecter."
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 router = APIRouter(tags=["activation"])
@@ -39,7 +38,7 @@ async def activation_form(request: Request, uow: UowDep, services: ServicesDep) 
     return await pages.link_answer(
         uow,
         lambda: activate_account(uow, token, clock=services.clock),
-        pages.activation_done(),
+        lambda account: pages.activation_done(account.kind, services.portail_url),
     )
 
 
@@ -55,5 +54,5 @@ async def activation_form(request: Request, uow: UowDep, services: ServicesDep) 
 async def activation_api(body: ActivationIn, uow: UowDep, services: ServicesDep) -> MessageOut:
     """Active le compte du jeton d'activation (usage unique)."""
     async with uow:
-        await activate_account(uow, body.token, clock=services.clock)
-    return MessageOut(message=ACTIVATED)
+        account = await activate_account(uow, body.token, clock=services.clock)
+    return MessageOut(message=pages.activated_message(account.kind))

@@ -14,23 +14,38 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Jeton d'action inconnu, expiré, déjà utilisé", **PROBLEM},
     422: {"description": "Champs invalides (champ et règle nommés)", **PROBLEM},
 }
-MESSAGES = {
-    "changer_mot_de_passe": "Vous devez changer votre mot de passe provisoire.",
-    "accepter_cgu": "Vous devez accepter les conditions générales d'utilisation.",
-}
-DONE = "C'est fait : connectez-vous avec votre identifiant et votre nouveau mot de passe."
+# Guide 000's screens, word for word where it shows them (both kinds with a temporary
+# password, gestionnaire and operateur, have the gestionnaire policy the sentence states).
+FIRST_LOGIN = (
+    "Il s'agit de votre première connexion : vous devez changer immédiatement votre mot de "
+    "passe. Pour être accepté, votre mot de passe doit impérativement compter 5 lettres "
+    "(composées de majuscules et de minuscules) et 3 chiffres."
+)
+PASSWORD_UPDATED = (
+    "Votre mot de passe a bien été mis à jour. Vous pouvez désormais vous identifier avec."  # noqa: E501, S105  (a message)
+)
+CGU_TOO = (
+    "Lors de la première connexion, vous devez également valider les conditions générales "
+    "d'utilisation."
+)
+MESSAGES = {"changer_mot_de_passe": FIRST_LOGIN, "accepter_cgu": CGU_TOO}
+DONE = "Vous pouvez désormais vous identifier avec votre identifiant et votre mot de passe."
 
 router = APIRouter(tags=["première connexion"])
 
 
-def next_step(found: ActionRequired | None) -> ActionRequiredOut:
+def next_step(found: ActionRequired | None, *, password_changed: bool = False) -> ActionRequiredOut:
+    """The next required action and its message; right after the temporary password was
+    replaced, the message first says so (guide 000)."""
+    done = PASSWORD_UPDATED if password_changed else DONE
     if found is None:
-        return ActionRequiredOut(action_requise=None, message=DONE)
+        return ActionRequiredOut(action_requise=None, message=done)
+    message = MESSAGES[found.action.value]
     return ActionRequiredOut(
         action_requise=found.action.value,
         action_token=found.action_token,
         expires_in=found.expires_in,
-        message=MESSAGES[found.action.value],
+        message=f"{PASSWORD_UPDATED} {message}" if password_changed else message,
     )
 
 
@@ -53,7 +68,7 @@ async def change_password(
             rules=services.tokens,
         )
     response.headers["Cache-Control"] = "no-store"
-    return next_step(found)
+    return next_step(found, password_changed=True)
 
 
 @router.post("/v1/cgu/acceptation", response_model=ActionRequiredOut, responses=REFUSALS)

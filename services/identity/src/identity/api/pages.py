@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from identity.api.errors import problem_of
+from identity.domain.account import AccountKind
 from identity.domain.errors import DomainError, InvalidInput
 
 # The page carries the token: never cached, never sent on as a Referer, never framed.
@@ -29,7 +30,7 @@ _LAYOUT = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>{title} – Mon Compte Formation</title>
+<title>{title} – {site}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 36rem; margin: 3rem auto;
        padding: 0 1rem; line-height: 1.5; color: #1e1e1e; }}
@@ -78,9 +79,16 @@ async def read_form(request: Request, max_bytes: int = 8192) -> dict[str, str]:
     return {k: v[0] for k, v in fields.items()}
 
 
-def page(title: str, body: str, status: int = 200) -> HTMLResponse:
+MES_DEMARCHES = "Mes Démarches Emploi et Formation Professionnelle"
+
+
+def page(
+    title: str, body: str, status: int = 200, *, site: str = "Mon Compte Formation"
+) -> HTMLResponse:
     return HTMLResponse(
-        _LAYOUT.format(title=escape(title), body=body), status_code=status, headers=HEADERS
+        _LAYOUT.format(title=escape(title), body=body, site=escape(site)),
+        status_code=status,
+        headers=HEADERS,
     )
 
 
@@ -98,12 +106,33 @@ def activation_form(token: str) -> HTMLResponse:
     )
 
 
-def activation_done() -> HTMLResponse:
-    return page(
-        "Votre compte est activé",
-        "<p>Votre compte a bien été activé : vous pouvez vous connecter avec votre "
-        "numéro de sécurité sociale et le mot de passe choisi lors de votre inscription.</p>",
-    )
+TITULAIRE_ACTIVATED = (
+    "Votre compte a bien été activé, vous pouvez vous connecter avec votre numéro de "
+    "Sécurité sociale et le mot de passe que vous avez choisi lors de votre inscription."
+)
+"""Guide 003, step 8, word for word."""
+PORTAIL_ACTIVATED = (
+    "Votre compte a été activé. Vous pouvez vous connecter avec votre adresse électronique "
+    "et le mot de passe que vous avez choisi lors de votre inscription."
+)
+"""Guides 002 (step 8) and 004 (step 11): a confirmation, then « Accéder au portail »."""
+
+
+def activated_message(kind: AccountKind) -> str:
+    return PORTAIL_ACTIVATED if kind == AccountKind.PORTAIL else TITULAIRE_ACTIVATED
+
+
+def activation_done(kind: AccountKind, portail_url: str) -> HTMLResponse:
+    """The confirmation of each kind of self sign-up: the titulaire logs in with the NIR,
+    the portal user with the e-mail address, through « Accéder au portail »."""
+    if kind == AccountKind.PORTAIL:
+        return page(
+            "Votre compte a été activé",
+            f"<p>{escape(PORTAIL_ACTIVATED)}</p>\n"
+            f'<p><a href="{escape(portail_url, quote=True)}">Accéder au portail</a></p>',
+            site=MES_DEMARCHES,
+        )
+    return page("Votre compte est activé", f"<p>{escape(TITULAIRE_ACTIVATED)}</p>")
 
 
 def activation_refused(title: str, detail: str, status: int) -> HTMLResponse:
@@ -118,8 +147,8 @@ def refused(error: DomainError) -> HTMLResponse:
 
 async def link_answer(
     uow: AbstractAsyncContextManager[object],
-    spend: Callable[[], Awaitable[object]],
-    done: HTMLResponse,
+    spend: Callable[[], Awaitable[Any]],
+    done: HTMLResponse | Callable[[Any], HTMLResponse],
     *,
     invalid: Callable[[InvalidInput], HTMLResponse] | None = None,
 ) -> HTMLResponse:
@@ -128,12 +157,12 @@ async def link_answer(
     to correct, where the form can be shown again)."""
     try:
         async with uow:
-            await spend()
+            result = await spend()
     except DomainError as error:
         if invalid is not None and isinstance(error, InvalidInput):
             return invalid(error)
         return refused(error)
-    return done
+    return done if isinstance(done, HTMLResponse) else done(result)
 
 
 def incomplete_link(what: str = "Lien incomplet", detail: str = "") -> HTMLResponse:

@@ -1,5 +1,6 @@
 """The caller's own profile (access token): password, e-mail, phone, history."""
 
+import dataclasses
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -10,8 +11,10 @@ from identity.api.deps import ClientAddress, CurrentPrincipal, ServicesDep, UowD
 from identity.api.schemas import (
     ActivationIn,
     EmailChangeIn,
+    EntrepriseOut,
     HistoryEntryOut,
     HistoryOut,
+    MesInformationsOut,
     MessageOut,
     PasswordChangeIn,
     PhoneIn,
@@ -20,6 +23,7 @@ from identity.app.profile import (
     change_password,
     change_phone,
     confirm_email_change,
+    own_details,
     own_history,
     request_email_change,
     undo_email_change,
@@ -49,6 +53,34 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(tags=["mon compte"])
+
+
+@router.get(
+    "/v1/moi",
+    response_model=MesInformationsOut,
+    responses={401: REFUSALS[401]},
+)
+async def my_details(
+    principal: CurrentPrincipal, uow: UowDep, response: Response
+) -> MesInformationsOut:
+    """Mes informations personnelles : identifiant, civilité, nom, adresse électronique,
+    téléphones (et l'entreprise d'un utilisateur du portail)."""
+    async with uow:
+        found = await own_details(uow, principal.account_id)
+    response.headers["Cache-Control"] = "no-store"
+    a, company = found.account, found.company
+    return MesInformationsOut(
+        type_compte=a.kind.value,
+        identifiant=a.login,
+        civilite=a.title,
+        prenom=a.first_name,
+        nom=a.last_name,
+        email=a.email,
+        telephone_fixe=a.landline,
+        telephone_mobile=a.mobile,
+        entreprise=EntrepriseOut(**dataclasses.asdict(company)) if company else None,
+        cree_le=a.created_at,
+    )
 
 
 @router.post("/v1/moi/mot-de-passe", response_model=MessageOut, responses=REFUSALS)

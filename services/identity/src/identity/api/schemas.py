@@ -51,7 +51,12 @@ class TitulaireSignupIn(_In):
         description="Numéro de sécurité sociale (15 caractères).",
     )
     civilite: Literal["M", "MME"]
-    prenom: str = Field(max_length=_SHORT, json_schema_extra=_NAME)
+    prenom: str | None = Field(
+        None,
+        max_length=_SHORT,
+        description="Facultatif (guide 003 : sans astérisque).",
+        json_schema_extra=_NAME,
+    )
     nom_naissance: str = Field(
         max_length=_SHORT,
         json_schema_extra=_NAME,
@@ -234,6 +239,28 @@ class HistoryEntryOut(BaseModel):
 
 class HistoryOut(BaseModel):
     entrees: list[HistoryEntryOut]
+
+
+class MesInformationsOut(BaseModel):
+    """« Mes informations personnelles » (guides 000, 003): ce que le compte dit de son
+    titulaire ; chacun se modifie par POST /v1/moi/email, PUT /v1/moi/telephone,
+    POST /v1/moi/mot-de-passe."""
+
+    type_compte: Literal["titulaire", "gestionnaire", "portail", "operateur"]
+    identifiant: str = Field(
+        description="L'identifiant de connexion : NIR (titulaire), identifiant "
+        "(gestionnaire), adresse électronique (portail, opérateur)."
+    )
+    civilite: Literal["M", "MME"] | None
+    prenom: str
+    nom: str = Field(description="Nom (de naissance pour un titulaire).")
+    email: str
+    telephone_fixe: str | None
+    telephone_mobile: str | None
+    entreprise: EntrepriseOut | None = Field(
+        None, description="L'entreprise (SIRET) d'un utilisateur du portail."
+    )
+    cree_le: datetime
 
 
 class EmailChangeIn(_In):

@@ -4,6 +4,7 @@ sent to the new address), phone, history."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cpf_contracts.events.identity import (
@@ -22,6 +23,7 @@ from identity.app.refresh import announce_revoked
 from identity.domain.account import Account, AccountKind, normalize_login
 from identity.domain.contact import EMAIL_FORMAT, normalize_email, phone_violation, same_email
 from identity.domain.errors import AccountGone, EmailLinkInvalid, EmailLinkUnknown, EmailTaken
+from identity.domain.portail import Company
 from identity.domain.rules import InvalidInput, Violation, on_field
 from identity.domain.signup import EMAILS_MATCH
 from identity.domain.tokens import ActionToken
@@ -122,6 +124,22 @@ async def change_phone(
             changed_at=clock(),
         )
     )
+
+
+@dataclass(frozen=True)
+class OwnDetails:
+    """« Mes informations personnelles »: the account as its owner may read it (never a
+    hash, a token or a lock), and the company of a portal user."""
+
+    account: Account
+    company: Company | None
+
+
+async def own_details(uow: Uow, account_id: str) -> OwnDetails:
+    account = await _own(uow, account_id)
+    portail = account.kind is AccountKind.PORTAIL
+    company = await uow.companies.of_account(account.id) if portail else None
+    return OwnDetails(account, company)
 
 
 async def own_history(uow: Uow, account_id: str) -> list[HistoryEntry]:

@@ -22,6 +22,7 @@ from cpf_contracts.events.habilitation import (
     GestionnaireContactChanged,
     GestionnaireCreated,
     GestionnaireToProvision,
+    Role,
 )
 from cpf_contracts.events.identity import AccountDeleted, TemporaryPasswordIssued
 from cpf_runtime.clock import Clock
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 TEMPORARY_PASSWORD_LENGTH = 16
 _ALPHABET = string.ascii_letters + string.digits
 PURGE_BATCH = 100
+PRINCIPAL: Role = "administrateur_principal"
 
 
 def temporary_password() -> str:
@@ -72,15 +74,32 @@ class TemporaryPassword:
         account.password_temporary = True
         return password
 
-    def announce(self, uow: Uow, account: Account, identifiant: str, sealer: Sealer) -> None:
-        """Publish it, sealed for the notifier, who e-mails it to the account's owner."""
+    def announce(
+        self,
+        uow: Uow,
+        account: Account,
+        identifiant: str,
+        sealer: Sealer,
+        *,
+        role: Role | None = None,
+        rules: ProvisioningRules | None = None,
+    ) -> None:
+        """Publish it, sealed for the notifier, who e-mails it to the account's owner (with
+        the deletion delay of ``rules`` when a deadline runs)."""
+        deadline = account.delete_if_unused_by
         uow.publish(
             TemporaryPasswordIssued(
                 **owner(account),
                 identifiant=identifiant,
                 temporary_password_sealed=sealer.seal(self.clear),
                 reason=self.reason,
-                delete_if_unused_by=account.delete_if_unused_by,
+                delete_if_unused_by=deadline,
+                unused_valid_seconds=(
+                    int(rules.unused_validity.total_seconds())
+                    if rules is not None and deadline is not None
+                    else None
+                ),
+                role=role,
             )
         )
 
@@ -122,7 +141,9 @@ async def provision_gestionnaire(
         created_at=now,
         activated_at=now,
         cgu_required=True,
-        delete_if_unused_by=now + rules.unused_validity,
+        # Guide 001: the principal administrator is the operator's; the 15-day deletion of
+        # accounts an administrator created (guide 000) is not his.
+        delete_if_unused_by=None if request.role == PRINCIPAL else now + rules.unused_validity,
     )
     # The hash is made before the insert (it is the slow part); the event after it.
     password = await TemporaryPassword.set_on(account, "creation", hasher)
@@ -132,7 +153,7 @@ async def provision_gestionnaire(
             extra={"account_id": str(request.account_id)},
         )
         return False
-    password.announce(uow, account, request.identifiant, sealer)
+    password.announce(uow, account, request.identifiant, sealer, role=request.role, rules=rules)
     return True
 
 
@@ -144,16 +165,33 @@ async def regenerate_password(
     sealer: Sealer,
     clock: Clock,
     rules: ProvisioningRules,
+    role: Role | None = None,
 ) -> bool:
     """A new temporary password replaces the password; it must be changed at next login.
-    An account never logged into gets a new 15-day deadline from now."""
+    An account never logged into gets a new 15-day deadline from now, except the principal
+    administrator's (``role``: the operator resending his credentials, guide 001)."""
     account = await uow.accounts.get(account_id)
     if account is None:
         return False
-    if account.last_login_at is None:
+    if role == PRINCIPAL:
+        account.delete_if_unused_by = None
+    elif account.last_login_at is None:
         account.delete_if_unused_by = clock() + rules.unused_validity
     password = await TemporaryPassword.set_on(account, "regeneration", hasher)
-    password.announce(uow, account, account.login, sealer)
+    password.announce(uow, account, account.login, sealer, role=role, rules=rules)
+    await uow.accounts.save(account)
+    return True
+
+
+async def spare_principal(uow: Uow, account_id: uuid.UUID, role: Role) -> bool:
+    """A person habilitated (or designated) principal administrator is never purged: his
+    deletion deadline, if any, goes (``HabilitationGranted``/``HabilitationChanged``)."""
+    if role != PRINCIPAL:
+        return False
+    account = await uow.accounts.get(account_id)
+    if account is None or account.delete_if_unused_by is None:
+        return False
+    account.delete_if_unused_by = None
     await uow.accounts.save(account)
     return True
 

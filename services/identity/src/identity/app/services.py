@@ -31,3 +31,5 @@ class Services:
     throttle: Throttle = field(default_factory=lambda: Throttle(ThrottleRules()))
     trusted_proxies: frozenset[str] = frozenset()
     notices: NoticeLimits = field(default_factory=lambda: NoticeLimits(NoticeRules()))
+    portail_url: str = "https://mesdemarches.example"
+    """« Accéder au portail » of a portal user's activation page (guides 002, 004)."""

@@ -68,7 +68,7 @@ async def sign_up_titulaire(
         login=form.nir,
         email=form.email,
         title=form.civilite,
-        first_name=form.prenom,
+        first_name=form.prenom or "",
         last_name=form.nom_naissance,
         landline=form.telephone_fixe,
         mobile=form.telephone_mobile,
@@ -123,6 +123,7 @@ async def register_pending(
             login=account.login,
             activation_link_sealed=sealer.seal(f"{rules.public_url}/activation?token={secret}"),
             activation_expires_at=token.expires_at,
+            activation_valid_seconds=int(rules.activation_validity.total_seconds()),
         )
     )
     return True

@@ -70,7 +70,8 @@ class TitulaireSignup:
     cgu_acceptees: bool
     nir: str
     civilite: Civilite
-    prenom: str
+    prenom: str | None
+    """Optional (guide 003: the form marks it without an asterisk); ``""`` once validated."""
     nom_naissance: str
     email: str
     email_confirmation: str
@@ -92,7 +93,9 @@ def validate_titulaire_signup(form: TitulaireSignup, policy: PasswordPolicy) -> 
     if not form.cgu_acceptees:
         add("cgu_acceptees", CGU_REQUIRED)
     add("nir", nir_violation(form.nir))
-    add("prenom", name_violation(form.prenom))
+    prenom = (form.prenom or "").strip()
+    if prenom:
+        add("prenom", name_violation(prenom))
     add("nom_naissance", name_violation(form.nom_naissance))
 
     phones: dict[str, str | None] = {}
@@ -108,7 +111,7 @@ def validate_titulaire_signup(form: TitulaireSignup, policy: PasswordPolicy) -> 
     return dataclasses.replace(
         form,
         nir=normalize_nir(form.nir),
-        prenom=form.prenom.strip(),
+        prenom=prenom,
         nom_naissance=form.nom_naissance.strip(),
         email=email,
         email_confirmation=email,

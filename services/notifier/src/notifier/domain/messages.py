@@ -149,6 +149,9 @@ def email_for_registration(event: AccountRegistered) -> Email:
         "activation_link_sealed": event.activation_link_sealed,
         "activation_expires_at": event.activation_expires_at.isoformat(),
     }
+    if event.activation_valid_seconds is not None:
+        # The duration the e-mail writes: identity's setting behind the expiry itself.
+        context["activation_valid_seconds"] = event.activation_valid_seconds
     if event.kind == "portail":
         context["login"] = event.login  # the portal's login is the e-mail address
     # A titulaire's login is the NIR: it is not needed in the e-mail, so it is not kept.
@@ -165,7 +168,8 @@ def email_for_signup_attempt(event: SignupAttemptedOnExistingAccount) -> Email:
 
 
 def email_for_temporary_password(event: TemporaryPasswordIssued) -> Email:
-    """The temporary password, alone (guide 000): never the identifiant, never the name.
+    """The temporary password, alone (guide 000): never the identifiant (but the principal
+    administrator's, guide 001), never the name.
 
     A gestionnaire gets the guide's « habilitation à l'espace gestionnaire » at creation
     and a « nouveau mot de passe temporaire » at regeneration; a back-office agent
@@ -182,17 +186,19 @@ def email_for_temporary_password(event: TemporaryPasswordIssued) -> Email:
     else:
         # Titulaires and portal users choose their password at sign-up: a contract bug.
         raise UnsupportedEvent(f"aucun mot de passe temporaire pour un compte {event.kind}")
-    return Email(
-        template,
-        event.email,
-        {
-            "temporary_password_sealed": event.temporary_password_sealed,
-            "reason": event.reason,
-            "delete_if_unused_by": (
-                event.delete_if_unused_by.isoformat() if event.delete_if_unused_by else None
-            ),
-        },
-    )
+    context: dict[str, Any] = {
+        "temporary_password_sealed": event.temporary_password_sealed,
+        "reason": event.reason,
+        "delete_if_unused_by": (
+            event.delete_if_unused_by.isoformat() if event.delete_if_unused_by else None
+        ),
+        "unused_valid_seconds": event.unused_valid_seconds,
+        "role": event.role,
+    }
+    if event.kind == "gestionnaire" and event.role == "administrateur_principal":
+        # Guide 001: nobody stands above the principal to pass his identifiant on.
+        context["identifiant"] = event.identifiant
+    return Email(template, event.email, context)
 
 
 def email_for_password_reset(event: PasswordResetRequested) -> Email:

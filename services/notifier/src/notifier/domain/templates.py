@@ -36,14 +36,9 @@ CHANGEMENT_ADRESSE = "changement_adresse"
 COMPTE_VERROUILLE = "compte_verrouille"
 ADRESSE_MODIFIEE = "adresse_modifiee"
 
-# A gestionnaire account never logged into within this delay of its creation is deleted
-# (DOMAIN.md §1, guide 000).
-GESTIONNAIRE_UNUSED_DELAY = "15 jours"
-
-# Validity of the activation links (DOMAIN.md §1): the wording of the rule, the date comes
-# from the event.
-TITULAIRE_LINK_VALIDITY = "15 jours"
-PORTAIL_LINK_VALIDITY = "24 heures"
+# Every duration an e-mail writes (a link's validity, the 15-day deletion) comes in the
+# context from the setting behind the deadline itself (DOMAIN.md §5): nothing here repeats
+# a setting's value. A context without it (an older event) says the date only.
 
 NO_REPLY_NOTICE = (
     "Ce courriel vous est envoyé automatiquement depuis une adresse qui ne reçoit pas de "
@@ -282,6 +277,19 @@ def french_date(day: date) -> str:
     return f"{_WEEKDAYS[day.weekday()]} {number} {_MONTHS[day.month - 1]} {day.year}"
 
 
+def french_duration(seconds: int) -> str:
+    """``15 jours``, ``24 heures``, ``36 heures``, ``90 minutes``: a setting's delay in words."""
+
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}{'s' if n > 1 else ''}"
+
+    if seconds >= 2 * 86400 and seconds % 86400 == 0:  # 24 hours stay « 24 heures »
+        return count(seconds // 86400, "jour")
+    if seconds > 0 and seconds % 3600 == 0:
+        return count(seconds // 3600, "heure")
+    return count(max(seconds // 60, 1), "minute")
+
+
 def greeting(prenom: str, nom: str, civilite: Civilite | None = None) -> str:
     """``Bonjour Madame Marie Curie,`` (the prénom is optional at a titulaire's sign-up)."""
     title = {"M": "Monsieur", "MME": "Madame"}.get(civilite or "", "")
@@ -304,6 +312,15 @@ class ActivationContext(_Context):
     nom: str
     activation_link: str
     activation_expires_at: datetime
+    # The link's validity (identity's setting, seconds); absent from older events.
+    activation_valid_seconds: int | None = None
+
+    def deadline(self) -> str:
+        """« un délai de 15 jours, soit jusqu'au …, », or « jusqu'au … » without the duration."""
+        until = f"jusqu'au {french_datetime(self.activation_expires_at)}"
+        if self.activation_valid_seconds is None:
+            return until
+        return f"un délai de {french_duration(self.activation_valid_seconds)}, soit {until},"
 
 
 class PortailActivationContext(ActivationContext):
@@ -316,17 +333,9 @@ class CompteExistantContext(_Context):
     nom: str
 
 
-def _not_you(portal: Portal) -> Paragraph:
-    return Paragraph.of(
-        "Vous n'êtes pas à l'origine de cette inscription ? Ne cliquez pas sur le lien et "
-        "ignorez ce courriel : sans activation, aucun compte ne sera créé. Si vous pensez que "
-        "quelqu'un utilise votre identité, signalez-le-nous par le formulaire de contact : ",
-        Link(portal.contact_url),
-    )
-
-
 def titulaire_activation(ctx: ActivationContext, sites: Sites) -> Rendered:
-    """A titulaire signed up: the single-use activation link, valid 15 days (guide 003)."""
+    """A titulaire signed up: the single-use activation link (guide 003's e-mail, word for
+    word but for the login, which is the NIR: guide 003, step 8)."""
     portal = mon_compte_formation(sites)
     return compose(
         portal,
@@ -334,53 +343,64 @@ def titulaire_activation(ctx: ActivationContext, sites: Sites) -> Rendered:
         greeting(ctx.prenom, ctx.nom, ctx.civilite),
         [
             Paragraph.of(
-                "Afin de finaliser votre inscription à votre espace personnel Mon Compte "
-                "Formation, cliquez sur le lien ci-dessous ou copiez-le dans la barre "
-                "d'adresse de votre navigateur :"
+                "Afin de finaliser l'inscription à votre espace privé du portail Mon Compte "
+                "Formation, vous devez cliquer sur le lien suivant ou faire un copier-coller "
+                "de ce lien dans votre navigateur. Vous pourrez alors vous connecter avec "
+                "votre identifiant (votre numéro de sécurité sociale) et votre mot de passe "
+                "que vous avez défini lors de votre inscription. A noter : le lien "
+                "d'activation est valable pour une seule activation."
             ),
             Action("Activer mon compte", ctx.activation_link),
             Paragraph.of(
-                "Ce lien ne peut servir qu'une seule fois. Il est valable "
-                f"{TITULAIRE_LINK_VALIDITY}, jusqu'au "
-                f"{french_datetime(ctx.activation_expires_at)}. Passé ce délai, il vous faudra "
-                "recommencer votre inscription."
+                f"Vous avez {ctx.deadline()} pour effectuer cette action, passé ce délai, il "
+                "vous faudra recommencer le processus d'inscription."
             ),
             Paragraph.of(
-                "Une fois votre compte activé, vous vous connecterez avec votre numéro de "
-                "sécurité sociale et le mot de passe que vous avez choisi lors de votre "
-                "inscription."
+                "Si vous n'êtes pas à l'origine de cette action, rendez-vous sur le formulaire "
+                "de contact du portail du compte personnel de formation (CPF) (cliquez sur le "
+                "lien ci-dessous) pour nous en informer, en signalant un problème technique et "
+                "en précisant votre identité."
             ),
-            _not_you(portal),
+            Paragraph.of(Link(portal.contact_url)),
         ],
     )
 
 
+# Guide 004's activation e-mail: its signature and its closing line, word for word.
+MES_DEMARCHES_SIGNATURE = "L'équipe technique Mes Démarches Emploi et Formation Professionnelle."
+PORTAIL_ACTIVATION_NOTICE = (
+    "Ce message est envoyé par un automate, merci de ne pas y répondre : votre réponse ne "
+    "pourra pas être traitée. Si vous n'êtes pas à l'origine de cette action, veuillez "
+    "ignorer ce message."
+)
+
+
 def portail_activation(ctx: PortailActivationContext, sites: Sites) -> Rendered:
-    """A portal user signed up: the single-use link, valid 24 hours; the login is the e-mail."""
-    portal = mes_demarches(sites)
+    """A portal user signed up: guide 004's « Demande de création de votre compte » e-mail,
+    the single-use link, the login (the e-mail address)."""
+    portal = replace(
+        mes_demarches(sites), signature=(MES_DEMARCHES_SIGNATURE,), notice=PORTAIL_ACTIVATION_NOTICE
+    )
     return compose(
         portal,
-        "Activez votre compte Mes Démarches",
+        "Demande de création de votre compte Mes Démarches Emploi et Formation Professionnelle",
         greeting(ctx.prenom, ctx.nom, ctx.civilite),
         [
-            Paragraph.of(
-                "Afin de finaliser votre inscription sur le portail Mes Démarches Emploi et "
-                "Formation Professionnelle, cliquez sur le lien ci-dessous ou copiez-le dans "
-                "la barre d'adresse de votre navigateur :"
-            ),
+            Paragraph.of("Vous avez fait une demande de création de compte."),
             Action("Activer mon compte", ctx.activation_link),
             Paragraph.of(
-                "Ce lien ne peut servir qu'une seule fois. Il est valable "
-                f"{PORTAIL_LINK_VALIDITY}, jusqu'au "
-                f"{french_datetime(ctx.activation_expires_at)}. Passé ce délai, il vous faudra "
-                "recommencer votre inscription."
+                "Si vous rencontrez des difficultés pour activer ce lien, copiez-le et "
+                "collez-le directement dans la barre d'adresse de votre navigateur."
             ),
             Paragraph.of(
-                "Votre identifiant de connexion est votre adresse électronique : "
-                f"{ctx.login}. Votre mot de passe est celui que vous avez choisi lors de "
-                "votre inscription."
+                "Vous pourrez ensuite vous connecter avec votre identifiant (votre adresse "
+                f"électronique : {ctx.login}) et le mot de passe que vous avez choisi."
             ),
-            _not_you(portal),
+            Paragraph.of(
+                "À noter : le lien d'activation est valable pour une seule activation. Vous "
+                f"avez {ctx.deadline()} pour effectuer cette action, passé ce délai, il vous "
+                "faudra recommencer le processus d'inscription."
+            ),
         ],
     )
 
@@ -429,27 +449,45 @@ def inscription_compte_existant(ctx: CompteExistantContext, sites: Sites) -> Ren
 
 
 class MotDePasseTemporaireContext(_Context):
-    # Only the temporary password: the identifiant is passed on by the administrator, never
-    # by e-mail (guide 000), so the context does not even hold it.
+    # The temporary password; the identifiant only for a principal administrator, whom
+    # nobody stands above to pass it on (guide 001 « recevra un courriel avec ses
+    # identifiants »). A gestionnaire's comes from the administrator (guide 000): the
+    # notifier does not even keep it in his context.
     temporary_password: str
     reason: Literal["creation", "regeneration"] = "creation"
     delete_if_unused_by: datetime | None = None
+    # The delay behind delete_if_unused_by (identity's setting, seconds).
+    unused_valid_seconds: int | None = None
+    identifiant: str | None = None
+    role: str | None = None
+
+    @property
+    def principal(self) -> bool:
+        return self.role == "administrateur_principal" and bool(self.identifiant)
 
 
 def _temporary_password(ctx: MotDePasseTemporaireContext) -> Paragraph:
     return Paragraph.of(f"Votre mot de passe temporaire est le suivant : {ctx.temporary_password}")
 
 
-def _deletion_warning(ctx: MotDePasseTemporaireContext) -> Paragraph:
-    when = (
-        f", soit le {french_datetime(ctx.delete_if_unused_by)}"
-        if ctx.delete_if_unused_by is not None
-        else ""
-    )
-    return Paragraph.of(
-        "Sans connexion de votre part sur l'espace privé dans un délai de "
-        f"{GESTIONNAIRE_UNUSED_DELAY} après sa création{when}, le compte sera supprimé."
-    )
+def _deletion_warning(ctx: MotDePasseTemporaireContext) -> list[Block]:
+    """Guide 000's « Sans connexion de votre part sur l'espace privé, dans un délai de 15
+    jours, le compte sera supprimé. », the delay counted from this e-mail's password (a
+    regenerated one starts it again); nothing when no deadline runs."""
+    if ctx.delete_if_unused_by is None:
+        return []
+    when = french_datetime(ctx.delete_if_unused_by)
+    if ctx.unused_valid_seconds is not None:
+        since = " à compter de ce nouveau mot de passe" if ctx.reason == "regeneration" else ""
+        delay = f", dans un délai de {french_duration(ctx.unused_valid_seconds)}{since}"
+        delay += f", soit le {when},"
+    else:  # an older event, without the delay: the date alone
+        delay = f" d'ici le {when},"
+    return [
+        Paragraph.of(
+            f"Sans connexion de votre part sur l'espace privé{delay} le compte sera supprimé."
+        )
+    ]
 
 
 def _login_page(url: str) -> list[Block]:
@@ -469,8 +507,46 @@ def _cpf_sender(sites: Sites) -> Portal:
     return replace(espace_employeur(sites), name="Compte personnel de formation")
 
 
+def _principal_credentials(ctx: MotDePasseTemporaireContext, sites: Sites) -> Rendered:
+    """The principal administrator's identifiant and temporary password (guide 001), at
+    his creation by the operator or when the operator resends them."""
+    if ctx.reason == "creation":
+        what = (
+            "Votre organisme est inscrit sur l'espace privé du compte personnel de formation "
+            "(CPF) et vous en êtes l'administrateur principal : vous habilitez et gérez les "
+            "comptes des gestionnaires et des administrateurs délégués de votre organisme."
+        )
+        first_login = (
+            "Lors de votre première connexion, vous devrez valider les Conditions Générales "
+            "d'Utilisation et modifier votre mot de passe en respectant les règles de "
+            "sécurité présentées sur le site."
+        )
+    else:
+        what = (
+            "La Caisse des Dépôts vous renvoie vos identifiants d'administrateur principal de "
+            "l'espace privé du compte personnel de formation (CPF). Un nouveau mot de passe "
+            "temporaire remplace l'ancien, qui ne fonctionne plus."
+        )
+        first_login = "Vous devrez le modifier dès votre prochaine connexion."
+    return compose(
+        _cpf_sender(sites),
+        "Compte personnel de formation : vos identifiants d'administrateur principal",
+        "Bonjour,",
+        [
+            Paragraph.of(what),
+            Paragraph.of(f"Votre identifiant de connexion est le suivant : {ctx.identifiant}"),
+            _temporary_password(ctx),
+            Paragraph.of(first_login),
+            *_login_page(sites.gestionnaire_login),
+        ],
+    )
+
+
 def gestionnaire_habilitation(ctx: MotDePasseTemporaireContext, sites: Sites) -> Rendered:
-    """A gestionnaire was created: only the temporary password (guide 000, word for word)."""
+    """A gestionnaire was created: only the temporary password (guide 000, word for word);
+    the principal administrator: his identifiant too (guide 001)."""
+    if ctx.principal:
+        return _principal_credentials(ctx, sites)
     return compose(
         _cpf_sender(sites),
         "Compte personnel de formation : habilitation à l'espace gestionnaire",
@@ -484,13 +560,16 @@ def gestionnaire_habilitation(ctx: MotDePasseTemporaireContext, sites: Sites) ->
             _temporary_password(ctx),
             Paragraph.of("Vous devrez le modifier dès votre première connexion."),
             *_login_page(sites.gestionnaire_login),
-            _deletion_warning(ctx),
+            *_deletion_warning(ctx),
         ],
     )
 
 
 def gestionnaire_mot_de_passe_regenere(ctx: MotDePasseTemporaireContext, sites: Sites) -> Rendered:
-    """An administrator regenerated a gestionnaire's password: the new temporary one only."""
+    """An administrator regenerated a gestionnaire's password: the new temporary one only
+    (the principal's, resent by the operator: with his identifiant)."""
+    if ctx.principal:
+        return _principal_credentials(ctx, sites)
     blocks: list[Block] = [
         Paragraph.of(
             "Un administrateur de votre organisme a généré un nouveau mot de passe temporaire "
@@ -504,9 +583,8 @@ def gestionnaire_mot_de_passe_regenere(ctx: MotDePasseTemporaireContext, sites: 
             "ne fonctionne plus."
         ),
         *_login_page(sites.gestionnaire_login),
+        *_deletion_warning(ctx),  # still never logged in: the rule runs again from now
     ]
-    if ctx.delete_if_unused_by is not None:  # still never logged in: the rule still runs
-        blocks.append(_deletion_warning(ctx))
     return compose(
         _cpf_sender(sites),
         "Compte personnel de formation : nouveau mot de passe temporaire",
