@@ -32,6 +32,8 @@ async def platform() -> AsyncIterator[Platform]:
             "IDENTITY_ANTI_ROBOT_DIFFICULTY": "8",
             # A rotated signing key is picked up within a second, not a minute.
             "IDENTITY_SIGNING_KEY_RELOAD_SECONDS": "1",
+            # Ended delegations and expired invitations are published within a second.
+            "HABILITATION_DEMARCHE_JOBS_INTERVAL_SECONDS": "1",
         },
     )
     running = Platform(config)
