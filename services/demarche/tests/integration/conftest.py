@@ -15,9 +15,8 @@ from cpf_runtime.contract_testing import sql_units_of_work
 from cpf_runtime.testing import TokenMint
 from demarche.main import build
 from demarche.store.uow import DemarcheUnitOfWork
+from demarche_api import Api, settings_for
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-from .support import Api, settings_for
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,8 @@ import logging
 import uuid
 
 import pytest
+from demarche_api import ORGANISATION, OTHER_SIRET, SIRET, Api
 from pypdf import PdfReader
-
-from .support import ORGANISATION, OTHER_SIRET, SIRET, Api
 
 
 async def test_the_catalogue_is_read_by_anyone_logged_in(api: Api) -> None:

@@ -10,8 +10,7 @@ import sys
 import uuid
 
 from demarche.commands import authority_grant_command, authority_revoke_command
-
-from .support import HMAC_KEY, ORGANISATION, SIRET, Api
+from demarche_api import HMAC_KEY, ORGANISATION, SIRET, Api
 
 
 async def demarche_cli(url: str, *args: str) -> tuple[int, str]:

@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 
 from cpf_contracts.events.habilitation import OrganisationCreated
 from demarche.main import build
+from demarche_api import settings_for
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-from .support import settings_for
 
 
 async def test_an_organisation_created_is_kept_once(migrated_url: str, engine: AsyncEngine) -> None:

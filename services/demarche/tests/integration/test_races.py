@@ -8,7 +8,7 @@ import json
 import uuid
 from collections import Counter
 
-from .support import ORGANISATION, SIRET, Api
+from demarche_api import ORGANISATION, SIRET, Api
 
 LIMIT = 5  # DEMARCHE_REDEMPTION_MAX_FAILURES_PER_SIRET's default
 

@@ -11,8 +11,7 @@ from demarche.adapters.hashing import HmacCodeHasher
 from demarche.app.agents import Actor, grant_agent
 from demarche.app.ports import Ports
 from demarche.store.fake import FakeDemarcheUnitOfWork
-
-from .support import Draw, LettersSeen, World
+from demarche_world import Draw, LettersSeen, World
 
 
 @pytest.fixture

@@ -21,8 +21,7 @@ from demarche.domain.errors import (
     WrongCode,
     WrongLetterCode,
 )
-
-from .support import DESTINATAIRE, SIRET, World
+from demarche_world import DESTINATAIRE, SIRET, World
 
 
 async def issue(world: World, siret: str = SIRET, demarche: str = "ceres", **over: str):

@@ -13,8 +13,7 @@ from demarche.app.codes import IssuedCode, issue_code, reissue_code
 from demarche.app.redemption import redeem_code
 from demarche.domain.codes import Destinataire
 from demarche.domain.errors import CodeLocked, DomainError, InvalidInput, TooManyAttempts, WrongCode
-
-from .support import DESTINATAIRE, OTHER_SIRET, SIRET, World
+from demarche_world import DESTINATAIRE, OTHER_SIRET, SIRET, World
 
 
 async def issue(world: World, siret: str = SIRET) -> IssuedCode:
