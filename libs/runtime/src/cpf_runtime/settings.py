@@ -26,6 +26,10 @@ class ServiceSettings(BaseSettings):
     database_url: str
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    # uvicorn's event loop and HTTP parser: uvloop and httptools (uvicorn[standard]), both in
+    # C; "asyncio" and "h11" are the pure-Python ones (how bench/README.md's "before" ran).
+    http_loop: str = Field("uvloop", validation_alias=shared("HTTP_LOOP"))
+    http_parser: str = Field("httptools", validation_alias=shared("HTTP_PARSER"))
 
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", validation_alias=shared("KAFKA_BOOTSTRAP_SERVERS")
