@@ -112,7 +112,7 @@ OUTBOX_NOTIFY_DDL = (
 PING_AFTER_IDLE_SECONDS = 5.0
 
 
-def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 5) -> AsyncEngine:
     """An engine whose pool hands out live connections, without a ping per checkout.
 
     SQLAlchemy's ``pool_pre_ping`` pings at every checkout, and its asyncpg ping is three
@@ -121,7 +121,7 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
     socket end) is replaced at no cost, and only one idle for more than a few seconds is
     pinged; under load connections go straight back to work.
     """
-    engine = create_async_engine(database_url, pool_size=pool_size, max_overflow=10)
+    engine = create_async_engine(database_url, pool_size=pool_size, max_overflow=max_overflow)
     sa_event.listen(engine.sync_engine, "checkin", _stamp_checkin)
     sa_event.listen(engine.sync_engine, "checkout", _check_alive)
     return engine

@@ -104,7 +104,11 @@ class Runtime:
     scrape_hooks: list[ScrapeHook] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
-        self.engine = create_engine(self.settings.database_url)
+        self.engine = create_engine(
+            self.settings.database_url,
+            pool_size=self.settings.database_pool_size,
+            max_overflow=self.settings.database_max_overflow,
+        )
         self.session_factory = make_session_factory(self.engine)
         self.revocations = RevocationList(
             max_horizon(self.settings.auth_max_token_lifetime_seconds)

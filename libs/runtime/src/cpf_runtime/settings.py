@@ -54,6 +54,12 @@ class ServiceSettings(BaseSettings):
     log_format: str = Field("json", validation_alias=shared("LOG_FORMAT"))
     log_level: str = Field("INFO", validation_alias=shared("LOG_LEVEL"))
 
+    # Each service's pool: pool + overflow connections at most. Five services at 10 + 5
+    # stay under PostgreSQL's default max_connections (100) with their LISTEN connections
+    # and the runner's own; a request holds one for a few ms, so 10 serve 1,000 requests/s.
+    database_pool_size: int = 10
+    database_max_overflow: int = 5
+
     outbox_retention_hours: int = 24 * 7
     outbox_batch_size: int = 500
     outbox_poll_interval_seconds: float = 1.0
