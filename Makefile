@@ -12,7 +12,7 @@ KAFKA_BROKERS ?= 1
 # `make demo-signup EMAIL=jeanne@example.fr`: sign a titulaire up on the running platform.
 EMAIL ?=
 
-.PHONY: bootstrap up down status reset test lint docs typecheck demo-signup mutation
+.PHONY: bootstrap up down status reset test lint docs typecheck demo-signup mutation bench
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -60,3 +60,8 @@ typecheck: bootstrap
 PACKAGES ?=
 mutation: bootstrap
 	$(UV_RUN) python scripts/mutation.py $(PACKAGES)
+
+# The platform under offered load, as ratios to its goals (bench/README.md); the table is
+# printed and written to bench/results/last.json. `make bench BENCH_QUICK=1`: a 1-2 min run.
+bench: bootstrap
+	$(UV_RUN) python bench/platform_bench.py

@@ -25,70 +25,23 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-from cpf_contracts import base
-from cpf_contracts.base import Event, dlq_topic
+from cpf_contracts.base import dlq_topic
 from cpf_local.broker import KafkaBroker
 from cpf_local.postgres import PostgresCluster
 from cpf_local.proc import free_ports
 from cpf_runtime.consumer import EventConsumer, RetryPolicy, Subscription
-from cpf_runtime.db import (
-    OUTBOX_NOTIFY_DDL,
-    UnitOfWork,
-    create_engine,
-    make_metadata,
-    make_session_factory,
-)
+from cpf_runtime.db import UnitOfWork, create_engine, make_session_factory
 from cpf_runtime.kafka import ensure_topics, make_consumer, make_producer
 from cpf_runtime.relay import OutboxRelay, asyncpg_dsn
 from cpf_runtime.settings import ServiceSettings
-from sqlalchemy import Column, DateTime, Float, MetaData, Table, Uuid, func, insert, select, text
+from probes import Bulk, Measured, effect, prepare
+from sqlalchemy import func, insert, select, text
 
 RELAY_TARGET = 5000.0  # events/s
 P50_TARGET = 0.020
 P99_TARGET = 0.100
-
-
-class Measured(Event):
-    """Probes of the latency phase, on their own topic."""
-
-    service: ClassVar[str] = "bench"
-    aggregate: ClassVar[str] = "latency"
-    fact: ClassVar[str] = "emitted"
-    key_field: ClassVar[str] = "probe_id"
-
-    probe_id: uuid.UUID
-    committed_at: float  # time.time() just before the commit
-
-
-class Bulk(Measured):
-    """Probes of the throughput phase, on another topic so the latency consumer never sees them."""
-
-    aggregate: ClassVar[str] = "throughput"
-    fact: ClassVar[str] = "emitted"
-
-
-for probe in (Measured, Bulk):
-    base._REGISTRY.pop(probe.event_type(), None)  # noqa: SLF001  (not platform events)
-metadata: MetaData = make_metadata()
-effect = Table(
-    "effect",
-    metadata,
-    Column("probe_id", Uuid, primary_key=True),
-    Column("committed_at", Float, nullable=False),
-    Column("applied_at", Float, nullable=False),
-    Column("recorded", DateTime(timezone=True), server_default=func.now()),
-)
-
-
-async def prepare(url: str) -> None:
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-        for statement in OUTBOX_NOTIFY_DDL:
-            await conn.execute(text(statement))
-    await engine.dispose()
 
 
 async def relay_throughput(url: str, kafka: str, events: int) -> float:

@@ -60,6 +60,8 @@ def run(build: Callable[[], Runtime], migrations: Path, argv: list[str] | None =
             port=settings.http_port,
             log_config=None,
             access_log=False,
+            loop=settings.http_loop,
+            http=settings.http_parser,
         )
         return 0
     if args.command == "migrate":

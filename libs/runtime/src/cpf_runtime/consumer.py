@@ -32,7 +32,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from cpf_contracts.base import Event, dlq_topic, read_event
 from cpf_contracts.envelope import CloudEvent
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from cpf_runtime.db import UnitOfWork
 from cpf_runtime.tracing import current_traceparent
@@ -41,6 +41,15 @@ log = logging.getLogger(__name__)
 
 PROCESSED = Counter(
     "consumer_messages_total", "Messages handled by consumers", ["consumer", "outcome"]
+)
+
+DEAD_LETTERED = Counter(
+    "consumer_dlq_messages_total", "Messages sent to a DLQ", ["consumer", "topic"]
+)
+LAG = Gauge(
+    "consumer_lag_messages",
+    "Messages of a partition not yet handled (high watermark minus position)",
+    ["consumer", "topic", "partition"],
 )
 
 Handler = Callable[[Any, UnitOfWork], Awaitable[None]]
@@ -120,6 +129,8 @@ class EventConsumer:
     subscriptions: list[Subscription]
     uow_factory: Callable[[], UnitOfWork]
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    _kafka: AIOKafkaConsumer | None = field(default=None, init=False, repr=False)
+    _next_offsets: dict[TopicPartition, int] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def group_id(self) -> str:
@@ -249,6 +260,7 @@ class EventConsumer:
                 await producer.send_and_wait(
                     dlq_topic(record.topic), value=record.value, key=record.key, headers=headers
                 )
+                DEAD_LETTERED.labels(self.group_id, record.topic).inc()
                 log.error(
                     "consumer: message sent to the DLQ",
                     extra={
@@ -267,20 +279,47 @@ class EventConsumer:
     async def run(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
         """Poll, process each partition in order, commit the offsets after processing."""
         await consumer.start()
+        self._kafka = consumer
+        self._next_offsets.clear()
         try:
             while True:
                 batches = await consumer.getmany(timeout_ms=1000, max_records=500)
                 if not batches:
+                    await self.report_lag()
                     continue
+                for tp, records in batches.items():
+                    self._next_offsets[tp] = records[0].offset  # fetched, not handled yet
                 # Order matters within a partition only: partitions are processed side by side.
                 await asyncio.gather(
                     *(self.process_partition(records, producer) for records in batches.values())
                 )
-                await self._commit(
-                    consumer, {tp: records[-1].offset + 1 for tp, records in batches.items()}
-                )
+                offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
+                await self._commit(consumer, offsets)
+                self._next_offsets.update(offsets)
+                await self.report_lag()
         finally:
+            self._kafka = None
             await consumer.stop()
+
+    async def report_lag(self) -> None:
+        """``consumer_lag_messages`` of each assigned partition: the high watermark the last
+        fetch saw minus the next offset to handle (fetched records being handled count as
+        lag). Known locally: no request to the broker. Also run at each ``/metrics``."""
+        consumer = self._kafka
+        if consumer is None:
+            return
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is None:
+                continue  # nothing fetched from it yet
+            following = self._next_offsets.get(tp)
+            if following is None:
+                try:
+                    following = await consumer.position(tp)
+                except KafkaError:
+                    continue
+            lag = max(highwater - following, 0)
+            LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(lag)
 
     async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
         # Partitions taken away by a rebalance while we processed them are not ours to commit.

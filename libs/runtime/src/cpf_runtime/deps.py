@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -12,6 +14,21 @@ from cpf_runtime.db import UnitOfWork
 from cpf_runtime.service import Runtime
 
 _bearer = HTTPBearer(auto_error=False)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def on_loop(fn: Callable[P, T]) -> Callable[P, Awaitable[T]]:
+    """``fn`` as an async dependency, same parameters. FastAPI runs every plain ``def``
+    dependency in a worker thread: a thread hop per dependency and request, which costs
+    more than the small lookups these do (no I/O, nothing blocking). Call it once, at
+    import: FastAPI shares a dependency between the parameters of a request by identity."""
+
+    @functools.wraps(fn)
+    async def on_the_loop(*args: P.args, **kwargs: P.kwargs) -> T:
+        return fn(*args, **kwargs)
+
+    return on_the_loop
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -19,7 +36,7 @@ def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
-def get_uow(request: Request) -> UnitOfWork:
+async def get_uow(request: Request) -> UnitOfWork:
     """A fresh unit of work; the route opens it with ``async with`` (its one commit point)."""
     return get_runtime(request).uow()
 
@@ -33,6 +50,7 @@ async def get_principal(
     return await get_runtime(request).verifier.verify(credentials.credentials)
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+runtime_dependency = on_loop(get_runtime)
+RuntimeDep = Annotated[Runtime, Depends(runtime_dependency)]
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -23,11 +23,12 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from cpf_contracts.base import Event, dlq_topic
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cpf_runtime.auth import TokenVerifier
 from cpf_runtime.consumer import EventConsumer, RetryPolicy, Subscription
@@ -55,7 +56,18 @@ access_log = logging.getLogger("cpf_runtime.access")
 REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("http_request_seconds", "HTTP request latency", ["method", "route"])
 
+OUTBOX_BACKLOG = Gauge("outbox_backlog_events", "Events in the outbox not yet published")
+OUTBOX_OLDEST = Gauge(
+    "outbox_backlog_oldest_seconds", "Age of the oldest event of the outbox not yet published"
+)
+BACKLOG = text(
+    "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0) "
+    "FROM outbox WHERE published_at IS NULL"
+)
+
 Job = Callable[["Runtime"], Awaitable[None]]
+ScrapeHook = Callable[["Runtime"], Awaitable[None]]
+"""Run before each ``/metrics`` answer: sets gauges read from the database (a backlog)."""
 
 
 @dataclass(frozen=True)
@@ -93,9 +105,14 @@ class Runtime:
     jobs: list[tuple[str, Job]] = field(init=False, default_factory=list)
     routers: list[APIRouter] = field(init=False, default_factory=list)
     commands: list[Command] = field(init=False, default_factory=list)
+    scrape_hooks: list[ScrapeHook] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
-        self.engine = create_engine(self.settings.database_url)
+        self.engine = create_engine(
+            self.settings.database_url,
+            pool_size=self.settings.database_pool_size,
+            max_overflow=self.settings.database_max_overflow,
+        )
         self.session_factory = make_session_factory(self.engine)
         self.revocations = RevocationList(
             max_horizon(self.settings.auth_max_token_lifetime_seconds)
@@ -128,6 +145,18 @@ class Runtime:
 
     def job(self, name: str, job: Job) -> None:
         self.jobs.append((name, job))
+
+    def on_scrape(self, hook: ScrapeHook) -> None:
+        """``hook(runtime)`` runs before each ``/metrics`` answer (gauges from the database)."""
+        self.scrape_hooks.append(hook)
+
+    async def scrape(self) -> None:
+        """Refresh the gauges read at scrape time; one that fails is logged, not fatal."""
+        for hook in [outbox_backlog, consumers_lag, *self.scrape_hooks]:
+            try:
+                await asyncio.wait_for(hook(self), 2.0)
+            except Exception as exc:  # noqa: BLE001  (the other metrics still answer)
+                log.warning("metrics: a scrape hook failed", extra={"error": repr(exc)})
 
     def topics(self) -> list[str]:
         own = {e.topic() for e in self.publishes}
@@ -245,7 +274,7 @@ class Runtime:
         install_domain_errors(app, self.domain_errors)
         install_openapi(app, self.domain_errors, self.body_limits)
         app.add_middleware(RequestGuard, limits=self.body_limits)
-        app.middleware("http")(_observe)
+        app.add_middleware(ObserveRequests)
         app.include_router(self._ops_router())
         for router in self.routers:
             app.include_router(router)
@@ -273,36 +302,79 @@ class Runtime:
         @router.get("/metrics")
         async def metrics() -> Response:
             """Prometheus metrics."""
+            await self.scrape()
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
         return router
 
 
-async def _observe(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    token = current_traceparent.set(child_of(request.headers.get("traceparent")))
-    started = time.perf_counter()
-    try:
-        response = await call_next(request)
-    finally:
-        current_traceparent.reset(token)
-    route = request.scope.get("route")
-    path = getattr(route, "path", "unmatched")
-    elapsed = time.perf_counter() - started
-    REQUESTS.labels(request.method, path, response.status_code).inc()
-    LATENCY.labels(request.method, path).observe(elapsed)
-    # The route template, never the URL: query strings and path values may hold secrets.
-    access_log.info(
-        "request",
-        extra={
-            "method": request.method,
-            "route": path,
-            "status": response.status_code,
-            "duration_ms": round(elapsed * 1000, 1),
-        },
-    )
-    return response
+async def outbox_backlog(runtime: Runtime) -> None:
+    """The outbox's unpublished events: how many, and the age of the oldest (the partial
+    index on unpublished rows answers it)."""
+    async with runtime.engine.connect() as conn:
+        count, oldest = (await conn.execute(BACKLOG)).one()
+    OUTBOX_BACKLOG.set(count)
+    OUTBOX_OLDEST.set(float(oldest))
+
+
+async def consumers_lag(runtime: Runtime) -> None:
+    """Each running consumer's lag per partition, as of now."""
+    for consumer in runtime.consumers:
+        await consumer.report_lag()
+
+
+class ObserveRequests:
+    """Pure ASGI middleware: the trace context, the request metrics and the access log.
+
+    Not a ``BaseHTTPMiddleware``: that one runs the app in a task of its own and streams the
+    response through memory channels, which cost more than the rest of a small request.
+    Here the app runs in the same task (the trace context var reaches the handler as is),
+    and the status is read from the ``http.response.start`` message on its way out.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = None
+        for name, value in scope["headers"]:
+            if name == b"traceparent":
+                incoming = value.decode("latin-1")
+                break
+        token = current_traceparent.set(child_of(incoming))
+        started = time.perf_counter()
+        status = 500  # what the client gets if the app raises before answering
+
+        async def send_observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_observed)
+        finally:
+            current_traceparent.reset(token)
+            # The router stores the matched route in this same scope dict.
+            path = getattr(scope.get("route"), "path", "unmatched")
+            elapsed = time.perf_counter() - started
+            method = scope["method"]
+            REQUESTS.labels(method, path, status).inc()
+            LATENCY.labels(method, path).observe(elapsed)
+            # The route template, never the URL: query strings and path values may hold
+            # secrets.
+            access_log.info(
+                "request",
+                extra={
+                    "method": method,
+                    "route": path,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 1),
+                },
+            )
 
 
 async def _forever(name: str, run: Callable[[], Awaitable[Any]]) -> None:

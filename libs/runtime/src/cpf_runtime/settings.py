@@ -26,6 +26,10 @@ class ServiceSettings(BaseSettings):
     database_url: str
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    # uvicorn's event loop and HTTP parser: uvloop and httptools (uvicorn[standard]), both in
+    # C; "asyncio" and "h11" are the pure-Python ones (how bench/README.md's "before" ran).
+    http_loop: str = Field("uvloop", validation_alias=shared("HTTP_LOOP"))
+    http_parser: str = Field("httptools", validation_alias=shared("HTTP_PARSER"))
 
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", validation_alias=shared("KAFKA_BOOTSTRAP_SERVERS")
@@ -49,6 +53,12 @@ class ServiceSettings(BaseSettings):
 
     log_format: str = Field("json", validation_alias=shared("LOG_FORMAT"))
     log_level: str = Field("INFO", validation_alias=shared("LOG_LEVEL"))
+
+    # Each service's pool: pool + overflow connections at most. Five services at 10 + 5
+    # stay under PostgreSQL's default max_connections (100) with their LISTEN connections
+    # and the runner's own; a request holds one for a few ms, so 10 serve 1,000 requests/s.
+    database_pool_size: int = 10
+    database_max_overflow: int = 5
 
     outbox_retention_hours: int = 24 * 7
     outbox_batch_size: int = 500

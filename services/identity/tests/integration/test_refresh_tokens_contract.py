@@ -70,3 +70,38 @@ async def test_revoking_an_account_can_keep_one_session(store, an_account) -> No
     async with store() as uow:
         revoked = [(await uow.refresh_tokens.get(t.token_hash)).revoked_at for t in tokens]
     assert revoked == [None, NOW, NOW]
+
+
+async def test_a_live_token_is_spent_once_and_a_dead_one_never(store, an_account) -> None:
+    account_id = await an_account()
+    _, live = RefreshToken.issue(account_id, uuid.uuid4(), NOW, TTL)
+    _, revoked = RefreshToken.issue(account_id, uuid.uuid4(), NOW, TTL)
+    async with store() as uow:
+        for t in (live, revoked):
+            await uow.refresh_tokens.add(t)
+        await uow.refresh_tokens.revoke_family(revoked.family_id, NOW)
+    at = NOW + timedelta(minutes=1)
+    async with store() as uow:
+        spent = await uow.refresh_tokens.spend(live.token_hash, at)
+        assert spent is not None
+        assert (spent.account_id, spent.family_id, spent.used_at) == (
+            account_id,
+            live.family_id,
+            at,
+        )
+        assert await uow.refresh_tokens.spend(live.token_hash, at) is None  # used now
+        assert await uow.refresh_tokens.spend(revoked.token_hash, at) is None
+        assert await uow.refresh_tokens.spend("inconnu", at) is None
+    async with store() as uow:
+        assert (await uow.refresh_tokens.get(live.token_hash)).used_at == at
+        assert (await uow.refresh_tokens.get(revoked.token_hash)).used_at is None
+
+
+async def test_an_expired_token_cannot_be_spent(store, an_account) -> None:
+    account_id = await an_account()
+    _, token = RefreshToken.issue(account_id, uuid.uuid4(), NOW, TTL)
+    async with store() as uow:
+        await uow.refresh_tokens.add(token)
+    async with store() as uow:
+        assert await uow.refresh_tokens.spend(token.token_hash, NOW + TTL) is None
+        assert (await uow.refresh_tokens.get(token.token_hash)).used_at is None

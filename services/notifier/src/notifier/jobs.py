@@ -22,18 +22,23 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 from cpf_runtime.clock import Clock, utcnow
 from cpf_runtime.listen import listen_forever
 from cpf_runtime.service import Runtime
+from prometheus_client import Gauge
 
 from notifier.app.delivery import Attempt, DeliveryConfig, deliver_next
+from notifier.app.messages import count_by_status
 from notifier.app.ports import Mailer
 from notifier.domain.messages import RetryPolicy
 from notifier.store.tables import MESSAGE_CHANNEL
 from notifier.store.uow import NotifierUnitOfWork
 
 log = logging.getLogger(__name__)
+
+MESSAGES = Gauge("notifier_messages", "E-mails by state (queued, sent, dead)", ["state"])
 
 
 async def deliver_one(
@@ -192,3 +197,11 @@ def delivery(
         ).run()
 
     return run
+
+
+async def report_message_counts(runtime: Runtime) -> None:
+    """Before each ``/metrics`` answer: ``notifier_messages{state}`` from the database."""
+    async with cast(NotifierUnitOfWork, runtime.uow()) as uow:
+        counts = await count_by_status(uow)
+    for status, count in counts.items():
+        MESSAGES.labels(status.value).set(count)

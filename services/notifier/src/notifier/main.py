@@ -84,6 +84,7 @@ def build(settings: NotifierSettings | None = None) -> Runtime:
         workers=settings.delivery_workers,
         poll_seconds=settings.delivery_poll_seconds,
     )
+    runtime.on_scrape(jobs.report_message_counts)
     return assemble(
         runtime,
         routers=[messages_router],

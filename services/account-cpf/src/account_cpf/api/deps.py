@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Literal
 
 from cpf_runtime.auth import Principal
-from cpf_runtime.deps import CurrentPrincipal, RuntimeDep
+from cpf_runtime.deps import CurrentPrincipal, RuntimeDep, on_loop
 from cpf_runtime.problems import Problem
 from fastapi import Depends
 
@@ -21,7 +21,7 @@ SPACES = {
 }
 
 
-def get_uow(runtime: RuntimeDep) -> AccountCpfUnitOfWork:
+async def get_uow(runtime: RuntimeDep) -> AccountCpfUnitOfWork:
     """A fresh unit of work; the route opens it with ``async with`` (its one commit point)."""
     return AccountCpfUnitOfWork(runtime.session_factory)
 
@@ -46,6 +46,7 @@ def titulaire_account(principal: CurrentPrincipal) -> uuid.UUID:
 
 
 UowDep = Annotated[AccountCpfUnitOfWork, Depends(get_uow)]
-CurrentTitulaire = Annotated[Acteur, Depends(_acteur_of("titulaire"))]
-CurrentGestionnaire = Annotated[Acteur, Depends(_acteur_of("gestionnaire"))]
-CurrentOperateur = Annotated[Acteur, Depends(_acteur_of("operateur"))]
+# On the event loop, not in a worker thread (cpf_runtime.deps.on_loop).
+CurrentTitulaire = Annotated[Acteur, Depends(on_loop(_acteur_of("titulaire")))]
+CurrentGestionnaire = Annotated[Acteur, Depends(on_loop(_acteur_of("gestionnaire")))]
+CurrentOperateur = Annotated[Acteur, Depends(on_loop(_acteur_of("operateur")))]

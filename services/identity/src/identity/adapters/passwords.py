@@ -16,6 +16,15 @@ from typing import TypeVar
 from argon2 import PasswordHasher as Argon2
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from prometheus_client import Gauge
+
+QUEUED = Gauge(
+    "identity_password_hash_queue_length",
+    "Password hashes and verifications waiting for a thread of the argon2 pool",
+)
+RUNNING = Gauge(
+    "identity_password_hash_running", "Password hashes and verifications being computed"
+)
 
 T = TypeVar("T")
 
@@ -31,12 +40,29 @@ class PasswordHasher:
             type=Type.ID,
         )
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="argon2")
+        self._threads = threads
+        self._pending = 0  # submitted and not finished, on this loop's thread only
         # Made now (at start-up, before the event loop runs), so that the first unknown
         # login costs what every other one costs.
         self._dummy = self._argon2.hash(secrets.token_urlsafe(16))
 
     async def _run(self, fn: partial[T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+        self._pending += 1
+        self._report()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+        finally:
+            self._pending -= 1
+            self._report()
+
+    def _report(self) -> None:
+        RUNNING.set(min(self._pending, self._threads))
+        QUEUED.set(max(self._pending - self._threads, 0))
+
+    @property
+    def queue_length(self) -> int:
+        """Hashes waiting for a thread (what ``identity_password_hash_queue_length`` shows)."""
+        return max(self._pending - self._threads, 0)
 
     async def hash(self, password: str) -> str:
         return await self._run(partial(self._argon2.hash, password))

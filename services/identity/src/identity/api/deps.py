@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from cpf_runtime.deps import CurrentPrincipal, get_runtime
+from cpf_runtime.deps import CurrentPrincipal, get_runtime, on_loop
 from cpf_runtime.service import Runtime
 from fastapi import Depends, Request
 
@@ -31,7 +31,7 @@ def get_services(request: Request) -> Services:
     return runtime.services
 
 
-def get_uow(request: Request) -> IdentityUnitOfWork:
+async def get_uow(request: Request) -> IdentityUnitOfWork:
     """A fresh unit of work; the route opens it with ``async with`` (its one commit point)."""
     return ours(get_runtime(request).uow())
 
@@ -40,6 +40,7 @@ def get_client_address(request: Request) -> str | None:
     return client_address(request, get_services(request).trusted_proxies)
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+# On the event loop, not in a worker thread (cpf_runtime.deps.on_loop).
+ServicesDep = Annotated[Services, Depends(on_loop(get_services))]
 UowDep = Annotated[IdentityUnitOfWork, Depends(get_uow)]
-ClientAddress = Annotated[str | None, Depends(get_client_address)]
+ClientAddress = Annotated[str | None, Depends(on_loop(get_client_address))]

@@ -158,6 +158,13 @@ class RefreshTokens(Protocol):
 
     async def mark_used(self, token_hash: str, at: datetime) -> None: ...
 
+    async def spend(self, token_hash: str, at: datetime) -> RefreshToken | None:
+        """Mark the token used at ``at`` if it is live (unused, unrevoked, unexpired), in one
+        locking step: the token, now used, or ``None`` when it cannot be spent
+        (then :meth:`get` tells why). Two spends of one token: one wins, the other waits
+        for it and gets ``None``."""
+        ...
+
     async def revoke_family(self, family_id: uuid.UUID, at: datetime) -> int:
         """Revoke every live token of the family; how many were live."""
         ...

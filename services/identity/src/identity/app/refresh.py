@@ -34,13 +34,29 @@ async def refresh_access(
     uow: Uow, secret: str, *, keys: KeySource, clock: Clock, rules: TokenRules
 ) -> AccessToken:
     """A new access token and refresh token. A reused token revokes its family
-    (``RefreshTokenReused``: the revocation is committed)."""
-    token = None
-    if 0 < len(secret) <= MAX_TOKEN_LENGTH:
-        token = await uow.refresh_tokens.get(digest(secret))
-    if token is None or token.revoked_at is not None:
+    (``RefreshTokenReused``: the revocation is committed).
+
+    The token is spent (checked and marked used) in one statement; only a token that could
+    not be spent is read again, to tell a reuse from an unknown, revoked or expired one."""
+    if not 0 < len(secret) <= MAX_TOKEN_LENGTH:
         raise InvalidGrant()
     now = clock()
+    token_hash = digest(secret)
+    token = await uow.refresh_tokens.spend(token_hash, now)
+    if token is None:
+        raise await _refusal(uow, token_hash, now)
+    account = await uow.accounts.get(token.account_id)
+    if account is None or not account.can_log_in or account.required_action is not None:
+        raise InvalidGrant()  # the unit of work rolls the spend back
+    return await grant(uow, account, keys=keys, clock=clock, rules=rules, family_id=token.family_id)
+
+
+async def _refusal(uow: Uow, token_hash: str, now: datetime) -> InvalidGrant:
+    """Why a token could not be spent: a used one is a reuse (its family is revoked, and
+    ``RefreshTokenReused`` is returned); anything else is an ``InvalidGrant``."""
+    token = await uow.refresh_tokens.get(token_hash)
+    if token is None or token.revoked_at is not None:
+        return InvalidGrant()
     if token.used_at is not None:
         revoked = await uow.refresh_tokens.revoke_family(token.family_id, now)
         announce_revoked(uow, token.account_id, [token.family_id], "refresh_reuse", now)
@@ -48,14 +64,8 @@ async def refresh_access(
             "refresh token reused: family revoked",
             extra={"account_id": str(token.account_id), "revoked": revoked},
         )
-        raise RefreshTokenReused()
-    if now >= token.expires_at:
-        raise InvalidGrant()
-    account = await uow.accounts.get(token.account_id)
-    if account is None or not account.can_log_in or account.required_action is not None:
-        raise InvalidGrant()
-    await uow.refresh_tokens.mark_used(token.token_hash, now)
-    return await grant(uow, account, keys=keys, clock=clock, rules=rules, family_id=token.family_id)
+        return RefreshTokenReused()
+    return InvalidGrant()  # expired
 
 
 async def log_out(uow: Uow, secret: str, *, clock: Clock) -> None:

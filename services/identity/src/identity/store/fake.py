@@ -223,6 +223,13 @@ class FakeRefreshTokens:
         if token_hash in self.tokens:
             self.tokens[token_hash].used_at = at
 
+    async def spend(self, token_hash: str, at: datetime) -> RefreshToken | None:
+        token = self.tokens.get(token_hash)
+        if token is None or token.used_at or token.revoked_at or at >= token.expires_at:
+            return None
+        token.used_at = at
+        return copy.deepcopy(token)
+
     async def revoke_family(self, family_id: uuid.UUID, at: datetime) -> int:
         live = [
             t for t in self.tokens.values() if t.family_id == family_id and t.revoked_at is None

@@ -361,6 +361,25 @@ class SqlRefreshTokens:
             .values(used_at=at)
         )
 
+    async def spend(self, token_hash: str, at: datetime) -> RefreshToken | None:
+        # One statement checks and marks (the UPDATE locks the row, and a concurrent spend
+        # of the same token re-reads it after the first commits: it then finds it used).
+        row = (
+            await self.session.execute(
+                update(RefreshTokenRow)
+                .where(
+                    RefreshTokenRow.token_hash == token_hash,
+                    RefreshTokenRow.used_at.is_(None),
+                    RefreshTokenRow.revoked_at.is_(None),
+                    RefreshTokenRow.expires_at > at,
+                )
+                .values(used_at=at)
+                .returning(*(getattr(RefreshTokenRow, f.name) for f in fields(RefreshToken)))
+                .execution_options(synchronize_session=False)
+            )
+        ).first()
+        return None if row is None else _record(RefreshToken, row)
+
     async def revoke_family(self, family_id: uuid.UUID, at: datetime) -> int:
         result = await self.session.execute(
             update(RefreshTokenRow)

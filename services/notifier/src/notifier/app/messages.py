@@ -31,3 +31,8 @@ async def get_message(uow: NotifierUow, message_id: uuid.UUID) -> Message:
     if message is None:
         raise MessageNotFound("Message introuvable.")
     return message
+
+
+async def count_by_status(uow: NotifierUow) -> dict[MessageStatus, int]:
+    """How many e-mails are queued, sent and dead (``/metrics``: notifier_messages)."""
+    return await uow.messages.count_by_status()

@@ -41,6 +41,10 @@ class Messages(Protocol):
         compared whatever its case)."""
         ...
 
+    async def count_by_status(self) -> dict[MessageStatus, int]:
+        """How many messages are in each status (every status present, 0 when none)."""
+        ...
+
 
 class Contacts(Protocol):
     async def remember(

@@ -68,6 +68,12 @@ class InMemoryMessages:
         ]
         return copy.deepcopy(matching[offset : offset + limit]), len(matching)
 
+    async def count_by_status(self) -> dict[MessageStatus, int]:
+        counts = dict.fromkeys(MessageStatus, 0)
+        for _, message in self._rows.values():
+            counts[message.status] += 1
+        return counts
+
 
 class InMemoryContacts:
     def __init__(self) -> None:

@@ -107,3 +107,12 @@ class SqlMessages:
             select(func.count()).select_from(MessageRow).where(*clauses)
         )
         return [_message(row) for row in rows], int(total or 0)
+
+    async def count_by_status(self) -> dict[MessageStatus, int]:
+        rows = await self._session.execute(
+            select(MessageRow.status, func.count()).group_by(MessageRow.status)
+        )
+        counts = dict.fromkeys(MessageStatus, 0)
+        for status, count in rows.all():
+            counts[MessageStatus(status)] = int(count)
+        return counts
