@@ -207,6 +207,39 @@ async def group_lag(bootstrap: str, group: str, topic: str) -> dict[int, int]:
         await admin.close()
 
 
+async def committed(bench: Bench, group_id: str | None = None) -> dict[int, int]:
+    """The group's committed offset of each partition of the probe topic (0 when none)."""
+    return {
+        p: end - lag
+        for (p, lag), end in zip(
+            (await group_lag(bench.bootstrap, group_id or bench.group_id, bench.topic)).items(),
+            (await end_offsets(bench.bootstrap, bench.topic)).values(),
+            strict=True,
+        )
+    }
+
+
+async def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        return {tp.partition: end for tp, end in (await consumer.end_offsets(tps)).items()}
+    finally:
+        await consumer.stop()
+
+
+async def log_says(worker: Worker, words: str, timeout: float) -> None:
+    """Wait until the worker's log holds ``words`` (its logs are flushed line by line)."""
+
+    async def found() -> bool:
+        if not worker.running():
+            raise AssertionError(f"{worker.name} exited: {worker.log_path.read_text()[-2000:]}")
+        return words in worker.log_path.read_text(errors="replace")
+
+    await until(found, timeout, f"{worker.name} logs {words!r}")
+
+
 async def drained(bench: Bench, group_id: str | None = None) -> bool:
     """Whether the group has committed every partition of the probe topic to its end."""
     try:

@@ -10,7 +10,8 @@ Tests start it as a real process (``python tests/reliability/worker.py``) and ki
 - ``REL_DATABASE_URL``, ``KAFKA_BOOTSTRAP_SERVERS``, ``REL_PROBE`` (the probe aggregate),
   ``REL_GROUP`` (the consumer's name), ``REL_SLOW_SECONDS`` (a pause inside the handler's
   transaction, after its effect), ``REL_FIXED`` (poison probes are applied),
-  ``REL_COMMANDS`` (how many commands in all), ``REL_CANARY`` (a secret the commands carry).
+  ``REL_COMMANDS`` (how many commands in all), ``REL_PACE_SECONDS`` (a pause between two),
+  ``REL_CANARY`` (a secret from which the commands' notes are derived, never written).
 
 SIGTERM cancels the running parts and waits for them, as the service lifespan does
 (``cpf_runtime.service.Runtime.lifespan``), then exits 0.
@@ -46,6 +47,7 @@ log = logging.getLogger("reliability.worker")
 ENV = os.environ
 SERVICE = "reliability"
 ATTEMPTS: Counter[uuid.UUID] = Counter()
+HANDLED = [0]
 
 
 def settings() -> ServiceSettings:
@@ -58,6 +60,9 @@ def settings() -> ServiceSettings:
 async def apply(event: Any, uow: UnitOfWork) -> None:
     """The probe's effect: one row, in the consumer's transaction."""
     envelope = current_envelope()
+    HANDLED[0] += 1
+    if HANDLED[0] == 1:
+        log.info("first probe handled")  # tests time their SIGTERM from this line
     behaviour = event.behaviour
     if behaviour == "poison" and ENV.get("REL_FIXED") != "1":
         raise ValueError(f"probe {event.seq} is poison (the bug fixed by REL_FIXED=1)")
@@ -130,6 +135,7 @@ async def publish(s: ServiceSettings, engine: Any, sessions: Any) -> None:
     if ENV.get("REL_CONSUME") == "1":
         parts.append(asyncio.create_task(consume(s, sessions), name="consumer"))
     canary = ENV.get("REL_CANARY", "")
+    pace = float(ENV.get("REL_PACE_SECONDS", "0"))
     try:
         async with engine.connect() as conn:
             done = int(await conn.scalar(select(func.count()).select_from(command)) or 0)
@@ -142,6 +148,8 @@ async def publish(s: ServiceSettings, engine: Any, sessions: Any) -> None:
                     command.insert().values(id=command_id, seq=seq, note=note)
                 )
                 uow.publish(probe(probe_id=command_id, seq=seq, note=note))
+            if pace:
+                await asyncio.sleep(pace)
         log.info("commands written", extra={"commands": ENV.get("REL_COMMANDS")})
         await asyncio.gather(*parts)
     finally:
