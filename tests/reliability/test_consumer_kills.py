@@ -29,7 +29,7 @@ async def kill_run(
     ]
     chunk = 50
     # The stream lasts as long as the kills do, so that every kill lands mid-stream.
-    pause = (kills * 2.5 + 2.0) / (events / chunk)
+    pause = (kills * 2.5 + 8.0) / (events / chunk)
 
     async def stream() -> None:
         for first in range(0, events, chunk):

@@ -11,6 +11,7 @@ Tests start it as a real process (``python tests/reliability/worker.py``) and ki
   ``REL_GROUP`` (the consumer's name), ``REL_SLOW_SECONDS`` (a pause inside the handler's
   transaction, after its effect), ``REL_FIXED`` (poison probes are applied),
   ``REL_COMMANDS`` (how many commands in all), ``REL_PACE_SECONDS`` (a pause between two),
+  ``REL_STOP_FILE`` (no more commands once this file exists),
   ``REL_CANARY`` (a secret from which the commands' notes are derived, never written).
 
 SIGTERM cancels the running parts and waits for them, as the service lifespan does
@@ -139,7 +140,10 @@ async def publish(s: ServiceSettings, engine: Any, sessions: Any) -> None:
     try:
         async with engine.connect() as conn:
             done = int(await conn.scalar(select(func.count()).select_from(command)) or 0)
+        stop_file = Path(ENV["REL_STOP_FILE"]) if ENV.get("REL_STOP_FILE") else None
         for seq in range(done, int(ENV.get("REL_COMMANDS", "0"))):
+            if stop_file is not None and stop_file.exists():
+                break
             command_id = uuid.uuid4()
             # What a service stores of a secret: a digest, never the secret itself.
             note = hashlib.sha256(f"{canary}{seq}".encode()).hexdigest()[:32]
