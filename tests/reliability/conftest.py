@@ -129,3 +129,36 @@ async def make_bench(
             worker.kill()
         await bench.engine.dispose()
     forget_probe_events()
+
+
+@pytest.fixture(scope="session")
+async def platform3() -> AsyncIterator[Any]:
+    """The whole platform on the local runner with three Kafka brokers (the slow scenarios
+    that go through the services' public APIs); the same settings as tests/e2e's."""
+    import shutil
+    import tempfile
+
+    from cpf_local.platform import Platform, PlatformConfig
+
+    state = Path(tempfile.mkdtemp(prefix="cpf-reliab-", dir="/tmp"))
+    state.chmod(0o755)  # the postgres user must reach the cluster's folder
+    config = PlatformConfig.for_tests(
+        state,
+        kafka_brokers=3,
+        extra_env={
+            "NOTIFIER_RETRY_INITIAL_SECONDS": "0.2",
+            "NOTIFIER_RETRY_MAX_SECONDS": "1",
+            "IDENTITY_LOGIN_ADDRESS_FREE_FAILURES": "100000",
+            "IDENTITY_LOGIN_ADDRESS_MAX_FAILURES": "100000",
+            "IDENTITY_UNLOCK_INTERVAL_SECONDS": "1",
+            "IDENTITY_ANTI_ROBOT_DIFFICULTY": "8",
+            "IDENTITY_SIGNING_KEY_RELOAD_SECONDS": "1",
+        },
+    )
+    running = Platform(config)
+    await running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+        shutil.rmtree(state, ignore_errors=True)

@@ -8,6 +8,7 @@ before its effect.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 import uuid
@@ -19,7 +20,14 @@ from sqlalchemy import text
 
 
 async def kill_run(
-    bench: Any, report: Any, *, events: int, instances: int, kills: int, scenario: str
+    bench: Any,
+    report: Any,
+    *,
+    events: int,
+    instances: int,
+    kills: int,
+    scenario: str,
+    spacing: float = 2.5,
 ) -> None:
     started = time.monotonic()
     rng = random.Random(events)
@@ -29,7 +37,8 @@ async def kill_run(
     ]
     chunk = 50
     # The stream lasts as long as the kills do, so that every kill lands mid-stream.
-    pause = (kills * 2.5 + 8.0) / (events / chunk)
+    # A SIGKILLed member holds its partitions until its session times out (10 s).
+    pause = (kills * spacing + 8.0) / (events / chunk)
 
     async def stream() -> None:
         for first in range(0, events, chunk):
@@ -51,6 +60,9 @@ async def kill_run(
         workers[victim] = bench.worker(
             "consume", name=f"instance-{victim}-{k + 1}", REL_SLOW_SECONDS="0.001"
         ).start()
+        # The next kill waits until the new instance works (a start takes seconds here).
+        with contextlib.suppress(AssertionError):
+            await log_says(workers[victim], "first probe handled", 20)
     await producing
     await until(lambda: drained(bench), 300, "the group commits every partition to its end")
     for worker in workers:
@@ -76,12 +88,18 @@ async def test_two_consumers_killed_and_restarted_apply_each_event_once(
     make_bench: Any, report: Any
 ) -> None:
     bench = await make_bench(partitions=6)
-    await kill_run(bench, report, events=1000, instances=2, kills=2, scenario="consumer-sigkill")
+    await kill_run(bench, report, events=600, instances=2, kills=2, scenario="consumer-sigkill")
 
 
 @pytest.mark.slow_reliability
 async def test_three_consumers_killed_over_5000_events(make_bench: Any, report: Any) -> None:
     bench = await make_bench(partitions=6)
     await kill_run(
-        bench, report, events=5000, instances=3, kills=10, scenario="consumer-sigkill-5000"
+        bench,
+        report,
+        events=5000,
+        instances=3,
+        kills=10,
+        scenario="consumer-sigkill-5000",
+        spacing=12.0,
     )

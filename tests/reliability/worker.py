@@ -141,6 +141,7 @@ async def publish(s: ServiceSettings, engine: Any, sessions: Any) -> None:
         async with engine.connect() as conn:
             done = int(await conn.scalar(select(func.count()).select_from(command)) or 0)
         stop_file = Path(ENV["REL_STOP_FILE"]) if ENV.get("REL_STOP_FILE") else None
+        log.info("writing commands", extra={"from_seq": done})  # tests time kills from here
         for seq in range(done, int(ENV.get("REL_COMMANDS", "0"))):
             if stop_file is not None and stop_file.exists():
                 break
