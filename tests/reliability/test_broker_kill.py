@@ -92,7 +92,9 @@ async def test_killing_the_partition_leader_loses_nothing_and_duplicates_nothing
                 applied = await conn.scalar(select(func.count(effect.c.event_id.distinct())))
             return waiting == 0 and applied == written
 
-        await until(settled, 180, "the outbox drained and every command applied")
+        # A lost event never arrives: past the wait, the figures below say what is missing.
+        with contextlib.suppress(AssertionError):
+            await until(settled, 120, "the outbox drained and every command applied")
         worker.terminate()
     finally:
         for node_id in range(1, cluster.size + 1):
