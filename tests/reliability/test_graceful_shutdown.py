@@ -76,4 +76,4 @@ async def test_sigterm_during_a_slow_handler_commits_no_offset_before_its_effect
 @pytest.mark.slow_reliability
 async def test_sigterm_during_a_slow_handler_many_runs(make_bench: Any, report: Any) -> None:
     bench = await make_bench(partitions=1)
-    await shutdown_runs(bench, report, runs=25, scenario="graceful-shutdown-25-runs")
+    await shutdown_runs(bench, report, runs=15, scenario="graceful-shutdown-15-runs")

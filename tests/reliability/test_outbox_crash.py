@@ -92,4 +92,4 @@ async def test_sigkill_while_publishing_loses_nothing_and_invents_nothing(
 @pytest.mark.slow_reliability
 async def test_sigkill_while_publishing_2000_commands(make_bench: Any, report: Any) -> None:
     bench = await make_bench(partitions=4)
-    await crash_run(bench, report, commands=2000, kills=12, scenario="outbox-crash-2000")
+    await crash_run(bench, report, commands=2000, kills=8, scenario="outbox-crash-2000")
