@@ -11,6 +11,7 @@ last run of each scenario), from which the README's table is copied.
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -30,8 +31,10 @@ from reliability_probe import forget_probe_events, metadata, probe_event
 from sqlalchemy import text
 
 REPO = Path(__file__).resolve().parents[2]
-RESULTS = REPO / ".local" / "reliability.json"
-TABLE = REPO / ".local" / "reliability.md"
+# RELIABILITY_RESULTS_DIR: elsewhere than .local/ (a run against a deliberately broken build).
+RESULTS_DIR = Path(os.environ.get("RELIABILITY_RESULTS_DIR") or REPO / ".local")
+RESULTS = RESULTS_DIR / "reliability.json"
+TABLE = RESULTS_DIR / "reliability.md"
 FIGURES = pytest.StashKey[list[dict[str, Any]]]()
 
 
