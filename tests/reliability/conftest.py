@@ -89,7 +89,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     for entry in figures:
         entry["outcome"] = _OUTCOMES.get(entry["test"], "?")
         known[entry["scenario"]] = entry
-    RESULTS.write_text(json.dumps(known, indent=2, sort_keys=True, default=str) + "\n")
+    known = dict(sorted(known.items()))  # scenarios sorted, each one's figures in its order
+    RESULTS.write_text(json.dumps(known, indent=2, default=str) + "\n")
     lines = ["| scenario | figures | outcome | run at (UTC) |", "|---|---|---|---|"]
     for name in sorted(known):
         entry = known[name]
