@@ -49,7 +49,11 @@ async def kill_run(
             await asyncio.sleep(pause)
 
     producing = asyncio.create_task(stream())
-    await log_says(workers[0], "first probe handled", 90)
+
+    async def one_handles() -> bool:  # whichever the group gave partitions to first
+        return any("first probe handled" in w.log_path.read_text() for w in workers)
+
+    await until(one_handles, 120, "an instance handles the stream")
     done_kills = 0
     for k in range(kills):
         await asyncio.sleep(rng.uniform(1.0, 3.0))
