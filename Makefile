@@ -1,18 +1,19 @@
-# `make up` runs the platform on this machine; `make test` runs every test. Both first install
+# `make up` runs the platform on this machine; `make test` runs every test (the slow
+# reliability scenarios aside: `make reliability` runs them all). Both first install
 # what is missing (scripts/bootstrap.sh). See deploy/README.md.
 SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 
 UV_RUN := uv run --frozen
 # Only the folders that exist: a service without tests yet must not break the run.
-TEST_PATHS = $(wildcard libs/*/tests services/*/tests deploy/local/tests tests/platform tests/e2e)
+TEST_PATHS = $(wildcard libs/*/tests services/*/tests deploy/local/tests tests/platform tests/e2e tests/reliability)
 PYTEST_ARGS ?=
 # `make up KAFKA_BROKERS=3`: three Kafka brokers (replication factor 3, min.insync.replicas=2).
 KAFKA_BROKERS ?= 1
 # `make demo-signup EMAIL=jeanne@example.fr`: sign a titulaire up on the running platform.
 EMAIL ?=
 
-.PHONY: bootstrap up down status reset test lint docs typecheck demo-signup mutation bench
+.PHONY: bootstrap up down status reset test lint docs typecheck demo-signup mutation bench reliability
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -39,8 +40,16 @@ test: bootstrap
 	$(UV_RUN) ruff check .
 	$(UV_RUN) mypy libs/runtime/src libs/contracts/src deploy/local/src services/*/src
 	@if [ -z "$(strip $(TEST_PATHS))" ]; then echo "make test: no test folder found" >&2; exit 1; fi
-	@set +e; $(UV_RUN) pytest $(TEST_PATHS) $(PYTEST_ARGS); rc=$$?; \
+	@set +e; $(UV_RUN) pytest $(TEST_PATHS) -m "not slow_reliability" $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no test" >&2; exit 1; fi; \
+	exit $$rc
+
+# Every scenario of tests/reliability (the slow ones too) on three Kafka brokers; figures in
+# .local/reliability.json and .local/reliability.md (README, "Reliability").
+reliability: bootstrap
+	@set +e; started=$$(date +%s); $(UV_RUN) pytest tests/reliability $(PYTEST_ARGS); rc=$$?; \
+	echo "make reliability: $$(( $$(date +%s) - started )) s, figures in .local/reliability.md"; \
+	if [ $$rc -eq 5 ]; then echo "make reliability: pytest collected no test" >&2; exit 1; fi; \
 	exit $$rc
 
 lint: bootstrap
