@@ -112,7 +112,9 @@ def test_every_route_is_documented_in_french(app: FastAPI) -> None:
 def test_mes_informations_personnelles_is_documented(app: FastAPI) -> None:
     document = app.openapi()
     get = document["paths"]["/v1/moi"]["get"]
-    assert set(get["responses"]) == {"200", "401"}
+    # Every refusal of the service is documented as a problem (cpf_runtime.openapi).
+    assert {"200", "401"} <= set(get["responses"])
+    assert set(get["responses"]["401"]["content"]) == {"application/problem+json"}
     ref = get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     schema = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
     assert set(schema["properties"]) == {

@@ -1,41 +1,11 @@
-"""SIRET: the 14-digit number of an establishment (SIREN of the company + NIC), whose
-last digit is a Luhn check digit."""
+"""SIRET: the rule lives once in the contracts library (:mod:`cpf_contracts.siret`)."""
 
-from __future__ import annotations
+from cpf_contracts.siret import (
+    LA_POSTE_SIREN,
+    is_valid_siret,
+    luhn_check_digit,
+    luhn_ok,
+    siret_rule,
+)
 
-# La Poste's establishments share one SIREN and do not follow Luhn: INSEE checks that the
-# sum of their digits is a multiple of 5 instead.
-LA_POSTE_SIREN = "356000000"
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
-
-
-def luhn_check_digit(partial: str) -> str:
-    """The digit that makes ``partial + digit`` pass Luhn (used to build test SIRETs)."""
-    for digit in "0123456789":
-        if luhn_ok(partial + digit):
-            return digit
-    raise AssertionError("unreachable")
-
-
-def siret_rule(value: str) -> str | None:
-    """The rule a SIRET breaks (``siret_format``, ``siret_checksum``), or ``None``."""
-    if len(value) != 14 or not value.isascii() or not value.isdigit():
-        return "siret_format"
-    if value.startswith(LA_POSTE_SIREN):
-        return None if sum(int(c) for c in value) % 5 == 0 else "siret_checksum"
-    return None if luhn_ok(value) else "siret_checksum"
-
-
-def is_valid_siret(value: str) -> bool:
-    return siret_rule(value) is None
+__all__ = ["LA_POSTE_SIREN", "is_valid_siret", "luhn_check_digit", "luhn_ok", "siret_rule"]

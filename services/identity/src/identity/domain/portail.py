@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from cpf_contracts.siret import siret_rule
+
 from identity.domain.account import Civilite
 from identity.domain.contact import (
     REQUIRED,
@@ -26,9 +28,6 @@ SIRET_CHECKSUM = Violation(
     "siret_checksum", "Ce SIRET n'existe pas : vérifiez les 14 chiffres saisis."
 )
 POSTCODE_FORMAT = Violation("code_postal_format", "Le code postal comporte 5 chiffres.")
-# La Poste's establishments share one SIREN and do not follow Luhn (INSEE's rule: the sum
-# of the digits is a multiple of 5).
-LA_POSTE_SIREN = "356000000"
 TEXT_MAX = 200
 
 
@@ -48,16 +47,8 @@ def normalize_siret(value: str) -> str:
 
 
 def siret_violation(value: str) -> Violation | None:
-    siret = normalize_siret(value)
-    if len(siret) != 14 or not siret.isascii() or not siret.isdigit():
-        return SIRET_FORMAT
-    if siret.startswith(LA_POSTE_SIREN):
-        return None if sum(int(c) for c in siret) % 5 == 0 else SIRET_CHECKSUM
-    total = 0
-    for position, char in enumerate(reversed(siret)):
-        n = int(char) * (2 if position % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return None if total % 10 == 0 else SIRET_CHECKSUM
+    rule = siret_rule(normalize_siret(value))
+    return None if rule is None else {"siret_format": SIRET_FORMAT}.get(rule, SIRET_CHECKSUM)
 
 
 def text_violation(value: str, max_length: int = TEXT_MAX) -> Violation | None:
