@@ -296,6 +296,8 @@ async def test_a_code_its_letter_a_reissue_and_mes_demarches(platform: Platform)
         assert screen.status_code == 200, screen.text
         (me,) = screen.json()["utilisateurs"]
         assert me["habilitations"][0]["detail"].endswith("par code d'activation")
+        # The coordinates given at sign-up, carried by identity's event (guide 002's screen).
+        assert (me["email"], me["telephone"]) == (user.email, "0102030405")
 
         # Used once: the same code again is the same refusal as any wrong code.
         again = await demarche_api.post(

@@ -87,6 +87,7 @@ async def person(
         nom=nom,
         activated_at=NOON,
         entreprise=entreprise,
+        telephone_fixe="0102030405",
     )
     async with uow:
         await directory.account_activated(uow, event)
@@ -104,6 +105,17 @@ async def redeem(uow: FakeDemarcheUnitOfWork, actor: Actor, demarche: str, on: s
     )
     async with uow:
         await rights.code_redeemed(uow, event)
+
+
+async def test_the_directory_keeps_the_phone_given_at_sign_up(
+    uow: FakeDemarcheUnitOfWork,
+) -> None:
+    actor = await person(uow, None, "Martin")
+    assert actor.uuid is not None
+    async with uow:
+        account = await uow.portail_accounts.get(actor.uuid)
+    assert account is not None
+    assert account.telephone == "0102030405"
 
 
 async def test_a_code_grants_the_manager_role_once(

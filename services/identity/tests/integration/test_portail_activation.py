@@ -106,6 +106,8 @@ async def test_a_portal_activation_publishes_the_company_given_at_sign_up(
         "code_postal": "74000",
         "commune": "Annecy",
     }
+    # The portal form's one phone (kept as the account's mobile), for the users screen.
+    assert (activated["telephone_fixe"], activated["telephone_mobile"]) == (None, "0450123456")
     # What a consumer reads back: the contract's model, company included.
     assert AccountActivated.model_validate(activated).entreprise is not None
 

@@ -86,6 +86,10 @@ class AccountActivated(_AccountEvent):
     entreprise: Entreprise | None = None
     """A portal user's company (added compatibly: absent for other kinds, and in events
     published before it existed)."""
+    telephone_fixe: str | None = None
+    telephone_mobile: str | None = None
+    """The phone numbers given at sign-up, digits only (added compatibly, like
+    ``PhoneChanged``'s): the users screen of a démarche shows them (guide 002)."""
 
 
 class TemporaryPasswordIssued(_AccountEvent):

@@ -43,6 +43,8 @@ async def activate_account(uow: Uow, secret: str, *, clock: Clock) -> Account:
             login=account.login,
             activated_at=now,
             entreprise=await _entreprise(uow, account),
+            telephone_fixe=account.landline,
+            telephone_mobile=account.mobile,
         )
     )
     return account

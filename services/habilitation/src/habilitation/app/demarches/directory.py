@@ -35,7 +35,7 @@ async def account_activated(uow: DemarcheUow, event: AccountActivated) -> None:
             prenom=event.prenom,
             nom=event.nom,
             email=event.email.strip().lower(),
-            telephone=None,
+            telephone=event.telephone_mobile or event.telephone_fixe,
             siret=company.siret if company else None,
             siren=siren_of(company.siret) if company else None,
             raison_sociale=company.raison_sociale if company else None,
