@@ -88,6 +88,9 @@ async def kill_run(
     assert distinct == events, f"{events - distinct} events never applied"
 
 
+# About a minute of process starts on two cores: in `make reliability` only, so that `make
+# test` stays well under its 15 minutes (scenario 1's kills keep a process-kill in it).
+@pytest.mark.slow_reliability
 async def test_two_consumers_killed_and_restarted_apply_each_event_once(
     make_bench: Any, report: Any
 ) -> None:
