@@ -276,3 +276,62 @@ async def assert_nowhere_in_clear(
         text = log.read_text(errors="replace")
         for secret in secrets:
             assert secret not in text, f"a {what} is in {log.name}"
+
+
+NEW_PASSWORD = "Habilite2026xyz"
+
+
+async def first_login(
+    identity: httpx.AsyncClient, identifiant: str, temporary: str, type_compte: str
+) -> str:
+    """Temporary password → forced change → CGU → access token."""
+    refused = await identity.post(
+        "/v1/token",
+        json={"identifiant": identifiant, "mot_de_passe": temporary, "type_compte": type_compte},
+    )
+    assert refused.status_code == 403, refused.text
+    step = refused.json()
+    assert step["action_requise"] == "changer_mot_de_passe"
+    changed = await identity.post(
+        "/v1/mot-de-passe/premiere-connexion",
+        json={
+            "action_token": step["action_token"],
+            "ancien": temporary,
+            "nouveau": NEW_PASSWORD,
+            "confirmation": NEW_PASSWORD,
+        },
+    )
+    assert changed.status_code == 200, changed.text
+    step = changed.json()
+    assert step["action_requise"] == "accepter_cgu"
+    accepted = await identity.post(
+        "/v1/cgu/acceptation", json={"action_token": step["action_token"], "cgu_acceptees": True}
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["action_requise"] is None
+    login = await identity.post(
+        "/v1/token",
+        json={"identifiant": identifiant, "mot_de_passe": NEW_PASSWORD, "type_compte": type_compte},
+    )
+    assert login.status_code == 200, login.text
+    return str(login.json()["access_token"])
+
+
+async def until_ok(call: Any, *, within: float = 30.0) -> httpx.Response:
+    """Retry while a login provisioned from an event is not there yet."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        response: httpx.Response = await call()
+        if response.status_code < 500 or asyncio.get_running_loop().time() > deadline:
+            return response
+        await asyncio.sleep(0.2)
+
+
+async def operator_token(platform: Platform, identity: httpx.AsyncClient, email: str) -> str:
+    """An operator created by ``python -m identity operateur-create`` as ops run it, logged in
+    once from the e-mailed temporary password: its access token."""
+    code, output = await create_operator(platform, email)
+    assert code == 0, output
+    return await first_login(
+        identity, email, await temporary_password(platform, email), "operateur"
+    )

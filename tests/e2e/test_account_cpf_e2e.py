@@ -16,13 +16,14 @@ from e2e_helpers import (
     PASSWORD,
     activation_link,
     api,
-    create_operator,
+    bearer,
     eventually_ok,
+    first_login,
     luhn_siret,
+    operator_token,
     signup_form,
     temporary_password,
 )
-from test_habilitation_e2e import bearer, first_login
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -48,11 +49,7 @@ async def employer(
     """An organisation (its SIRET) and its principal administrator's token."""
     tag = uuid.uuid4().hex[:8]
     operator_email, admin_email = f"op-{tag}@cdc.example", f"admin-{tag}@entreprise.example"
-    code, output = await create_operator(platform, operator_email)
-    assert code == 0, output
-    operator = await first_login(
-        identity, operator_email, await temporary_password(platform, operator_email), "operateur"
-    )
+    operator = await operator_token(platform, identity, operator_email)
     siret = luhn_siret()
     created = await habil.post(
         "/v1/organisations",

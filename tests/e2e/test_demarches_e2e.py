@@ -28,12 +28,10 @@ from e2e_helpers import (
     activation_link,
     api,
     bearer,
-    create_operator,
     luhn_siret,
-    temporary_password,
+    operator_token,
 )
 from pypdf import PdfReader
-from test_habilitation_e2e import first_login
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -117,11 +115,7 @@ async def authority_agent(platform: Platform, identity: httpx.AsyncClient) -> st
     """An operator of the démarches' authorities (DGEFP for MAF, Direccte for Ceres),
     created and scoped by the commands ops run; its access token."""
     email = f"agent-{uuid.uuid4().hex[:8]}@dreets.example"
-    code, output = await create_operator(platform, email)
-    assert code == 0, output
-    token = await first_login(
-        identity, email, await temporary_password(platform, email), "operateur"
-    )
+    token = await operator_token(platform, identity, email)
     account_id = jwt.decode(token, options={"verify_signature": False})["sub"]
     for demarche in (MAF, CERES):
         granted = await run_command(
@@ -327,7 +321,7 @@ async def test_an_access_request_accepted_then_one_refused(platform: Platform) -
                     gestionnaire.email,
                     subject_contains="Demande d'accès",
                     count=1 if decision == "acceptee" else 2,
-                    within=60,
+                    within=120,
                 )
             )[-1]
             assert colleague.email in told["text"]
@@ -378,7 +372,7 @@ async def test_a_ceres_invitation_to_a_newcomer_and_to_an_account_found_by_name(
         )
         assert sent.status_code == 201, sent.text
         assert sent.json()["message"] == "Email d'invitation transmis"
-        (mail,) = await platform.mail.wait_for(newcomer, subject_contains="CERES", within=60)
+        (mail,) = await platform.mail.wait_for(newcomer, subject_contains="CERES", within=120)
         assert mail["subject"] == preview.json()["objet"]
         assert preview.json()["message"] in " ".join(mail["text"].split())
         link = re.search(r"https?://\S+/portail/invitations/([0-9a-f-]{36})", mail["text"])
@@ -421,7 +415,9 @@ async def test_a_ceres_invitation_to_a_newcomer_and_to_an_account_found_by_name(
             headers=gestionnaire.headers,
         )
         assert invited.status_code == 201, invited.text
-        (mail,) = await platform.mail.wait_for(colleague.email, subject_contains="CERES", within=60)
+        (mail,) = await platform.mail.wait_for(
+            colleague.email, subject_contains="CERES", within=120
+        )
         accepted = await habilitation.post(
             f"/v1/portail/invitations/{invited.json()['id']}/acceptation", headers=colleague.headers
         )

@@ -16,12 +16,13 @@ from e2e_helpers import (
     bearer,
     create_gestionnaire,
     create_organisation,
+    first_login,
+    operator_token,
     reset_link_token,
     signup_form,
     temporary_password,
+    until_ok,
 )
-from e2e_helpers import create_operator as run_operator_create
-from test_habilitation_e2e import first_login, until_ok
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -39,14 +40,7 @@ async def test_the_principal_is_the_operator_s_and_manages_the_delegues(
     admin_email = f"principal-{tag}@entreprise.example"
     delegue_email = f"delegue-{tag}@entreprise.example"
     async with api(platform, "identity") as identity, api(platform, "habilitation") as habil:
-        code, output = await run_operator_create(platform, operator_email)
-        assert code == 0, output
-        operator = await first_login(
-            identity,
-            operator_email,
-            await temporary_password(platform, operator_email),
-            "operateur",
-        )
+        operator = await operator_token(platform, identity, operator_email)
         organisation = await create_organisation(
             habil,
             operator,

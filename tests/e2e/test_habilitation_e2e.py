@@ -6,65 +6,22 @@ identity, habilitation and notifier, over the bus and a real SMTP catcher."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from typing import Any
 
-import httpx
 import pytest
 from cpf_local.platform import Platform
-from e2e_helpers import api, bearer, create_gestionnaire, create_organisation, temporary_password
-from e2e_helpers import create_operator as run_operator_create
+from e2e_helpers import (
+    api,
+    bearer,
+    create_gestionnaire,
+    create_organisation,
+    first_login,
+    operator_token,
+    temporary_password,
+    until_ok,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-NEW_PASSWORD = "Habilite2026xyz"
-
-
-async def first_login(
-    identity: httpx.AsyncClient, identifiant: str, temporary: str, type_compte: str
-) -> str:
-    """Temporary password → forced change → CGU → access token."""
-    refused = await identity.post(
-        "/v1/token",
-        json={"identifiant": identifiant, "mot_de_passe": temporary, "type_compte": type_compte},
-    )
-    assert refused.status_code == 403, refused.text
-    step = refused.json()
-    assert step["action_requise"] == "changer_mot_de_passe"
-    changed = await identity.post(
-        "/v1/mot-de-passe/premiere-connexion",
-        json={
-            "action_token": step["action_token"],
-            "ancien": temporary,
-            "nouveau": NEW_PASSWORD,
-            "confirmation": NEW_PASSWORD,
-        },
-    )
-    assert changed.status_code == 200, changed.text
-    step = changed.json()
-    assert step["action_requise"] == "accepter_cgu"
-    accepted = await identity.post(
-        "/v1/cgu/acceptation", json={"action_token": step["action_token"], "cgu_acceptees": True}
-    )
-    assert accepted.status_code == 200, accepted.text
-    assert accepted.json()["action_requise"] is None
-    login = await identity.post(
-        "/v1/token",
-        json={"identifiant": identifiant, "mot_de_passe": NEW_PASSWORD, "type_compte": type_compte},
-    )
-    assert login.status_code == 200, login.text
-    return str(login.json()["access_token"])
-
-
-async def until_ok(call: Any, *, within: float = 30.0) -> httpx.Response:
-    """Retry while a login provisioned from an event is not there yet."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        response: httpx.Response = await call()
-        if response.status_code < 500 or asyncio.get_running_loop().time() > deadline:
-            return response
-        await asyncio.sleep(0.2)
 
 
 async def test_operator_organisation_principal_unit_gestionnaire_rights(
@@ -76,14 +33,7 @@ async def test_operator_organisation_principal_unit_gestionnaire_rights(
     gestionnaire_email = f"gestionnaire-{tag}@entreprise.example"
     async with api(platform, "identity") as identity, api(platform, "habilitation") as habil:
         # The operator (Caisse des Dépôts) is created by a command, then logs in once.
-        code, output = await run_operator_create(platform, operator_email)
-        assert code == 0, output
-        operator = await first_login(
-            identity,
-            operator_email,
-            await temporary_password(platform, operator_email),
-            "operateur",
-        )
+        operator = await operator_token(platform, identity, operator_email)
 
         # Back-office: the organisation and its principal administrator.
         organisation = await create_organisation(
