@@ -425,7 +425,7 @@ async def test_a_ceres_invitation_to_a_newcomer_and_to_an_account_found_by_name(
 
 
 async def delegation_events(
-    platform: Platform, delegation_id: str, within: float = 30.0
+    platform: Platform, delegation_id: str, within: float = 60.0
 ) -> list[str]:
     """The CloudEvents types published for this delegation, read from the bus."""
     consumer = AIOKafkaConsumer(
