@@ -55,7 +55,9 @@ async def redeem_code(
     window = limits.account_window_seconds
     failures, started = await uow.attempts.reserve_account(account_id, now, window)
     if failures > limits.per_account:
-        wait = started + timedelta(seconds=window) - now
+        # A concurrent attempt may have opened the window a moment after our clock read:
+        # never ask for more than the window itself.
+        wait = min(started + timedelta(seconds=window) - now, timedelta(seconds=window))
         raise TooManyAttempts(max(1, math.ceil(wait.total_seconds())))
     counted = await uow.attempts.reserve_siret(found.code, siret)
     if counted is None:
