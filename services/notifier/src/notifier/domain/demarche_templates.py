@@ -19,6 +19,8 @@ from cpf_contracts.catalogue import Demarche, DemarcheCode, Role, RoleCode, dema
 from cpf_contracts.wording import PORTAL_NAME, InvitationText, delegation_text, invitation_text
 
 from notifier.domain.templates import (
+    AUTOMATON_NOTICE,
+    MES_DEMARCHES_SIGNATURE,
     Action,
     Block,
     Link,
@@ -42,17 +44,12 @@ DEMANDE_ACCES_REFUSEE = "demande_acces_refusee"
 INVITATION_DEMARCHE = "invitation_demarche"
 DELEGATION_TIERS = "delegation_tiers"
 
-# Guide 004's e-mail, word for word: its closing lines and its automaton line.
-SIGNATURE = f"L'équipe technique {PORTAL_NAME}."
-AUTOMATON_NOTICE = (
-    "Ce message est envoyé par un automate, merci de ne pas y répondre : votre réponse ne "
-    "pourra pas être traitée."
-)
-
 
 def portal(sites: Sites) -> Portal:
     """Mes Démarches as guide 004's e-mail signs: « Cordialement, L'équipe technique… »."""
-    return replace(mes_demarches(sites), signature=(SIGNATURE,), notice=AUTOMATON_NOTICE)
+    return replace(
+        mes_demarches(sites), signature=(MES_DEMARCHES_SIGNATURE,), notice=AUTOMATON_NOTICE
+    )
 
 
 def demarche_of(code: str) -> Demarche:

@@ -368,10 +368,13 @@ def titulaire_activation(ctx: ActivationContext, sites: Sites) -> Rendered:
 
 # Guide 004's activation e-mail: its signature and its closing line, word for word.
 MES_DEMARCHES_SIGNATURE = "L'équipe technique Mes Démarches Emploi et Formation Professionnelle."
-PORTAIL_ACTIVATION_NOTICE = (
+AUTOMATON_NOTICE = (
     "Ce message est envoyé par un automate, merci de ne pas y répondre : votre réponse ne "
-    "pourra pas être traitée. Si vous n'êtes pas à l'origine de cette action, veuillez "
-    "ignorer ce message."
+    "pourra pas être traitée."
+)
+PORTAIL_ACTIVATION_NOTICE = (
+    f"{AUTOMATON_NOTICE} Si vous n'êtes pas à l'origine de cette action, veuillez ignorer ce "
+    "message."
 )
 
 
