@@ -47,7 +47,7 @@ def login_body(identifiant: str, password: str, kind: str) -> dict[str, str]:
     return {"identifiant": identifiant, "mot_de_passe": password, "type_compte": kind}
 
 
-async def first_login(
+async def first_login_checking_each_step(
     identity: httpx.AsyncClient, identifiant: str, temporary: str, kind: str
 ) -> str:
     """Temporary password → forced change → CGU → access token, checking each refusal."""
@@ -134,7 +134,9 @@ async def test_an_operator_changes_the_temporary_password_accepts_the_cgu_then_l
     temporary = await temporary_password(platform, email)
     assert temporary not in output  # the command never shows it
     async with api(platform, "identity") as identity:
-        token = await first_login(identity, email.upper(), temporary, "operateur")
+        token = await first_login_checking_each_step(
+            identity, email.upper(), temporary, "operateur"
+        )
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["kind"] == "operateur"
     uuid.UUID(claims["sub"])
@@ -149,7 +151,7 @@ async def test_a_gestionnaire_from_habilitation_logs_in_then_is_regenerated_and_
     person_email = f"gestionnaire-{tag}@entreprise.example"
     assert (await create_operator(platform, operator_email))[0] == 0
     async with api(platform, "identity") as identity, api(platform, "habilitation") as habil:
-        operator = await first_login(
+        operator = await first_login_checking_each_step(
             identity,
             operator_email,
             await temporary_password(platform, operator_email),
@@ -175,7 +177,9 @@ async def test_a_gestionnaire_from_habilitation_logs_in_then_is_regenerated_and_
         )
         assert "supprimé" not in mail["text"]
         temporary = await temporary_password(platform, admin_email)
-        access = await first_login(identity, admin["identifiant"], temporary, "gestionnaire")
+        access = await first_login_checking_each_step(
+            identity, admin["identifiant"], temporary, "gestionnaire"
+        )
         claims = jwt.decode(access, options={"verify_signature": False})
         assert (claims["sub"], claims["kind"]) == (admin["account_id"], "gestionnaire")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -258,3 +259,49 @@ async def until(check: Callable[[], Awaitable[Any]], timeout: float, what: str) 
             return last
         await asyncio.sleep(0.2)
     raise AssertionError(f"{what}: not reached within {timeout:.0f}s (last: {last!r})")
+
+
+async def partitions_of(bootstrap: str, topic: str) -> list[dict[str, Any]]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topic])
+        return sorted(described["partitions"], key=lambda p: p["partition"])
+    finally:
+        await admin.close()
+
+
+async def fully_replicated(bootstrap: str, topic: str, size: int) -> bool:
+    try:
+        parts = await partitions_of(bootstrap, topic)
+    except (KafkaError, OSError, TimeoutError):
+        return False
+    return all(len(p["isr"]) == size and p["leader"] >= 0 for p in parts)
+
+
+async def kill_partition_leader(cluster: Any, topic: str, *, down_for: float) -> int:
+    """SIGKILL the leader of ``topic``'s partition 0 once all its replicas are in sync, keep
+    it down ``down_for`` seconds, bring it back; the killed node's id."""
+    bootstrap = cluster.bootstrap_servers
+    await until(
+        lambda: fully_replicated(bootstrap, topic, cluster.size),
+        120,
+        f"every partition of {topic} back to {cluster.size} in-sync replicas",
+    )
+    await asyncio.sleep(2.0)
+    leader = int((await partitions_of(bootstrap, topic))[0]["leader"])
+    node = cluster.processes.pop(leader)
+    node.popen.send_signal(signal.SIGKILL)
+    node.popen.wait(10)
+    await asyncio.sleep(down_for)  # the stream goes on with the other brokers
+    await cluster.start_node(leader, within=120)
+    return leader
+
+
+async def restart_stopped_nodes(cluster: Any) -> None:
+    """Whatever a scenario left down comes back (the cluster is shared by the session)."""
+    for node_id in range(1, cluster.size + 1):
+        if node_id not in cluster.processes or not cluster.processes[node_id].running():
+            cluster.processes.pop(node_id, None)
+            with contextlib.suppress(Exception):
+                await cluster.start_node(node_id, within=120)

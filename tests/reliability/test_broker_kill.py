@@ -12,37 +12,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import signal
 import time
 from typing import Any
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError
 from cpf_local.broker import KafkaCluster
-from reliability_kit import log_says, read_topic, until
+from reliability_kit import (
+    fully_replicated,
+    kill_partition_leader,
+    log_says,
+    read_topic,
+    restart_stopped_nodes,
+    until,
+)
 from reliability_probe import command, effect
 from sqlalchemy import func, select, text
 
 pytestmark = pytest.mark.slow_reliability
-
-
-async def partitions_of(bootstrap: str, topic: str) -> list[dict[str, Any]]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
-    await admin.start()
-    try:
-        (described,) = await admin.describe_topics([topic])
-        return sorted(described["partitions"], key=lambda p: p["partition"])
-    finally:
-        await admin.close()
-
-
-async def fully_replicated(bootstrap: str, topic: str, size: int) -> bool:
-    try:
-        parts = await partitions_of(bootstrap, topic)
-    except (KafkaError, OSError, TimeoutError):
-        return False
-    return all(len(p["isr"]) == size and p["leader"] >= 0 for p in parts)
 
 
 async def test_killing_the_partition_leader_loses_nothing_and_duplicates_nothing(
@@ -63,19 +49,7 @@ async def test_killing_the_partition_leader_loses_nothing_and_duplicates_nothing
     kills: list[int] = []
     try:
         for _ in range(4):
-            await until(
-                lambda: fully_replicated(bench.bootstrap, bench.topic, cluster.size),
-                120,
-                "every partition back to three in-sync replicas",
-            )
-            await asyncio.sleep(2.0)
-            leader = (await partitions_of(bench.bootstrap, bench.topic))[0]["leader"]
-            node = cluster.processes.pop(leader)
-            node.popen.send_signal(signal.SIGKILL)
-            node.popen.wait(10)
-            kills.append(leader)
-            await asyncio.sleep(5.0)  # the stream goes on with two brokers
-            await cluster.start_node(leader, within=120)
+            kills.append(await kill_partition_leader(cluster, bench.topic, down_for=5.0))
         await until(
             lambda: fully_replicated(bench.bootstrap, bench.topic, cluster.size), 120, "ISR"
         )
@@ -97,11 +71,7 @@ async def test_killing_the_partition_leader_loses_nothing_and_duplicates_nothing
             await until(settled, 120, "the outbox drained and every command applied")
         worker.terminate()
     finally:
-        for node_id in range(1, cluster.size + 1):
-            if node_id not in cluster.processes or not cluster.processes[node_id].running():
-                cluster.processes.pop(node_id, None)
-                with contextlib.suppress(Exception):
-                    await cluster.start_node(node_id, within=120)
+        await restart_stopped_nodes(cluster)
 
     async with bench.engine.connect() as conn:
         committed = {str(i) for i in await conn.scalars(select(command.c.id))}

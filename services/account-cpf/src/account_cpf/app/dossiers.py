@@ -8,8 +8,10 @@ hours checks read a state no concurrent step can change before this one commits.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from cpf_contracts.base import Event
 from cpf_contracts.events.account_cpf import (
     DossierChanged,
     DossierClosed,
@@ -78,6 +80,28 @@ async def _disponibles(uow: AccountCpfUow, titulaire: Titulaire, sauf: uuid.UUID
     return max((titulaire.heures_dif or 0) + cpf - reservees, 0)
 
 
+async def _saved(
+    uow: AccountCpfUow,
+    acteur: Acteur,
+    dossier: Dossier,
+    fact: Callable[..., Event],
+    **details: object,
+) -> Dossier:
+    """Save ``dossier`` and publish ``fact`` about it, signed by who acted, in the same
+    transaction."""
+    await uow.dossiers.save(dossier)
+    uow.publish(
+        fact(
+            titulaire_id=dossier.titulaire_id,
+            dossier_id=dossier.id,
+            by_kind=acteur.kind,
+            by=acteur.account_id,
+            **details,
+        )
+    )
+    return dossier
+
+
 async def dossiers_of(
     uow: AccountCpfUow, acteur: Acteur, titulaire_id: uuid.UUID | None = None
 ) -> list[Dossier]:
@@ -109,18 +133,7 @@ async def create_dossier(
         statut=StatutDossier.EN_COURS_ELABORATION,
         created_at=now,
     )
-    await uow.dossiers.save(dossier)
-    uow.publish(
-        DossierCreated(
-            titulaire_id=dossier.titulaire_id,
-            dossier_id=dossier.id,
-            heures=heures,
-            created_at=now,
-            by_kind=acteur.kind,
-            by=acteur.account_id,
-        )
-    )
-    return dossier
+    return await _saved(uow, acteur, dossier, DossierCreated, heures=heures, created_at=now)
 
 
 async def modify_dossier(
@@ -139,18 +152,7 @@ async def modify_dossier(
     dossier = await _dossier(uow, cible, dossier_id, "modifier")
     check_disponibles(heures, await _disponibles(uow, cible.titulaire, dossier.id))
     dossier = replace(dossier, intitule=intitule, heures=heures)
-    await uow.dossiers.save(dossier)
-    uow.publish(
-        DossierChanged(
-            titulaire_id=dossier.titulaire_id,
-            dossier_id=dossier.id,
-            heures=heures,
-            changed_at=clock(),
-            by_kind=acteur.kind,
-            by=acteur.account_id,
-        )
-    )
-    return dossier
+    return await _saved(uow, acteur, dossier, DossierChanged, heures=heures, changed_at=clock())
 
 
 async def delete_dossier(
@@ -201,19 +203,15 @@ async def _validate(
             )
     await uow.titulaires.set_dif(dossier.titulaire_id, (cible.titulaire.heures_dif or 0) - dif)
     dossier = replace(dossier, statut=StatutDossier.VALIDE, valide_le=now)
-    await uow.dossiers.save(dossier)
-    uow.publish(
-        DossierValidated(
-            titulaire_id=dossier.titulaire_id,
-            dossier_id=dossier.id,
-            heures_dif_debitees=dif,
-            heures_cpf_debitees=cpf,
-            validated_at=now,
-            by_kind=acteur.kind,
-            by=acteur.account_id,
-        )
+    return await _saved(
+        uow,
+        acteur,
+        dossier,
+        DossierValidated,
+        heures_dif_debitees=dif,
+        heures_cpf_debitees=cpf,
+        validated_at=now,
     )
-    return dossier
 
 
 async def validate_dossier(
@@ -249,18 +247,7 @@ async def reject_dossier(
     cible = await _cible(uow, acteur, titulaire_id, Droit.VALIDER)
     dossier = await _dossier(uow, cible, dossier_id, "rejeter")
     dossier = replace(dossier, statut=StatutDossier.REJETE, motif_rejet=motif)
-    await uow.dossiers.save(dossier)
-    uow.publish(
-        DossierRejected(
-            titulaire_id=dossier.titulaire_id,
-            dossier_id=dossier.id,
-            motif=motif,
-            rejected_at=clock(),
-            by_kind=acteur.kind,
-            by=acteur.account_id,
-        )
-    )
-    return dossier
+    return await _saved(uow, acteur, dossier, DossierRejected, motif=motif, rejected_at=clock())
 
 
 async def close_dossier(
@@ -284,15 +271,6 @@ async def close_dossier(
     if dossier.statut is StatutDossier.EN_COURS_ELABORATION:
         dossier = await _validate(uow, acteur, cible, dossier, clock)
     dossier = replace(dossier, statut=StatutDossier.CLOS)
-    await uow.dossiers.save(dossier)
-    uow.publish(
-        DossierClosed(
-            titulaire_id=dossier.titulaire_id,
-            dossier_id=dossier.id,
-            simplifiee=simplifiee,
-            closed_at=clock(),
-            by_kind=acteur.kind,
-            by=acteur.account_id,
-        )
+    return await _saved(
+        uow, acteur, dossier, DossierClosed, simplifiee=simplifiee, closed_at=clock()
     )
-    return dossier
