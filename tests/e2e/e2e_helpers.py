@@ -167,7 +167,8 @@ async def create_operator(platform: Platform, email: str) -> tuple[int, str]:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
+    # A cold interpreter on a loaded machine: generous, this is not a speed test.
+    out, err = await asyncio.wait_for(process.communicate(), 180)
     return process.returncode or 0, (out + err).decode()
 
 
