@@ -101,14 +101,19 @@ async def signups_and_reads(
 
 
 async def mailpit_copies(platform3: Any, tag: str) -> list[tuple[str, str]]:
-    """(recipient, Message-ID) of every message in Mailpit to an address of ``tag``."""
+    """(recipient, Message-ID) of every message in Mailpit to an address of ``tag``.
+
+    Keyed on Mailpit's own id: its list is paged newest first, so a message stored while
+    the pages are read shifts them and one summary can be read twice (and another missed:
+    a count is only final once nothing more arrives)."""
     summaries = await platform3.mail.summaries()
-    return [
-        (str(to["Address"]).lower(), str(s.get("MessageID") or ""))
+    stored = {
+        str(s["ID"]): (str(to["Address"]).lower(), str(s.get("MessageID") or ""))
         for s in summaries
         for to in s.get("To") or []
         if f"smtp-{tag}-" in str(to.get("Address", "")).lower()
-    ]
+    }
+    return list(stored.values())
 
 
 async def notifier_db(platform3: Any) -> asyncpg.Connection:
@@ -257,11 +262,14 @@ async def _at_least(platform3: Any, tag: str, count: int) -> bool:
 
 async def _drained(platform3: Any, tag: str, up_at: float) -> bool | str:
     """True once every e-mail of ``tag`` is in Mailpit; "stuck" when some are not and the
-    notifier, 40 s after the SMTP came back (its longest pause is 30 s), holds none queued."""
-    if await _at_least(platform3, tag, SIGNUPS_BEFORE + SIGNUPS_DURING):
+    notifier, 40 s after the SMTP came back (its longest pause is 30 s), holds none queued
+    (counted again once nothing is arriving: see ``mailpit_copies``)."""
+    total = SIGNUPS_BEFORE + SIGNUPS_DURING
+    if await _at_least(platform3, tag, total):
         return True
     if time.monotonic() - up_at > 40 and "queued" not in await statuses(platform3, tag):
-        return "stuck"
+        await asyncio.sleep(2.0)
+        return True if await _at_least(platform3, tag, total) else "stuck"
     return False
 
 
