@@ -14,7 +14,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from cpf_runtime.db import OUTBOX_NOTIFY_DDL, create_engine
 from cpf_runtime.kafka import ensure_topics
 from reliability_kit import Bench
 from reliability_probe import forget_probe_events, metadata, probe_event
+from smtp_fault_proxy import SmtpFaultProxy
 from sqlalchemy import text
 
 REPO = Path(__file__).resolve().parents[2]
@@ -136,20 +137,38 @@ async def make_bench(
 
 
 @pytest.fixture(scope="session")
-async def platform3() -> AsyncIterator[Any]:
+def smtp_proxy() -> Iterator[SmtpFaultProxy]:
+    """The SMTP fault proxy between platform3's notifier and its Mailpit (``pass`` unless a
+    scenario says otherwise: test_smtp_outage.py)."""
+    proxy = SmtpFaultProxy().start()
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+
+
+@pytest.fixture(scope="session")
+async def platform3(smtp_proxy: SmtpFaultProxy) -> AsyncIterator[Any]:
     """The whole platform on the local runner with three Kafka brokers (the slow scenarios
-    that go through the services' public APIs); the same settings as tests/e2e's."""
+    that go through the services' public APIs); the same settings as tests/e2e's. The
+    notifier sends through ``smtp_proxy`` (to Mailpit's SMTP port); the tests read Mailpit
+    directly."""
     import shutil
     import tempfile
 
-    from cpf_local.platform import Platform, PlatformConfig
+    from cpf_local.platform import LOCALHOST, Platform, PlatformConfig, Ports
 
     state = Path(tempfile.mkdtemp(prefix="cpf-reliab-", dir="/tmp"))
     state.chmod(0o755)  # the postgres user must reach the cluster's folder
+    ports = Ports.free()
+    smtp_proxy.upstream = (LOCALHOST, ports.smtp)
     config = PlatformConfig.for_tests(
         state,
+        ports=ports,
         kafka_brokers=3,
         extra_env={
+            "NOTIFIER_SMTP_HOST": smtp_proxy.host,
+            "NOTIFIER_SMTP_PORT": str(smtp_proxy.port),
             "NOTIFIER_RETRY_INITIAL_SECONDS": "0.2",
             "NOTIFIER_RETRY_MAX_SECONDS": "1",
             "IDENTITY_LOGIN_ADDRESS_FREE_FAILURES": "100000",
