@@ -21,8 +21,8 @@ async def platform() -> AsyncIterator[Platform]:
         state,
         # Short retry pauses so that an SMTP outage test waits seconds, not minutes.
         extra_env={
-            "NOTIFIER_RETRY_INITIAL_SECONDS": "0.2",
-            "NOTIFIER_RETRY_MAX_SECONDS": "1",
+            "NOTIFIER_RETRY_BACKOFF_INITIAL_SECONDS": "0.2",
+            "NOTIFIER_RETRY_BACKOFF_MAX_SECONDS": "1",
             # Every test client is 127.0.0.1: the per-address brake would add up across
             # tests; the per-account lock keeps its production thresholds.
             "IDENTITY_LOGIN_ADDRESS_FREE_FAILURES": "100000",

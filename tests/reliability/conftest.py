@@ -169,8 +169,8 @@ async def platform3(smtp_proxy: SmtpFaultProxy) -> AsyncIterator[Any]:
         extra_env={
             "NOTIFIER_SMTP_HOST": smtp_proxy.host,
             "NOTIFIER_SMTP_PORT": str(smtp_proxy.port),
-            "NOTIFIER_RETRY_INITIAL_SECONDS": "0.2",
-            "NOTIFIER_RETRY_MAX_SECONDS": "1",
+            "NOTIFIER_RETRY_BACKOFF_INITIAL_SECONDS": "0.2",
+            "NOTIFIER_RETRY_BACKOFF_MAX_SECONDS": "1",
             "IDENTITY_LOGIN_ADDRESS_FREE_FAILURES": "100000",
             "IDENTITY_LOGIN_ADDRESS_MAX_FAILURES": "100000",
             "IDENTITY_UNLOCK_INTERVAL_SECONDS": "1",
