@@ -466,3 +466,120 @@ def _d(code: str) -> Demarche:
     found = demarche(code)
     assert found is not None, code
     return found
+
+
+# -- the CPF employer space (DOMAIN.md §2, guides 000 and 001) ----------------------------
+
+CONSULTATION = {"titulaire.contact.update", "dif.update", "compte.read", "dossier.read"}
+CREATION = CONSULTATION | {"dossier.create", "dossier.save", "dossier.modify"}
+CREATION |= {"dossier.delete-draft"}
+VALIDATION = CREATION | {"dossier.validate", "dossier.reject"}
+CLOTURE = VALIDATION | {"dossier.close"}
+PROFILE_ACTIONS = {
+    "consultation": CONSULTATION,
+    "creation": CREATION,
+    "validation": VALIDATION,
+    "cloture": CLOTURE,
+}
+ADMINISTRATION = {
+    "gestionnaire.search",
+    "gestionnaire.create",
+    "gestionnaire.edit",
+    "gestionnaire.delete",
+    "gestionnaire.regenerate-password",
+    "gestionnaire.history",
+    "unite.create",
+    "habilitation.bulk",
+    "audit.read",
+}
+PRINCIPAL, DELEGUE, GESTIONNAIRE = (
+    "administrateur_principal",
+    "administrateur_delegue",
+    "gestionnaire",
+)
+ADMINS = {PRINCIPAL, DELEGUE}
+
+
+@dataclass
+class Person:
+    id: uuid.UUID
+    org: str
+    role: str
+    profile: str  # stored: administrators "have the most complete profile" (cloture)
+    active: bool = True
+
+    @property
+    def actions(self) -> list[str]:
+        if self.role in ADMINS:
+            return sorted(CLOTURE | ADMINISTRATION)
+        return sorted(PROFILE_ACTIONS[self.profile])
+
+
+@dataclass
+class SpaceModel:
+    """Organisations (one per SIRET), their principal, délégués and gestionnaires."""
+
+    people: dict[uuid.UUID, Person] = field(default_factory=dict)
+
+    def members(self, org: str) -> set[str]:
+        return {str(p.id) for p in self.people.values() if p.org == org and p.active}
+
+    def try_create(self, actor: Person, role: str, own_unit: bool) -> Outcome:
+        if not actor.active or actor.role not in ADMINS:
+            return Outcome(403, "forbidden")
+        if role == DELEGUE and actor.role != PRINCIPAL:
+            return Outcome(403, "forbidden")  # only the principal manages the délégués (001)
+        if not own_unit:
+            return Outcome(422, "unite_unknown")
+        return CREATED
+
+    def _refusal(self, actor: Person, target: Person) -> Outcome | None:
+        """Before the rule of the action: who may touch whom at all."""
+        if not actor.active:
+            return Outcome(403, "forbidden")
+        if not target.active:
+            return NOT_FOUND  # an inactive person is as unknown as a missing one
+        if actor.role not in ADMINS or actor.org != target.org:
+            return Outcome(403, "forbidden")
+        return None
+
+    def try_read(self, actor: Person, target: Person) -> Outcome:
+        if actor.active and target.active and actor.id == target.id:
+            return OK
+        return self._refusal(actor, target) or OK
+
+    def try_edit(
+        self, actor: Person, target: Person, delegue: bool | None, profile: str | None
+    ) -> Outcome:
+        refused = self._refusal(actor, target)
+        if refused:
+            return refused
+        wanted = None if delegue is None else (DELEGUE if delegue else GESTIONNAIRE)
+        new_role = (
+            wanted
+            if wanted is not None and (target.role == PRINCIPAL or wanted != target.role)
+            else None
+        )
+        if new_role is not None and target.role == PRINCIPAL:
+            return Outcome(403, "forbidden")  # the principal never loses the role
+        if target.role == PRINCIPAL and actor.role != PRINCIPAL:
+            return Outcome(403, "forbidden")  # nobody but him edits the principal
+        if actor.role != PRINCIPAL and (
+            (target.role == DELEGUE and target.id != actor.id) or new_role == DELEGUE
+        ):
+            return Outcome(403, "forbidden")
+        role = new_role or target.role
+        stored = profile or target.profile
+        target.role, target.profile = role, "cloture" if role in ADMINS else stored
+        return OK
+
+    def try_delete(self, actor: Person, target: Person) -> Outcome:
+        refused = self._refusal(actor, target)
+        if refused:
+            return refused
+        if target.role == PRINCIPAL or target.id == actor.id:
+            return Outcome(403, "forbidden")
+        if actor.role != PRINCIPAL and target.role == DELEGUE:
+            return Outcome(403, "forbidden")
+        target.active = False
+        return NO_CONTENT

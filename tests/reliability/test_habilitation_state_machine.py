@@ -52,14 +52,20 @@ from habilitation.jobs import run_until_done
 from habilitation.main import build
 from habilitation.settings import HabilitationSettings
 from habilitation_model import (
+    DELEGUE,
+    GESTIONNAIRE,
     INVITATION_VALIDITY,
+    PRINCIPAL,
+    PROFILE_ACTIONS,
     Account,
     Delegation,
     Invitation,
     Key,
     Model,
     Outcome,
+    Person,
     Request,
+    SpaceModel,
     siren,
 )
 from hypothesis import HealthCheck, settings
@@ -125,6 +131,7 @@ class World:
     mint: TokenMint
     clock: FakeClock
     figures: Figures = field(default_factory=Figures)
+    space: Figures = field(default_factory=Figures)
     headers: dict[uuid.UUID, dict[str, str]] = field(default_factory=dict)
 
     def run(self, coro: Coroutine[Any, Any, Any]) -> Any:
@@ -639,6 +646,205 @@ class HabilitationMachine(RuleBasedStateMachine):
             self._listing(f"{who}'s invitations", self.model.pending_invitations(who), got_pending)
 
 
+class SpaceMachine(RuleBasedStateMachine):
+    """The CPF employer space: three organisations (two SIRETs of one company, one of
+    another), their principal administrators, délégués and gestionnaires created, edited
+    and deactivated by whoever is drawn."""
+
+    world: World
+
+    def __init__(self) -> None:
+        super().__init__()
+        w = self.world
+        w.space.examples += 1
+        self.model = SpaceModel()
+        self.units: dict[str, str] = {}
+        self.org_ids: dict[str, str] = {}
+        a, b = new_company(), new_company()
+        for org, company in (("A1", a), ("A2", a), ("B1", b)):
+            w.run(self._organisation(org, siret_of(company)))
+
+    async def _organisation(self, org: str, siret: str) -> None:
+        w = self.world
+        email = f"principal.{uuid.uuid4().hex[:10]}@example.fr"
+        body = {
+            "siret": siret,
+            "raison_sociale": f"ENTREPRISE {siret[:9]}",
+            "kind": "employeur",
+            "administrateur": {
+                "civilite": "M",
+                "prenom": "Jean-Marc",
+                "nom": "Collot",
+                "email": email,
+                "email_confirmation": email,
+            },
+        }
+        operator = w.mint.headers(kind="operateur", account_id=uuid.uuid4())
+        made = await w.client.post("/v1/organisations", json=body, headers=operator)
+        assert made.status_code == 201, made.text
+        principal = uuid.UUID(made.json()["administrateur"]["account_id"])
+        self.org_ids[org] = made.json()["id"]
+        self.model.people[principal] = Person(principal, org, PRINCIPAL, "cloture")
+        unit = await w.client.post(
+            "/v1/unites", json={"nom": "Unité Formation"}, headers=self.auth(principal)
+        )
+        assert unit.status_code == 201, unit.text
+        self.units[org] = unit.json()["id"]
+
+    def auth(self, account_id: uuid.UUID) -> dict[str, str]:
+        w = self.world
+        if account_id not in w.headers:
+            w.headers[account_id] = w.mint.headers(kind="gestionnaire", account_id=account_id)
+        return w.headers[account_id]
+
+    def person(self, data: st.DataObject, label: str) -> Person:
+        people = list(self.model.people.values())
+        return data.draw(st.sampled_from(people), label=label)  # type: ignore[no-any-return]
+
+    def call(self, method: str, url: str, actor: Person, **kw: Any) -> httpx.Response:
+        w = self.world
+        return w.run(w.client.request(method, url, headers=self.auth(actor.id), **kw))
+
+    def expect(self, expected: Outcome, response: httpx.Response, what: str) -> None:
+        w = self.world
+        w.space.outcomes_checked += 1
+        got = Outcome(response.status_code, slug(response))
+        if got != expected:
+            w.space.mismatches += 1
+            raise AssertionError(
+                f"{what}: the model says {expected}, the app {got}: {response.text}"
+            )
+
+    def across(self, actor: Person, target: Person, response: httpx.Response) -> None:
+        if actor.org != target.org:
+            self.world.space.cross_org_attempts += 1
+            self.world.space.cross_org_reads += response.status_code < 300
+
+    @rule(
+        data=st.data(),
+        delegue=st.booleans(),
+        profile=st.sampled_from(sorted(PROFILE_ACTIONS)),
+        own_unit=st.sampled_from([True, True, True, False]),
+    )
+    def create(self, data: st.DataObject, delegue: bool, profile: str, own_unit: bool) -> None:
+        actor = self.person(data, "actor")
+        role = DELEGUE if delegue else GESTIONNAIRE
+        expected = self.model.try_create(actor, role, own_unit)
+        other = next(o for o in self.units if o != actor.org)
+        email = f"g.{uuid.uuid4().hex[:10]}@example.fr"
+        body = {
+            "civilite": "MME",
+            "prenom": "Claire",
+            "nom": "Martin",
+            "email": email,
+            "email_confirmation": email,
+            "fonction": "Gestionnaire RH",
+            "unite_id": self.units[actor.org if own_unit else other],
+            "administrateur_delegue": delegue,
+            "profile": profile,
+        }
+        response = self.call("POST", "/v1/gestionnaires", actor, json=body)
+        self.expect(expected, response, f"{actor} creates a {role} {profile}")
+        if response.status_code == 201:
+            made = uuid.UUID(response.json()["account_id"])
+            stored = "cloture" if delegue else profile
+            self.model.people[made] = Person(made, actor.org, role, stored)
+
+    @rule(data=st.data(), what=st.sampled_from(["delegue", "gestionnaire", "profile", "both"]))
+    def edit(self, data: st.DataObject, what: str) -> None:
+        actor, target = self.person(data, "actor"), self.person(data, "target")
+        delegue = {"delegue": True, "gestionnaire": False, "both": True}.get(what)
+        profile = (
+            data.draw(st.sampled_from(sorted(PROFILE_ACTIONS)))
+            if what in ("profile", "both")
+            else None
+        )
+        before = (target.role, target.profile)
+        expected = self.model.try_edit(actor, target, delegue, profile)
+        body: dict[str, Any] = {} if delegue is None else {"administrateur_delegue": delegue}
+        body |= {"profile": profile} if profile else {}
+        response = self.call("PATCH", f"/v1/gestionnaires/{target.id}", actor, json=body)
+        self.across(actor, target, response)
+        self.expect(expected, response, f"{actor} edits {target} (was {before}) with {body}")
+
+    @rule(data=st.data())
+    def delete(self, data: st.DataObject) -> None:
+        actor, target = self.person(data, "actor"), self.person(data, "target")
+        expected = self.model.try_delete(actor, target)
+        response = self.call("DELETE", f"/v1/gestionnaires/{target.id}", actor)
+        self.across(actor, target, response)
+        self.expect(expected, response, f"{actor} deactivates {target}")
+
+    @rule(data=st.data())
+    def read(self, data: st.DataObject) -> None:
+        actor, target = self.person(data, "actor"), self.person(data, "target")
+        expected = self.model.try_read(actor, target)
+        response = self.call("GET", f"/v1/gestionnaires/{target.id}", actor)
+        self.across(actor, target, response)
+        self.expect(expected, response, f"{actor} reads {target}")
+        if response.status_code == 200:
+            assert response.json()["organisation_id"] == self.org_ids[actor.org]
+
+    @invariant()
+    def every_right_and_list_is_the_models(self) -> None:
+        self.world.space.steps += 1
+        started = time.monotonic()
+        self.world.run(self._check())
+        self.world.space.check_seconds += time.monotonic() - started
+
+    async def _check(self) -> None:
+        people = list(self.model.people.values())
+        await gather_limited([self._rights(p) for p in people])
+        await gather_limited(
+            [self._lists(p) for p in people if p.active and p.role != GESTIONNAIRE]
+        )
+
+    async def _rights(self, p: Person) -> None:
+        w = self.world
+        response = await w.client.get("/v1/moi/habilitations", headers=self.auth(p.id))
+        w.space.decisions_checked += 1
+        if not p.active:
+            got: object = response.status_code
+            expected: object = 403
+        else:
+            body = response.json()
+            got = (body["organisation"]["id"], body["role"], body["profile"], body["actions"])
+            shown = "cloture" if p.role != GESTIONNAIRE else p.profile
+            expected = (self.org_ids[p.org], p.role, shown, p.actions)
+        if got != expected:
+            w.space.mismatches += 1
+            raise AssertionError(f"rights of {p}: the model {expected}, the app {got}")
+
+    async def _lists(self, admin: Person) -> None:
+        w = self.world
+        headers = self.auth(admin.id)
+        found = await w.client.get("/v1/gestionnaires", params={"taille": 100}, headers=headers)
+        w.space.listings_checked += 1
+        listed = {r["account_id"] for r in found.json()["resultats"]}
+        leaked = [
+            i
+            for i in listed
+            if uuid.UUID(i) in self.model.people
+            and self.model.people[uuid.UUID(i)].org != admin.org
+        ]
+        w.space.cross_org_reads += len(leaked)
+        if listed != self.model.members(admin.org):
+            w.space.mismatches += 1
+            raise AssertionError(
+                f"{admin} lists {listed}, the model {self.model.members(admin.org)}"
+            )
+        for org, org_id in self.org_ids.items():
+            history = await w.client.get(f"/v1/organisations/{org_id}/historique", headers=headers)
+            w.space.listings_checked += 1
+            if org != admin.org:
+                w.space.cross_org_attempts += 1
+                w.space.cross_org_reads += history.status_code < 300
+                assert history.status_code == 403, history.text
+            else:
+                assert history.status_code == 200, history.text
+                assert {e["organisation_id"] for e in history.json()} == {org_id}
+
+
 def _roles(code: str) -> tuple[Any, ...]:
     found = demarche(code)
     assert found is not None
@@ -666,7 +872,13 @@ def activated(account_id: uuid.UUID, email: str, name: str, siret: str) -> Accou
 
 
 def run_machine(
-    postgres: PostgresCluster, report: Callable[..., None], *, examples: int, steps: int
+    postgres: PostgresCluster,
+    report: Callable[..., None],
+    *,
+    examples: int,
+    steps: int,
+    space_examples: int,
+    space_steps: int,
 ) -> None:
     started = time.monotonic()
     with asyncio.Runner() as runner:
@@ -677,23 +889,27 @@ def run_machine(
         transport = httpx.ASGITransport(app=runtime.create_app())  # no lifespan, no broker
         client = httpx.AsyncClient(transport=transport, base_url="http://habilitation.test")
         world = World(runner, runtime, client, TokenMint.for_runtime(runtime), clock)
-        HabilitationMachine.world = world
+        HabilitationMachine.world = SpaceMachine.world = world
         try:
-            run_state_machine_as_test(
-                HabilitationMachine,
-                settings=settings(
-                    max_examples=examples,
-                    stateful_step_count=steps,
-                    deadline=None,
-                    database=None,
-                    suppress_health_check=list(HealthCheck),
-                ),
-            )
+            for machine, n, length in (
+                (HabilitationMachine, examples, steps),
+                (SpaceMachine, space_examples, space_steps),
+            ):
+                run_state_machine_as_test(
+                    machine,
+                    settings=settings(
+                        max_examples=n,
+                        stateful_step_count=length,
+                        deadline=None,
+                        database=None,
+                        suppress_health_check=list(HealthCheck),
+                    ),
+                )
         finally:
             runner.run(client.aclose())
             runner.run(runtime.engine.dispose())
-    f = world.figures
-    assert f.mismatches == 0 and f.cross_org_reads == 0
+    f, g = world.figures, world.space
+    assert f.mismatches == g.mismatches == 0 and f.cross_org_reads == g.cross_org_reads == 0
     report(
         "habilitation-model",
         examples=f.examples,
@@ -701,10 +917,15 @@ def run_machine(
         decisions_checked=f.decisions_checked,
         outcomes_checked=f.outcomes_checked,
         listings_checked=f.listings_checked,
-        cross_org_attempts=f.cross_org_attempts,
-        mismatches=f.mismatches,
-        cross_org_reads=f.cross_org_reads,
-        check_seconds=round(f.check_seconds, 1),
+        space_examples=g.examples,
+        space_steps=g.steps,
+        space_rights_checked=g.decisions_checked,
+        space_outcomes_checked=g.outcomes_checked,
+        space_listings_checked=g.listings_checked,
+        cross_org_attempts=f.cross_org_attempts + g.cross_org_attempts,
+        mismatches=f.mismatches + g.mismatches,
+        cross_org_reads=f.cross_org_reads + g.cross_org_reads,
+        check_seconds=round(f.check_seconds + g.check_seconds, 1),
         seconds=round(time.monotonic() - started, 1),
     )
 
@@ -712,11 +933,11 @@ def run_machine(
 def test_habilitation_matches_its_model(
     postgres: PostgresCluster, report: Callable[..., None]
 ) -> None:
-    run_machine(postgres, report, examples=3, steps=8)
+    run_machine(postgres, report, examples=3, steps=5, space_examples=2, space_steps=6)
 
 
 @pytest.mark.slow_reliability
 def test_habilitation_matches_its_model_long(
     postgres: PostgresCluster, report: Callable[..., None]
 ) -> None:
-    run_machine(postgres, report, examples=15, steps=30)
+    run_machine(postgres, report, examples=15, steps=30, space_examples=10, space_steps=30)
