@@ -1,22 +1,32 @@
-"""Scenario 12: a hypothesis state machine of grants, revokes and delegations across two
-companies (two SIRENs, two SIRETs each) and the four démarches of the catalogue, run
-against habilitation's real app (in-process, ``httpx.ASGITransport``) on a real PostgreSQL
-migrated by Alembic, with a plain Python model beside it (``habilitation_model.py``).
+"""Scenario 12: hypothesis state machines of habilitation's rights, run against its real
+app (in-process, ``httpx.ASGITransport``) on a real PostgreSQL migrated by Alembic, each
+with a plain Python model beside it (``habilitation_model.py``).
 
-Steps: a code redeemed (``ActivationCodeRedeemed`` handed to the consumer ``main.build``
-wires, as demarche's event would be), an access request then its acceptance or refusal, an
-invitation (Ceres) then its acceptance, resending or cancellation, a delegation (Mon
-Activité Formation) proposed, accepted, changed or revoked, a gestionnaire adding, changing
-or removing a habilitation, the test clock moving on (end dates, invitation expiry) and the
-two jobs. Actors are drawn from both companies and a third party, so a good share of the
-attempts aim at the other company's things. Portal accounts come from identity's
-``AccountActivated`` through the directory's consumer; nothing is written in SQL.
+``HabilitationMachine``, the démarches (DOMAIN.md §3, guides 002 and 004): two companies
+(two SIRENs, two SIRETs each) and a third party, six portal accounts, the four démarches
+of the catalogue. Steps: a code redeemed (``ActivationCodeRedeemed`` handed to the
+consumer ``main.build`` wires, as demarche's event would be), an access request then its
+acceptance or refusal, an invitation (Ceres) then its acceptance, resending or
+cancellation, a delegation (Mon Activité Formation) proposed, accepted, changed or revoked,
+a gestionnaire adding, changing or removing a habilitation, the test clock moving on (end
+dates, invitation expiry) and the two jobs. Actors are drawn from both companies and the
+third party, so a good share of the attempts aim at the other company's things. Portal
+accounts come from identity's ``AccountActivated`` through the directory's consumer;
+nothing is written in SQL. After every step, for the démarche(s) the step touched: every
+account × SIRET asked of ``GET /v1/autorisations`` answers exactly the model's roles and
+ways (``via``); every gestionnaire's users screen, history, account search and pending
+invitations are the model's (so nothing of the other company appears) and a
+non-gestionnaire's users screen is refused; every account's « Mes démarches » home is the
+model's. After every example, the same for all four démarches. A step's answer (status and
+problem code) is the model's too.
 
-After every step: every account × démarche × SIRET asked of ``GET /v1/autorisations``
-answers exactly the model's roles and ways (``via``); every account's « Mes démarches »
-home, every gestionnaire's users screen, history, account search and pending invitations
-are the model's (so nothing of the other company appears), and a non-gestionnaire's users
-screen is refused. A step's answer (status and problem code) is the model's too.
+``SpaceMachine``, the CPF employer space (DOMAIN.md §2, guides 000 and 001): three
+organisations (two SIRETs of one company, one of another) created by the operator with
+their principal; people created (délégué or gestionnaire, with a profile), edited (role,
+profile), deactivated and read by whoever is drawn. After every step: every person's
+``GET /v1/moi/habilitations`` (role, profile, actions; 403 once deactivated), every
+administrator's search listing exactly the active people of their organisation, their own
+organisation's history and 403 on the others'.
 """
 
 from __future__ import annotations
