@@ -26,7 +26,8 @@ their principal; people created (délégué or gestionnaire, with a profile), ed
 profile), deactivated and read by whoever is drawn. After every step: every person's
 ``GET /v1/moi/habilitations`` (role, profile, actions; 403 once deactivated), every
 administrator's search listing exactly the active people of their organisation, their own
-organisation's history and 403 on the others'.
+organisation's history and 403 on the others'; every active person reads their own
+organisation and gets 403 on the others.
 """
 
 from __future__ import annotations
@@ -805,6 +806,7 @@ class SpaceMachine(RuleBasedStateMachine):
     async def _check(self) -> None:
         people = list(self.model.people.values())
         await gather_limited([self._rights(p) for p in people])
+        await gather_limited([self._organisations(p) for p in people if p.active])
         await gather_limited(
             [self._lists(p) for p in people if p.active and p.role != GESTIONNAIRE]
         )
@@ -824,6 +826,20 @@ class SpaceMachine(RuleBasedStateMachine):
         if got != expected:
             w.space.mismatches += 1
             raise AssertionError(f"rights of {p}: the model {expected}, the app {got}")
+
+    async def _organisations(self, p: Person) -> None:
+        """A member reads their organisation (``GET /v1/organisations/{id}``), never another."""
+        w = self.world
+        for org, org_id in self.org_ids.items():
+            response = await w.client.get(f"/v1/organisations/{org_id}", headers=self.auth(p.id))
+            w.space.listings_checked += 1
+            if org != p.org:
+                w.space.cross_org_attempts += 1
+                w.space.cross_org_reads += response.status_code < 300
+            expected = 200 if org == p.org else 403
+            if response.status_code != expected:
+                w.space.mismatches += 1
+                raise AssertionError(f"{p} reads organisation {org}: {response.status_code}")
 
     async def _lists(self, admin: Person) -> None:
         w = self.world
