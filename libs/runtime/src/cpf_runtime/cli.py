@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Callable
@@ -19,6 +20,23 @@ from cpf_runtime.kafka import make_consumer, make_producer
 from cpf_runtime.logs import configure_logging
 from cpf_runtime.migrations import upgrade_head
 from cpf_runtime.service import Command, Runtime
+
+
+class QuietServer(uvicorn.Server):
+    """uvicorn's server, ticking once a second instead of ten times.
+
+    uvicorn's main loop wakes every 100 ms to refresh the ``date`` header (once a second:
+    every tenth tick) and to see whether a signal asked it to stop. Here it wakes once a
+    second and each tick does the work of a tenth one: the header is as fresh, a SIGTERM is
+    seen within a second instead of 100 ms, and an idle service wakes nine times less."""
+
+    async def main_loop(self) -> None:
+        ticks = 0
+        should_exit = await self.on_tick(ticks)
+        while not should_exit:
+            ticks = (ticks + 10) % 864_000
+            await asyncio.sleep(1.0)
+            should_exit = await self.on_tick(ticks)
 
 
 def _when(value: str) -> datetime:
@@ -54,7 +72,7 @@ def run(build: Callable[[], Runtime], migrations: Path, argv: list[str] | None =
         # uvicorn's access log prints the query string, and links carry tokens there
         # (/activation?token=…): requests are logged by the runtime's middleware instead,
         # with the route template only.
-        uvicorn.run(
+        config = uvicorn.Config(
             app,
             host=settings.http_host,
             port=settings.http_port,
@@ -63,7 +81,10 @@ def run(build: Callable[[], Runtime], migrations: Path, argv: list[str] | None =
             loop=settings.http_loop,
             http=settings.http_parser,
         )
-        return 0
+        server = QuietServer(config)
+        with contextlib.suppress(KeyboardInterrupt):  # as uvicorn.run: Ctrl-C is a stop
+            server.run()
+        return 0 if server.started else 3  # uvicorn's STARTUP_FAILURE
     if args.command == "migrate":
         upgrade_head(migrations, settings.database_url)
         print(f"{runtime.service}: migrations applied")

@@ -35,6 +35,7 @@ from cpf_contracts.envelope import CloudEvent
 from prometheus_client import Counter, Gauge
 
 from cpf_runtime.db import UnitOfWork
+from cpf_runtime.kafka import IDLE_POLL_MS
 from cpf_runtime.tracing import current_traceparent
 
 log = logging.getLogger(__name__)
@@ -283,10 +284,9 @@ class EventConsumer:
         self._next_offsets.clear()
         try:
             while True:
-                batches = await consumer.getmany(timeout_ms=1000, max_records=500)
+                batches = await consumer.getmany(timeout_ms=IDLE_POLL_MS, max_records=500)
                 if not batches:
-                    await self.report_lag()
-                    continue
+                    continue  # nothing arrived: the lag has not moved
                 for tp, records in batches.items():
                     self._next_offsets[tp] = records[0].offset  # fetched, not handled yet
                 # Order matters within a partition only: partitions are processed side by side.

@@ -32,6 +32,26 @@ def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
     )
 
 
+# aiokafka's background fetcher also wakes on a timer (``consumer_timeout_ms``, 200 ms by
+# default) besides the events it waits for: a fetch answered, records drained, a rebalance,
+# new metadata, a paused partition resumed. Each of those wakes it at once, so the timer is
+# only a safety net, and at 200 ms it cost five idle wake-ups a second per consumer.
+FETCHER_TIMER_MS = 5_000
+# How long ``getmany`` waits when nothing arrives: records wake it at once, so the timeout
+# only paces the idle loop (and the lag gauge, which ``/metrics`` also refreshes).
+IDLE_POLL_MS = 30_000
+
+
+def long_poll(settings: ServiceSettings) -> dict[str, int]:
+    """The fetch settings of every consumer: Kafka's long poll (the broker answers a fetch as
+    soon as one record is there, whatever the wait) and no idle timer worth the name."""
+    return {
+        "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
+        "fetch_min_bytes": 1,  # answer as soon as one record is there
+        "consumer_timeout_ms": FETCHER_TIMER_MS,
+    }
+
+
 def make_consumer(settings: ServiceSettings, group_id: str, topics: list[str]) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         *topics,
@@ -40,10 +60,9 @@ def make_consumer(settings: ServiceSettings, group_id: str, topics: list[str]) -
         client_id=group_id,
         enable_auto_commit=False,  # offsets are committed after the effect is committed
         auto_offset_reset="earliest",  # a service deployed late still sees earlier events
-        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
-        fetch_min_bytes=1,  # answer as soon as one record is there
         max_poll_records=500,
         metadata_max_age_ms=10_000,
+        **long_poll(settings),
     )
 
 

@@ -1,7 +1,10 @@
 """The outbox relay: publishes committed outbox rows to Kafka, then marks them published.
 
 - Woken by ``LISTEN outbox`` (a trigger NOTIFYs at each commit that wrote events), with a
-  polling fallback in case a notification is missed (a dropped listening connection).
+  polling fallback in case a notification is missed. A dropped listening connection is
+  reopened after ``reconnect_pause`` and wakes the relay once reopened, so the fallback
+  only covers a connection that died without the relay noticing: it can be slow (10 s by
+  default) and cost nothing while the platform is idle.
 - Claims a batch by status, ``FOR UPDATE SKIP LOCKED``, in id order; never "the highest id
   seen", because ids are assigned at insert but become visible at commit, out of order.
 - One relay publishes at a time per database (a transaction-level advisory lock): two relays
@@ -72,6 +75,7 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         retention: timedelta = timedelta(days=7),
         producer_factory: Callable[[], AIOKafkaProducer] | None = None,
+        reconnect_pause: float = 1.0,
     ) -> None:
         """With ``producer_factory`` the relay owns ``producer``: it stops it at the end, and
         replaces it with a new one from the factory after a failed delivery."""
@@ -82,6 +86,7 @@ class OutboxRelay:
         self._listen_dsn = listen_dsn
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._reconnect_pause = reconnect_pause
         self._retention = retention
         self._wake = asyncio.Event()
         self._last_purge = 0.0
@@ -206,7 +211,7 @@ class OutboxRelay:
 
     async def _listen(self) -> None:
         await listen_forever(
-            self._listen_dsn, OUTBOX_CHANNEL, self._wake.set, pause=self._poll_interval
+            self._listen_dsn, OUTBOX_CHANNEL, self._wake.set, pause=self._reconnect_pause
         )
 
     async def _purge_if_due(self) -> None:

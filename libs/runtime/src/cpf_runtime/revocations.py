@@ -53,6 +53,8 @@ from cpf_contracts.envelope import CloudEvent
 from cpf_contracts.events.identity import AccountDeleted, SessionsRevoked
 from prometheus_client import Counter
 
+from cpf_runtime.kafka import FETCHER_TIMER_MS, IDLE_POLL_MS
+
 log = logging.getLogger(__name__)
 
 REVOCATIONS = Counter("auth_revocations_total", "Revocations learned from identity", ["kind"])
@@ -140,9 +142,12 @@ def max_horizon(max_token_lifetime_seconds: float) -> float:
 class RevocationFeed:
     """Reads every partition of ``identity.account`` from ``now - horizon`` into a list."""
 
-    def __init__(self, bootstrap_servers: str, revocations: RevocationList) -> None:
+    def __init__(
+        self, bootstrap_servers: str, revocations: RevocationList, *, fetch_max_wait_ms: int = 500
+    ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.revocations = revocations
+        self.fetch_max_wait_ms = fetch_max_wait_ms
 
     async def run(self) -> None:
         consumer = AIOKafkaConsumer(
@@ -151,14 +156,15 @@ class RevocationFeed:
             client_id=f"revocations-{uuid.uuid4().hex[:8]}",
             enable_auto_commit=False,
             auto_offset_reset="latest",  # replaced by the seek below
-            fetch_max_wait_ms=500,
-            fetch_min_bytes=1,
+            fetch_max_wait_ms=self.fetch_max_wait_ms,
+            fetch_min_bytes=1,  # the broker answers as soon as one record is there
+            consumer_timeout_ms=FETCHER_TIMER_MS,
         )
         await consumer.start()
         try:
             await self._seek(consumer)
             while True:
-                batches = await consumer.getmany(timeout_ms=1000, max_records=500)
+                batches = await consumer.getmany(timeout_ms=IDLE_POLL_MS, max_records=500)
                 for records in batches.values():
                     for record in records:
                         self.revocations.apply(record.value)

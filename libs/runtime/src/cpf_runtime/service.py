@@ -214,7 +214,11 @@ class Runtime:
                 producer_factory=functools.partial(make_producer, s),
             )
             tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
-            feed = RevocationFeed(s.kafka_bootstrap_servers, self.revocations)
+            feed = RevocationFeed(
+                s.kafka_bootstrap_servers,
+                self.revocations,
+                fetch_max_wait_ms=s.kafka_fetch_max_wait_ms,
+            )
             tasks.append(asyncio.create_task(_forever("revocations", feed.run), name="revocations"))
             for consumer in self.consumers:
                 # A fresh Kafka consumer on every (re)start: a stopped one cannot start again.

@@ -88,8 +88,13 @@ class DeliveryJob:
         listen_dsn: str | None,
         workers: int = 2,
         poll_seconds: float = 1.0,
+        idle_poll_seconds: float | None = None,
         clock: Clock = utcnow,
     ) -> None:
+        """Workers poll every ``poll_seconds`` while a retry may fall due (for the longest
+        backoff after this process rescheduled a message, and after the start), else every
+        ``idle_poll_seconds`` (``poll_seconds`` when not given): NOTIFY wakes them for new
+        messages, so an idle notifier need not look for work every second."""
         self._uow_factory = uow_factory
         self._mailer_factory = mailer_factory
         self._unseal = unseal
@@ -97,6 +102,8 @@ class DeliveryJob:
         self._listen_dsn = listen_dsn
         self._workers = workers
         self._poll_seconds = poll_seconds
+        self._idle_poll_seconds = max(idle_poll_seconds or poll_seconds, poll_seconds)
+        self._retries_until = 0.0
         self._clock = clock
         self._outage = _Outage(config.policy)
         self._wakes: list[asyncio.Event] = []
@@ -105,7 +112,18 @@ class DeliveryJob:
         for event in self._wakes:
             event.set()
 
+    def _retry_may_fall_due(self) -> None:
+        """A message was rescheduled (or may have been, before the start): its next attempt
+        is due within the longest backoff, so poll at the short interval until then."""
+        self._retries_until = time.monotonic() + self._config.policy.max_seconds
+
+    def _poll_delay(self) -> float:
+        if time.monotonic() < self._retries_until:
+            return self._poll_seconds
+        return self._idle_poll_seconds
+
     async def run(self) -> None:
+        self._retry_may_fall_due()
         tasks = [
             asyncio.create_task(self._work(i), name=f"delivery-{i}") for i in range(self._workers)
         ]
@@ -145,8 +163,11 @@ class DeliveryJob:
                 if attempt is None:
                     await mailer.close()  # idle: leave no connection for the server to drop
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(wake.wait(), self._poll_seconds)
-                elif attempt.server_down:
+                        await asyncio.wait_for(wake.wait(), self._poll_delay())
+                    continue
+                if attempt.outcome == "retry":
+                    self._retry_may_fall_due()
+                if attempt.server_down:
                     self._outage.failed()
                 else:
                     self._outage.recovered()
@@ -182,6 +203,7 @@ def delivery(
     listen_dsn: str | None,
     workers: int,
     poll_seconds: float,
+    idle_poll_seconds: float | None = None,
 ) -> Callable[[Runtime], Awaitable[None]]:
     """The ``delivery`` job of the runtime: a :class:`DeliveryJob` on its database."""
 
@@ -194,6 +216,7 @@ def delivery(
             listen_dsn=listen_dsn,
             workers=workers,
             poll_seconds=poll_seconds,
+            idle_poll_seconds=idle_poll_seconds,
         ).run()
 
     return run

@@ -83,6 +83,7 @@ def build(settings: NotifierSettings | None = None) -> Runtime:
         listen_dsn=asyncpg_dsn(settings.database_url),
         workers=settings.delivery_workers,
         poll_seconds=settings.delivery_poll_seconds,
+        idle_poll_seconds=settings.delivery_idle_poll_seconds,
     )
     runtime.on_scrape(jobs.report_message_counts)
     return assemble(

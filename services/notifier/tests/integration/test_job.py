@@ -28,6 +28,7 @@ async def running(
     server: SmtpServer,
     *,
     poll_seconds: float,
+    idle_poll_seconds: float | None = None,
 ) -> AsyncIterator[None]:
     job = DeliveryJob(
         uow_factory=uow_factory,
@@ -37,6 +38,7 @@ async def running(
         listen_dsn=asyncpg_dsn(settings.database_url),
         workers=2,
         poll_seconds=poll_seconds,
+        idle_poll_seconds=idle_poll_seconds,
     )
     task = asyncio.create_task(job.run())
     await asyncio.sleep(0.3)  # the LISTEN connection is up
@@ -75,6 +77,27 @@ async def test_a_new_message_is_sent_at_once_thanks_to_notify(
         await runtime.consumers[0].handle(account_registered(keypair[1]).to_cloudevent().to_bytes())
         elapsed = await wait_for(lambda: len(smtp_server.recorder.messages) == 1, within=5)
     assert elapsed < 2
+
+
+async def test_a_retry_goes_on_the_short_poll_though_the_idle_poll_is_long(
+    runtime: Runtime,
+    fast_settings: NotifierSettings,
+    uow_factory: Callable[[], NotifierUnitOfWork],
+    keypair: tuple[str, str],
+    stopped_smtp_server: SmtpServer,
+) -> None:
+    # Idle, the workers look for work once a minute (NOTIFY brings new messages); once a
+    # message is rescheduled, its retry is due within the longest backoff (0.2 s here), and
+    # nothing notifies it: the short poll must find it.
+    async with running(
+        fast_settings, uow_factory, stopped_smtp_server, poll_seconds=0.05, idle_poll_seconds=60
+    ):
+        event = account_registered(keypair[1])
+        await runtime.consumers[0].handle(event.to_cloudevent().to_bytes())
+        await asyncio.sleep(0.5)  # the server is down: the message is rescheduled
+        stopped_smtp_server.start()
+        elapsed = await wait_for(lambda: len(stopped_smtp_server.recorder.messages) == 1, 10)
+    assert elapsed < 5
 
 
 async def test_outage_then_recovery_delivers_every_message_exactly_once(
