@@ -98,6 +98,7 @@ class Identity:
         login: str | None = None,
         *,
         password: str = PASSWORD,
+        password_hash: str | None = None,
         **changes: Any,
     ) -> Account:
         """An account written as the store holds it (active unless ``status`` says)."""
@@ -114,7 +115,7 @@ class Identity:
             title="MME",
             first_name="Claire",
             last_name="Martin",
-            password_hash=await self.hasher.hash(password),
+            password_hash=password_hash or await self.hasher.hash(password),
             status=changes.pop("status", AccountStatus.ACTIVE),
             created_at=self.clock(),
         )

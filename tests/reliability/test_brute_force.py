@@ -25,8 +25,6 @@ from identity.domain.account import Account, AccountKind, AccountStatus
 from identity_inproc import PASSWORD, WRONG, Identity, running_identity
 from sqlalchemy import text
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
-
 PER_HOUR = 100
 STEP = timedelta(minutes=5)
 VARYING_HEADERS = {"date", "x-request-id"}

@@ -1,0 +1,273 @@
+"""Scenario 8, enumeration: login, the two sign-ups and « mot de passe oublié » answer the
+same status, headers and body for an existing, an unknown, a locked and a pending account,
+and take the same time.
+
+Identity in this process on real PostgreSQL (``identity_inproc``), on a frozen test clock
+(a lock lasts while the clock stands still). The timing run uses production's argon2
+parameters (what an attacker times), collects the samples of the four states interleaved
+(each round in a random order, after a warm-up), one account per sample (the first
+request about an account is the one that tells), and compares every state with the unknown
+one: median difference < 5 ms, and a two-sample Kolmogorov–Smirnov test that does not reject
+at 1 % (family-wise: each of the 12 comparisons at 1 %/12, Bonferroni). The statistic and
+its asymptotic p-value are computed here (no scipy).
+
+SMTP up and down: identity never talks to SMTP (the notifier sends the e-mails from the
+outbox's events, later), so the platform scenario below asks the same questions of the
+running platform with Mailpit up, then stopped, and compares the answers.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from identity.domain.account import Account, AccountKind, AccountStatus
+from identity_inproc import (
+    PASSWORD,
+    WRONG,
+    Identity,
+    luhn_siret,
+    new_nir,
+    running_identity,
+)
+
+STATES = ("existing", "unknown", "locked", "pending")
+VARYING_HEADERS = {"date", "x-request-id", "content-length"}
+PORTAIL_PASSWORD = "Portail2026-motdepasse"
+
+
+def answer(response: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
+    headers = sorted((k, v) for k, v in response.headers.items() if k not in VARYING_HEADERS)
+    return response.status_code, headers, response.content
+
+
+# -- the four questions, each asked about an account in a given state ------------------
+
+
+@dataclass
+class Target:
+    """What a request names: an account in a state (``None``: nobody has that login)."""
+
+    state: str
+    kind: AccountKind
+    login: str
+    account: Account | None = None
+
+
+async def make_target(world: Identity, kind: AccountKind, state: str, password_hash: str) -> Target:
+    if state == "unknown":
+        login = (
+            new_nir() if kind is AccountKind.TITULAIRE else f"n{uuid.uuid4().hex[:12]}@example.fr"
+        )
+        return Target(state, kind, login)
+    status = AccountStatus.PENDING if state == "pending" else AccountStatus.ACTIVE
+    account = await world.add_account(kind, status=status, password_hash=password_hash)
+    if state == "locked":
+        await world.lock(account)
+    return Target(state, kind, account.login, account)
+
+
+Ask = Callable[[Identity, httpx.AsyncClient, Target], Awaitable[httpx.Response]]
+
+
+async def ask_login(world: Identity, client: httpx.AsyncClient, target: Target) -> httpx.Response:
+    body = {"identifiant": target.login, "mot_de_passe": WRONG, "type_compte": target.kind}
+    return await client.post("/v1/token", json=body)
+
+
+async def ask_reset(world: Identity, client: httpx.AsyncClient, target: Target) -> httpx.Response:
+    body = {"identifiant": target.login, "type_compte": target.kind}
+    return await client.post("/v1/mot-de-passe/oubli", json=body)
+
+
+def titulaire_form(target: Target) -> dict[str, Any]:
+    email = f"t{uuid.uuid4().hex[:12]}@example.fr"
+    return {
+        "cgu_acceptees": True,
+        "nir": target.login,
+        "civilite": "MME",
+        "prenom": "Jeanne",
+        "nom_naissance": "Martin",
+        "email": email,
+        "email_confirmation": email,
+        "mot_de_passe": PASSWORD,
+        "mot_de_passe_confirmation": PASSWORD,
+    }
+
+
+def portail_form(target: Target) -> dict[str, Any]:
+    return {
+        "cgu_acceptees": True,
+        "email": target.login,
+        "email_confirmation": target.login,
+        "mot_de_passe": PORTAIL_PASSWORD,
+        "mot_de_passe_confirmation": PORTAIL_PASSWORD,
+        "civilite": "M",
+        "prenom": "Paul",
+        "nom": "Durand",
+        "telephone": "0450123456",
+        "siret": luhn_siret(),
+        "raison_sociale": "Ateliers du Lac",
+        "adresse": "1 rue du Port",
+        "code_postal": "74000",
+        "commune": "Annecy",
+    }
+
+
+def signup(path: str, form: Callable[[Target], dict[str, Any]]) -> Ask:
+    async def ask(world: Identity, client: httpx.AsyncClient, target: Target) -> httpx.Response:
+        body = form(target) | {"anti_robot": await world.proof(client)}  # not timed: see below
+        return await client.post(path, json=body)
+
+    return ask
+
+
+QUESTIONS: dict[str, tuple[AccountKind, Ask]] = {
+    "login": (AccountKind.TITULAIRE, ask_login),
+    "signup_titulaire": (AccountKind.TITULAIRE, signup("/v1/titulaires", titulaire_form)),
+    "signup_portail": (AccountKind.PORTAIL, signup("/v1/portail/inscriptions", portail_form)),
+    "reset": (AccountKind.TITULAIRE, ask_reset),
+}
+
+# Many attackers' addresses: the per-address caps (tested in scenario 8's brute force and in
+# identity's own tests) must not turn every state into "refused by the cap" and hide a
+# difference; the per-account limits stay, each sample names a fresh account.
+OPEN_ADDRESS_LIMITS = {
+    "login_address_free_failures": 10**6,
+    "login_address_max_failures": 10**6,
+    "notice_max_per_address": 10**6,
+}
+
+
+async def test_same_answer_for_every_state(postgres, report) -> None:
+    """Status, headers and body, per question, for the four states (fast argon2)."""
+    async with running_identity(postgres, **OPEN_ADDRESS_LIMITS) as world:
+        client = world.client()
+        hashed = await world.hasher.hash(PASSWORD)
+        differing: list[str] = []
+        statuses: dict[str, int] = {}
+        for question, (kind, ask) in QUESTIONS.items():
+            answers = {}
+            for state in STATES:
+                target = await make_target(world, kind, state, hashed)
+                answers[state] = await ask(world, client, target)
+            statuses[question] = answers["unknown"].status_code
+            differing += [
+                f"{question}/{s}"
+                for s in STATES
+                if answer(answers[s]) != answer(answers["unknown"])
+            ]
+    report(
+        "enumeration-answers",
+        questions=len(QUESTIONS),
+        states=len(STATES),
+        differing=len(differing),
+        **{f"{q}_status": s for q, s in statuses.items()},
+    )
+    assert statuses == {"login": 401, "signup_titulaire": 202, "signup_portail": 202, "reset": 202}
+    assert differing == []
+
+
+# -- timing ----------------------------------------------------------------------------
+
+
+def ks_two_sample(a: list[float], b: list[float]) -> tuple[float, float]:
+    """The two-sample Kolmogorov–Smirnov statistic D and its asymptotic p-value
+    (Kolmogorov's distribution at (√n_e + 0.12 + 0.11/√n_e)·D, n_e = nm/(n+m))."""
+    xs, ys = sorted(a), sorted(b)
+    n, m = len(xs), len(ys)
+    i = j = 0
+    d = 0.0
+    while i < n and j < m:
+        value = min(xs[i], ys[j])
+        while i < n and xs[i] <= value:
+            i += 1
+        while j < m and ys[j] <= value:
+            j += 1
+        d = max(d, abs(i / n - j / m))
+    ne = n * m / (n + m)
+    lam = (math.sqrt(ne) + 0.12 + 0.11 / math.sqrt(ne)) * d
+    if lam < 1e-3:
+        return d, 1.0
+    p = 2 * sum((-1) ** (k - 1) * math.exp(-2 * k * k * lam * lam) for k in range(1, 101))
+    return d, min(1.0, max(0.0, p))
+
+
+def test_the_ks_test_itself() -> None:
+    """Same distribution: no rejection; shifted by half a standard deviation: rejected."""
+    rng = random.Random(7)
+    a = [rng.gauss(0, 1) for _ in range(400)]
+    b = [rng.gauss(0, 1) for _ in range(400)]
+    c = [rng.gauss(0.5, 1) for _ in range(400)]
+    assert ks_two_sample(a, b)[1] > 0.01
+    assert ks_two_sample(a, c)[1] < 1e-6
+    assert ks_two_sample([1.0, 2.0], [1.0, 2.0]) == (0.0, 1.0)
+
+
+async def timed(world: Identity, client: httpx.AsyncClient, question: str, target: Target) -> float:
+    """Seconds of the request itself (a sign-up's anti-robot challenge is fetched first)."""
+    kind, ask = QUESTIONS[question]
+    if question.startswith("signup"):
+        proof = await world.proof(client)
+        path = "/v1/titulaires" if question == "signup_titulaire" else "/v1/portail/inscriptions"
+        form = titulaire_form(target) if question == "signup_titulaire" else portail_form(target)
+        started = time.perf_counter()
+        response = await client.post(path, json=form | {"anti_robot": proof})
+    else:
+        started = time.perf_counter()
+        response = await ask(world, client, target)
+    elapsed = time.perf_counter() - started
+    assert response.status_code in (202, 401), response.text
+    return elapsed
+
+
+async def collect(world: Identity, samples: int, warmup: int) -> dict[str, dict[str, list[float]]]:
+    client = world.client()
+    hashed = await world.hasher.hash(PASSWORD)  # production's parameters: the verify's cost
+    times: dict[str, dict[str, list[float]]] = {q: {s: [] for s in STATES} for q in QUESTIONS}
+    rng = random.Random(13)
+    for question, (kind, _) in QUESTIONS.items():
+        targets = {
+            s: [await make_target(world, kind, s, hashed) for _ in range(samples + warmup)]
+            for s in STATES
+        }
+        for round_ in range(samples + warmup):
+            for state in rng.sample(STATES, len(STATES)):
+                elapsed = await timed(world, client, question, targets[state][round_])
+                if round_ >= warmup:
+                    times[question][state].append(elapsed)
+    return times
+
+
+@pytest.mark.slow_reliability
+async def test_same_time_for_every_state(postgres, report) -> None:
+    samples, warmup = 200, 20
+    async with running_identity(
+        postgres, argon2_memory_kib=19456, argon2_time_cost=2, **OPEN_ADDRESS_LIMITS
+    ) as world:
+        times = await collect(world, samples, warmup)
+    comparisons = len(QUESTIONS) * (len(STATES) - 1)
+    figures: dict[str, Any] = {"samples": samples}
+    worst_median_ms, lowest_p = 0.0, 1.0
+    for question, by_state in times.items():
+        reference = by_state["unknown"]
+        figures[f"{question}_median_ms"] = round(statistics.median(reference) * 1000, 2)
+        for state in ("existing", "locked", "pending"):
+            diff = abs(statistics.median(by_state[state]) - statistics.median(reference)) * 1000
+            d, p = ks_two_sample(by_state[state], reference)
+            figures[f"{question}_{state}_dmedian_ms"] = round(diff, 2)
+            figures[f"{question}_{state}_ks_p"] = round(p, 4)
+            worst_median_ms, lowest_p = max(worst_median_ms, diff), min(lowest_p, p)
+    figures |= {"max_median_diff_ms": round(worst_median_ms, 2), "min_ks_p": round(lowest_p, 4)}
+    figures["ks_threshold"] = round(0.01 / comparisons, 5)
+    report("enumeration-timing", **figures)
+    assert worst_median_ms < 5.0, figures
+    assert lowest_p >= 0.01 / comparisons, figures
