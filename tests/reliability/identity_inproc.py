@@ -35,6 +35,7 @@ from sqlalchemy import text
 
 PASSWORD = "Bon2026motdepasseAb"
 WRONG = "Faux2026motdepasseAb"
+PORTAIL_PASSWORD = "Portail2026-motdepasse"
 # Cheap argon2 for the tests that count (the timing test sets production's parameters).
 FAST_ARGON2 = {"argon2_memory_kib": 64, "argon2_time_cost": 1}
 START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -57,6 +58,43 @@ def luhn_siret() -> str:
             total += value - 9 if value > 9 else value
         if total % 10 == 0 and not digits.startswith("356000000"):
             return digits
+
+
+def titulaire_form(nir: str | None = None) -> dict[str, Any]:
+    """A valid titulaire sign-up (without its anti-robot proof), a fresh e-mail address."""
+    email = f"t{uuid.uuid4().hex[:12]}@example.fr"
+    return {
+        "cgu_acceptees": True,
+        "nir": nir or new_nir(),
+        "civilite": "MME",
+        "prenom": "Jeanne",
+        "nom_naissance": "Martin",
+        "email": email,
+        "email_confirmation": email,
+        "mot_de_passe": PASSWORD,
+        "mot_de_passe_confirmation": PASSWORD,
+    }
+
+
+def portail_form(email: str | None = None) -> dict[str, Any]:
+    """A valid portal sign-up (without its anti-robot proof)."""
+    email = email or f"p{uuid.uuid4().hex[:12]}@example.fr"
+    return {
+        "cgu_acceptees": True,
+        "email": email,
+        "email_confirmation": email,
+        "mot_de_passe": PORTAIL_PASSWORD,
+        "mot_de_passe_confirmation": PORTAIL_PASSWORD,
+        "civilite": "M",
+        "prenom": "Paul",
+        "nom": "Durand",
+        "telephone": "0450123456",
+        "siret": luhn_siret(),
+        "raison_sociale": "Ateliers du Lac",
+        "adresse": "1 rue du Port",
+        "code_postal": "74000",
+        "commune": "Annecy",
+    }
 
 
 def solve(defi: str, difficulty: int) -> str:

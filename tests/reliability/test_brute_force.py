@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +27,6 @@ from identity_inproc import PASSWORD, WRONG, Identity, running_identity
 from sqlalchemy import text
 
 PER_HOUR = 100
-STEP = timedelta(minutes=5)
 VARYING_HEADERS = {"date", "x-request-id"}
 
 
@@ -56,14 +56,30 @@ def login_body(account: Account, password: str) -> dict[str, str]:
     return {"identifiant": account.login, "mot_de_passe": password, "type_compte": account.kind}
 
 
+@dataclass(frozen=True)
+class Plan:
+    hours: float
+    step: timedelta
+    """The test clock moves by ``step`` between two bursts."""
+    targets: int
+    burst_1: int
+    """Wrong passwords per target and burst from the one address (more than the
+    address's cap of 100 per 15 minutes, so that the cap is reached)."""
+    burst_50: int
+
+
+FAST = Plan(hours=1, step=timedelta(minutes=10), targets=1, burst_1=60, burst_50=50)
+LONG = Plan(hours=4, step=timedelta(minutes=5), targets=3, burst_1=40, burst_50=100)
+
+
 async def attack(
-    world: Identity, targets: list[Account], addresses: list[str], hours: float, burst: int
+    world: Identity, targets: list[Account], addresses: list[str], plan: Plan, burst: int
 ) -> Counter[int]:
-    """Every ``STEP`` of the test clock, ``burst`` wrong passwords per target fired at
-    once, spread over ``addresses``; the answers' statuses."""
+    """Every ``plan.step`` of the test clock, ``burst`` wrong passwords per target fired
+    at once, spread over ``addresses``; the answers' statuses."""
     statuses: Counter[int] = Counter()
     sent = 0
-    for _ in range(int(timedelta(hours=hours) / STEP)):
+    for _ in range(int(timedelta(hours=plan.hours) / plan.step)):
         calls = []
         for account in targets:
             for _ in range(burst):
@@ -71,7 +87,7 @@ async def attack(
                 calls.append(client.post("/v1/token", json=login_body(account, f"{WRONG}{sent}")))
                 sent += 1
         statuses.update(r.status_code for r in await asyncio.gather(*calls))
-        world.clock.advance(STEP)
+        world.clock.advance(plan.step)
     return statuses
 
 
@@ -97,18 +113,16 @@ def most_in_an_hour(times: list[datetime]) -> int:
     return best
 
 
-async def run_attacks(
-    world: Identity, hours: float, targets_each: int
-) -> tuple[dict[str, Any], list[int]]:
+async def run_attacks(world: Identity, plan: Plan) -> tuple[dict[str, Any], list[int]]:
     hasher = counting(world)
-    figures: dict[str, Any] = {"hours": hours}
+    figures: dict[str, Any] = {"hours": plan.hours, "accounts": plan.targets}
     worst: list[int] = []
     for label, addresses, burst in (
-        ("1addr", ["203.0.113.1"], 40),
-        ("50addr", [f"198.51.100.{n}" for n in range(1, 51)], 50),
+        ("1addr", ["203.0.113.1"], plan.burst_1),
+        ("50addr", [f"198.51.100.{n}" for n in range(1, 51)], plan.burst_50),
     ):
-        targets = [await world.add_account() for _ in range(targets_each)]
-        statuses = await attack(world, targets, addresses, hours, burst)
+        targets = [await world.add_account() for _ in range(plan.targets)]
+        statuses = await attack(world, targets, addresses, plan, burst)
         evaluated = [await failure_times(world, t) for t in targets]
         worst += [most_in_an_hour(times) for times in evaluated]
         figures[f"{label}_attempts"] = sum(statuses.values())
@@ -132,7 +146,7 @@ async def run_attacks(
 
 async def test_brute_force_one_hour_from_1_and_50_addresses(postgres, report) -> None:
     async with running_identity(postgres) as world:
-        figures, worst = await run_attacks(world, hours=1, targets_each=1)
+        figures, worst = await run_attacks(world, FAST)
     report("brute-force", **figures)
     assert max(worst) <= PER_HOUR, figures
 
@@ -140,7 +154,7 @@ async def test_brute_force_one_hour_from_1_and_50_addresses(postgres, report) ->
 @pytest.mark.slow_reliability
 async def test_brute_force_four_hours_three_accounts(postgres, report) -> None:
     async with running_identity(postgres) as world:
-        figures, worst = await run_attacks(world, hours=4, targets_each=3)
+        figures, worst = await run_attacks(world, LONG)
     report("brute-force-4h", **figures)
     assert max(worst) <= PER_HOUR, figures
 

@@ -20,7 +20,14 @@ import jwt
 from cpf_contracts.events.identity import AccountRegistered, PasswordResetRequested
 from cpf_runtime.problems import Problem
 from identity.domain.account import AccountKind
-from identity_inproc import PASSWORD, Identity, luhn_siret, new_nir, running_identity
+from identity_inproc import (
+    PASSWORD,
+    Identity,
+    new_nir,
+    portail_form,
+    running_identity,
+    titulaire_form,
+)
 
 SECOND = timedelta(seconds=1)
 TITULAIRE_ACTIVATION = timedelta(days=15)  # guide 003
@@ -29,42 +36,6 @@ RESET_LINK = timedelta(hours=1)  # IDENTITY_RESET_LINK_TTL_SECONDS
 ACCESS = timedelta(minutes=15)  # IDENTITY_ACCESS_TOKEN_TTL_SECONDS
 REFRESH = timedelta(hours=8)  # IDENTITY_REFRESH_TOKEN_TTL_SECONDS
 ACTION = timedelta(minutes=10)  # IDENTITY_ACTION_TOKEN_TTL_SECONDS
-PORTAIL_PASSWORD = "Portail2026-motdepasse"
-
-
-def titulaire_form() -> dict[str, Any]:
-    email = f"ttl-{new_nir()}@example.fr"
-    return {
-        "cgu_acceptees": True,
-        "nir": new_nir(),
-        "civilite": "M",
-        "prenom": "Jean",
-        "nom_naissance": "Dupont",
-        "email": email,
-        "email_confirmation": email,
-        "mot_de_passe": PASSWORD,
-        "mot_de_passe_confirmation": PASSWORD,
-    }
-
-
-def portail_form() -> dict[str, Any]:
-    email = f"ttl-{new_nir()}@example.fr"
-    return {
-        "cgu_acceptees": True,
-        "email": email,
-        "email_confirmation": email,
-        "mot_de_passe": PORTAIL_PASSWORD,
-        "mot_de_passe_confirmation": PORTAIL_PASSWORD,
-        "civilite": "MME",
-        "prenom": "Claire",
-        "nom": "Martin",
-        "telephone": "0450123456",
-        "siret": luhn_siret(),
-        "raison_sociale": "Ateliers du Lac",
-        "adresse": "1 rue du Port",
-        "code_postal": "74000",
-        "commune": "Annecy",
-    }
 
 
 async def activation_tokens(world: Identity, path: str, forms: list[dict[str, Any]]) -> list[str]:
