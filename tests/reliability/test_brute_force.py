@@ -69,7 +69,7 @@ class Plan:
 
 
 FAST = Plan(hours=1, step=timedelta(minutes=10), targets=1, burst_1=60, burst_50=50)
-LONG = Plan(hours=4, step=timedelta(minutes=5), targets=3, burst_1=40, burst_50=100)
+LONG = Plan(hours=4, step=timedelta(minutes=10), targets=2, burst_1=60, burst_50=50)
 
 
 async def attack(
@@ -152,7 +152,7 @@ async def test_brute_force_one_hour_from_1_and_50_addresses(postgres, report) ->
 
 
 @pytest.mark.slow_reliability
-async def test_brute_force_four_hours_three_accounts(postgres, report) -> None:
+async def test_brute_force_four_hours_two_accounts(postgres, report) -> None:
     async with running_identity(postgres) as world:
         figures, worst = await run_attacks(world, LONG)
     report("brute-force-4h", **figures)
