@@ -225,13 +225,19 @@ async def collect(
 
 SIGNUP_LEAK = (
     "open: a sign-up for a new login writes the account, its link, its CGU acceptance (and "
-    "its company) where one for a known login writes one outbox row: 75 to 90 ms apart at "
-    "medians of 185 to 255 ms on the loaded machine, KS p < 1e-6 (2026-12-01)"
+    "its company) where one for a known login writes one outbox row: 32 to 85 ms apart at "
+    "medians of 82 to 235 ms on the loaded machine, KS p < 1e-6 (2026-12-01)"
+)
+LOGIN_GAP = (
+    "open: a wrong password on an existing account (one statement updating the account and "
+    "writing its history) against an unknown login (one upsert): KS does not reject (p 0.78 "
+    "to 0.96) but the median of the per-round differences is 9.6 ms at medians of 202 ms on "
+    "the loaded machine (locked 5.0 ms, pending 2.0 ms; 2026-12-01)"
 )
 RESET_LEAK = (
     "open: a reset link for an active account writes its token and an outbox row, an "
-    "unknown account now writes one row (login_refusal): still 27 to 33 ms apart at "
-    "medians of 161 ms on the loaded machine, KS p < 0.002 (2026-12-01)"
+    "unknown account now writes one row (login_refusal): still 6.3 to 6.6 ms apart at "
+    "medians of 61 ms on the loaded machine, KS p 0.0018 to 0.0037 (2026-12-01)"
 )
 
 
@@ -239,7 +245,7 @@ RESET_LEAK = (
 @pytest.mark.parametrize(
     "question",
     [
-        "login",
+        pytest.param("login", marks=pytest.mark.xfail(strict=True, reason=LOGIN_GAP)),
         pytest.param("signup_titulaire", marks=pytest.mark.xfail(strict=True, reason=SIGNUP_LEAK)),
         pytest.param("signup_portail", marks=pytest.mark.xfail(strict=True, reason=SIGNUP_LEAK)),
         pytest.param("reset", marks=pytest.mark.xfail(strict=True, reason=RESET_LEAK)),
