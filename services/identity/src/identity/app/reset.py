@@ -1,8 +1,9 @@
 """Forgotten password, for every kind of account: a single-use reset link by e-mail.
 
 The request answers the same 202, after the same work, whether an account matches or not
-(the unknown case seals a dummy link, as the known one seals the real one), so neither the
-answer nor its timing tells who has an account. The link opens a page; the reset itself is
+(the unknown case seals a dummy link, as the known one seals the real one, and writes one
+row, ``login_refusal``, as the known one writes its link), so neither the answer nor its
+timing tells who has an account. The link opens a page; the reset itself is
 a POST with the new password (twice) under the kind's policy. The token is stored as its
 digest, valid ``reset_validity``, spent by the reset; older unused links of the account
 stop working too.
@@ -76,7 +77,11 @@ async def request_reset(
         or account.status is not AccountStatus.ACTIVE
         or (notices is not None and not notices.for_account("reset", account.id, now))
     ):
-        sealer.seal(rules.link(new_secret()))  # the same work as for a real link
+        # The same work as for a real link: a link sealed, one row written (the request
+        # noted by login, as a refused login is), then the commit. Without the write, an
+        # unknown account answered 13 to 15 ms sooner (tests/reliability, enumeration).
+        sealer.seal(rules.link(new_secret()))
+        await uow.accounts.note_refusal(f"reset:{kind.value}:{login[:MAX_LOGIN_LENGTH]}", now)
         return
     secret, token = ActionToken.issue(account.id, RESET_ACTION, now, rules.validity)
     await uow.accounts.add_action_token(token)
