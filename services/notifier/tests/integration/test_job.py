@@ -75,8 +75,9 @@ async def test_a_new_message_is_sent_at_once_thanks_to_notify(
     # A poll so slow that only NOTIFY can explain a prompt delivery.
     async with running(fast_settings, uow_factory, smtp_server, poll_seconds=60):
         await runtime.consumers[0].handle(account_registered(keypair[1]).to_cloudevent().to_bytes())
-        elapsed = await wait_for(lambda: len(smtp_server.recorder.messages) == 1, within=5)
-    assert elapsed < 2
+        elapsed = await wait_for(lambda: len(smtp_server.recorder.messages) == 1, within=30)
+    # Well before the 60 s poll could have found it (not a speed target: load can slow it).
+    assert elapsed < 30
 
 
 async def test_a_retry_goes_on_the_short_poll_though_the_idle_poll_is_long(
@@ -96,8 +97,8 @@ async def test_a_retry_goes_on_the_short_poll_though_the_idle_poll_is_long(
         await runtime.consumers[0].handle(event.to_cloudevent().to_bytes())
         await asyncio.sleep(0.5)  # the server is down: the message is rescheduled
         stopped_smtp_server.start()
-        elapsed = await wait_for(lambda: len(stopped_smtp_server.recorder.messages) == 1, 10)
-    assert elapsed < 5
+        elapsed = await wait_for(lambda: len(stopped_smtp_server.recorder.messages) == 1, 30)
+    assert elapsed < 30  # well before the 60 s idle poll (not a speed target)
 
 
 async def test_outage_then_recovery_delivers_every_message_exactly_once(
