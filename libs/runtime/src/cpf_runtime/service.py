@@ -32,7 +32,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cpf_runtime.auth import TokenVerifier
 from cpf_runtime.consumer import EventConsumer, RetryPolicy, Subscription
-from cpf_runtime.db import UnitOfWork, create_engine, make_session_factory
+from cpf_runtime.db import (
+    UnitOfWork,
+    create_engine,
+    make_read_session_factory,
+    make_session_factory,
+)
 from cpf_runtime.errors import DomainError
 from cpf_runtime.guards import BodyLimits, RequestGuard
 from cpf_runtime.kafka import ensure_topics, make_consumer, make_producer
@@ -96,6 +101,8 @@ class Runtime:
     """The largest request bodies, by media type (``cpf_runtime.guards``: 413 beyond)."""
     engine: AsyncEngine = field(init=False)
     session_factory: async_sessionmaker[AsyncSession] = field(init=False)
+    read_session_factory: async_sessionmaker[AsyncSession] = field(init=False)
+    """Sessions for reads outside a transaction (``cpf_runtime.db.make_read_session_factory``)."""
     producer: AIOKafkaProducer | None = field(init=False, default=None)
     verifier: TokenVerifier = field(init=False)
     revocations: RevocationList = field(init=False)
@@ -114,6 +121,7 @@ class Runtime:
             max_overflow=self.settings.database_max_overflow,
         )
         self.session_factory = make_session_factory(self.engine)
+        self.read_session_factory = make_read_session_factory(self.engine)
         self.revocations = RevocationList(
             max_horizon(self.settings.auth_max_token_lifetime_seconds)
         )
@@ -126,6 +134,11 @@ class Runtime:
 
     def uow(self) -> UnitOfWork:
         return self.uow_class(self.session_factory)
+
+    def reader(self) -> UnitOfWork:
+        """A unit of work for a use case that only reads: no BEGIN nor COMMIT around its
+        statements; any write, lock or event is refused (``ReadOnlyViolation``)."""
+        return self.uow_class(self.read_session_factory)
 
     def consume(self, name: str, *subscriptions: Subscription) -> None:
         s = self.settings
