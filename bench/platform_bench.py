@@ -1056,7 +1056,8 @@ async def main() -> int:
         "rows": rows,
         "raw": results,
     }
-    out = BENCH / "results" / "last.json"
+    # Some phases only (BENCH_ONLY): beside the full table, not over it.
+    out = BENCH / "results" / ("last.json" if PHASES == ALL_PHASES else "last-partial.json")
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(document, indent=2, default=str) + "\n")
     print()
