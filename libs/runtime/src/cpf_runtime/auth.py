@@ -36,8 +36,9 @@ from cpf_runtime.problems import Problem
 from cpf_runtime.revocations import RevocationList
 
 ALGORITHMS = ["ES256"]
-VERIFIED_CACHE_SIZE = 10_000
-"""Tokens remembered as verified; past it, the oldest half is forgotten (one pass)."""
+VERIFIED_CACHE_SIZE = 2_000
+"""Tokens remembered as verified (about 1.5 kB each: a few MB per process at most, the RSS
+goal counts); past it, the oldest half is forgotten in one pass."""
 
 
 @dataclass(frozen=True)
