@@ -7,8 +7,9 @@ figure the median of several runs with its spread (min-max):
 - password logins/s at saturation, divided by the argon2id ceiling measured in the same run
   with identity's configured parameters and hash pool size (goal >= 0.95);
 - refresh grants/s at saturation (goal >= 2,000/s);
-- account-cpf's summary (JWT verification and one lookup) p50/p99 at 1,000 requests/s
-  offered (goal p99 < 5 ms), and habilitation's authorization check when it exists;
+- account-cpf's summary (JWT verification and one lookup) and habilitation's authorization
+  check (portal users holding a démarche's role from a redeemed activation code) p50/p99 at
+  1,000 requests/s offered (goal p99 < 5 ms);
 - event commit -> consumer effect on the platform's Kafka (idempotent, acks=all) at 500 and
   1,000 events/s offered by concurrent committers (goal p99 < 50 ms at 1,000/s), and the
   relay's throughput (goal >= 20,000 events/s);
@@ -20,7 +21,9 @@ Load comes from ``bench/loadgen.py``, a process of its own on loopback whose CPU
 beside each rate. Every rate asked is printed beside the rate achieved. The table is printed
 and written to ``bench/results/last.json``. ``BENCH_QUICK=1``: fewer, shorter runs (1-2 min
 of measures). ``BENCH_SERVICE_ENV='{"HTTP_LOOP": "asyncio"}'`` passes settings to every
-service (how the before/after figures of the README were taken).
+service (how the before/after figures of the README were taken). ``BENCH_ONLY=refresh,authz``
+runs some phases only (written to ``last-partial.json``); ``BENCH_PYSPY=<py-spy binary>``
+adds an uncounted run of each HTTP figure under py-spy (``results/profile-<figure>.txt``).
 """
 
 from __future__ import annotations

@@ -101,8 +101,9 @@ class Runtime:
     """The largest request bodies, by media type (``cpf_runtime.guards``: 413 beyond)."""
     engine: AsyncEngine = field(init=False)
     session_factory: async_sessionmaker[AsyncSession] = field(init=False)
-    read_session_factory: async_sessionmaker[AsyncSession] = field(init=False)
-    """Sessions for reads outside a transaction (``cpf_runtime.db.make_read_session_factory``)."""
+    _reading: tuple[AsyncEngine, async_sessionmaker[AsyncSession]] | None = field(
+        init=False, default=None, repr=False
+    )
     producer: AIOKafkaProducer | None = field(init=False, default=None)
     verifier: TokenVerifier = field(init=False)
     revocations: RevocationList = field(init=False)
@@ -121,7 +122,6 @@ class Runtime:
             max_overflow=self.settings.database_max_overflow,
         )
         self.session_factory = make_session_factory(self.engine)
-        self.read_session_factory = make_read_session_factory(self.engine)
         self.revocations = RevocationList(
             max_horizon(self.settings.auth_max_token_lifetime_seconds)
         )
@@ -134,6 +134,14 @@ class Runtime:
 
     def uow(self) -> UnitOfWork:
         return self.uow_class(self.session_factory)
+
+    @property
+    def read_session_factory(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions for reads outside a transaction (``cpf_runtime.db.
+        make_read_session_factory``), on the engine of the moment (tests replace it)."""
+        if self._reading is None or self._reading[0] is not self.engine:
+            self._reading = (self.engine, make_read_session_factory(self.engine))
+        return self._reading[1]
 
     def reader(self) -> UnitOfWork:
         """A unit of work for a use case that only reads: no BEGIN nor COMMIT around its
