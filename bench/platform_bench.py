@@ -7,8 +7,9 @@ figure the median of several runs with its spread (min-max):
 - password logins/s at saturation, divided by the argon2id ceiling measured in the same run
   with identity's configured parameters and hash pool size (goal >= 0.95);
 - refresh grants/s at saturation (goal >= 2,000/s);
-- account-cpf's summary (JWT verification and one lookup) p50/p99 at 1,000 requests/s
-  offered (goal p99 < 5 ms), and habilitation's authorization check when it exists;
+- account-cpf's summary (JWT verification and one lookup) and habilitation's authorization
+  check (portal users holding a démarche's role from a redeemed activation code) p50/p99 at
+  1,000 requests/s offered (goal p99 < 5 ms);
 - event commit -> consumer effect on the platform's Kafka (idempotent, acks=all) at 500 and
   1,000 events/s offered by concurrent committers (goal p99 < 50 ms at 1,000/s), and the
   relay's throughput (goal >= 20,000 events/s);
@@ -20,7 +21,9 @@ Load comes from ``bench/loadgen.py``, a process of its own on loopback whose CPU
 beside each rate. Every rate asked is printed beside the rate achieved. The table is printed
 and written to ``bench/results/last.json``. ``BENCH_QUICK=1``: fewer, shorter runs (1-2 min
 of measures). ``BENCH_SERVICE_ENV='{"HTTP_LOOP": "asyncio"}'`` passes settings to every
-service (how the before/after figures of the README were taken).
+service (how the before/after figures of the README were taken). ``BENCH_ONLY=refresh,authz``
+runs some phases only (written to ``last-partial.json``); ``BENCH_PYSPY=<py-spy binary>``
+adds an uncounted run of each HTTP figure under py-spy (``results/profile-<figure>.txt``).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 from cpf_contracts.base import dlq_topic
 from cpf_contracts.events.identity import AccountRegistered
 from cpf_local.platform import Platform, PlatformConfig, Ports
@@ -59,7 +63,17 @@ from sqlalchemy import func, insert, select, text
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
-from e2e_helpers import PASSWORD, activated_titulaire, api, bearer, eventually_ok  # noqa: E402
+from e2e_helpers import (  # noqa: E402
+    PASSWORD,
+    activated_titulaire,
+    api,
+    bearer,
+    eventually_ok,
+    first_login,
+    luhn_siret,
+    temporary_password,
+)
+from test_demarches_e2e import MAF, issue_code, portal_user  # noqa: E402
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 RUNS = 3 if QUICK else 5
@@ -67,9 +81,16 @@ SECONDS = 3.0 if QUICK else 10.0
 TITULAIRES = 12 if QUICK else 40
 RELAY_EVENTS = 5_000 if QUICK else 20_000
 MAILS = 150 if QUICK else 600
+PORTAL_USERS = 4 if QUICK else 12
 IDLE_SETTLE = 20.0 if QUICK else 30.0
 IDLE_WINDOW = 10.0 if QUICK else 30.0
 KEYCLOAK_LOGINS_PER_VCPU = 15.0
+ALL_PHASES = frozenset({"idle", "logins", "refresh", "summary", "authz", "mails", "events"})
+# BENCH_ONLY=refresh,summary: some phases only (a before/after of one path in minutes).
+PHASES = (
+    frozenset(os.environ.get("BENCH_ONLY", "").replace(" ", "").split(",")) - {""} or ALL_PHASES
+)
+assert PHASES <= ALL_PHASES, f"BENCH_ONLY: pick among {sorted(ALL_PHASES)}"
 AUTHZ_PATH = "/v1/autorisations/{demarche}/{siret}"
 
 # What the platform runs with, plus what a benchmark from one address needs.
@@ -263,7 +284,73 @@ async def repeat(
             result["service_cpu_ms_per_request"] = 1000 * used / result["ok"]
         say(f"  {name} run {n + 1}/{runs}: {short(result)}")
         results.append(result)
+    if PYSPY and served_by:
+        await profiled(name, lambda _: once(runs), served_by)  # a run of its own
     return results
+
+
+# BENCH_PYSPY=/path/to/py-spy: one more run of each HTTP figure, not counted, with py-spy
+# sampling the service; its top frames go to bench/results/profile-<figure>.txt.
+PYSPY = os.environ.get("BENCH_PYSPY", "")
+
+
+async def profiled(
+    name: str, once: Callable[[int], Awaitable[dict[str, Any]]], served_by: tuple[Platform, str]
+) -> None:
+    pid = components(served_by[0])[served_by[1]][0]
+    slug = name.replace(" ", "-").replace("/", "-")
+    raw = Path(tempfile.mkstemp(prefix=f"pyspy-{slug}-", suffix=".collapsed")[1])
+    spy = await asyncio.create_subprocess_exec(
+        *(PYSPY, "record", "--nonblocking", "-r", "100", "-f", "raw"),
+        *("-d", str(int(SECONDS) + 1), "-p", str(pid), "-o", str(raw)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    result = await once(0)
+    await spy.wait()
+    out = BENCH / "results" / f"profile-{slug}.txt"
+    head = f"{name}, {served_by[1]} (pid {pid}), py-spy 100 Hz, one run: {short(result)}"
+    out.write_text(profile_summary(raw.read_text(), head))
+    say(f"  {name}: profile written to {out} (py-spy's collapsed stacks: {raw})")
+
+
+def _function(frame: str) -> str:
+    """``handle (sqlalchemy/engine/base.py:1234)`` -> ``handle (sqlalchemy/engine/base.py)``."""
+    name, _, where = frame.partition(" (")
+    path = where.rstrip(")").rsplit(":", 1)[0]
+    for marker in ("site-packages/", "/src/", "/lib/python3"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+            break
+    return f"{name} ({path})"
+
+
+def profile_summary(collapsed: str, head: str, top: int = 40) -> str:
+    """py-spy's collapsed stacks as the frames that hold the most samples: on their own
+    (the leaf: where the CPU was), and with what they called (inclusive)."""
+    own: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in collapsed.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = [_function(f) for f in stack.split(";")]
+        n = int(count)
+        total += n
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + n
+    lines = [head, f"{total} samples (the process busy; idle waits are not sampled)", ""]
+    # Inclusive: what the request path calls, below the server's and framework's frames
+    # that every sample goes through.
+    below = {f: n for f, n in inclusive.items() if n < 0.5 * total}
+    for title, counts in (("own (leaf)", own), ("inclusive, under 50 %", below)):
+        lines.append(f"top {top}, {title}:")
+        for frame, n in sorted(counts.items(), key=lambda kv: -kv[1])[:top]:
+            lines.append(f"  {100 * n / max(total, 1):5.1f} %  {frame}")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def short(result: dict[str, Any]) -> str:
@@ -366,7 +453,9 @@ async def refreshes(platform: Platform, people: list[dict[str, Any]]) -> list[di
     connections = 16
 
     # Logged in beforehand: the logins' argon2 must not count in the refresh grants' CPU.
-    chains = [await refresh_tokens(platform, people, connections) for _ in range(RUNS)]
+    chains = [
+        await refresh_tokens(platform, people, connections) for _ in range(RUNS + bool(PYSPY))
+    ]
 
     async def once(n: int) -> dict[str, Any]:
         requests = [
@@ -415,28 +504,99 @@ async def summaries(platform: Platform, people: list[dict[str, Any]]) -> list[di
     return await reads_at(platform, "account_cpf", "account-cpf summary", requests, 1000)
 
 
-async def authorizations(
-    platform: Platform, people: list[dict[str, Any]]
-) -> list[dict[str, Any]] | None:
-    """habilitation's authorization check, when main has it (None: not available)."""
+async def command(platform: Platform, service: str, *args: str) -> str:
+    """``python -m <service> <args>`` as ops run it; its output (a loaded machine may take a
+    minute to start the interpreter: the e2e helpers' 60 s is not enough here)."""
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", service, *args),
+        cwd=REPO,
+        env={**os.environ, **platform.service_env(service)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 600)
+    if process.returncode != 0:
+        raise RuntimeError(f"python -m {service} {args[0]}: {out.decode()[-500:]}")
+    return out.decode()
+
+
+async def authority_agent(platform: Platform, identity: httpx.AsyncClient) -> str:
+    """An operator allowed to issue Mon Activité Formation's activation codes (as
+    tests/e2e's authority_agent, with a patience for a loaded machine): its access token."""
+    email = f"agent-{uuid.uuid4().hex[:8]}@dreets.example"
+    names = ("--prenom", "Paule", "--nom", "Angevin", "--civilite", "MME")
+    await command(platform, "identity", "operateur-create", "--email", email, *names)
+    temporary = await temporary_password(platform, email)
+    token = await first_login(identity, email, temporary, "operateur")
+    account_id = jwt.decode(token, options={"verify_signature": False})["sub"]
+    grant = ("--demarche", MAF, "--service", "DREETS Île-de-France", "--ville", "Paris")
+    await command(platform, "demarche", "authority-grant", "--account-id", account_id, *grant)
+    return token
+
+
+async def portal_gestionnaires(platform: Platform, count: int) -> list[dict[str, Any]]:
+    """Portal users each holding a démarche habilitation, got as the portal gives one: an
+    authority's agent issues an activation code for the user's SIRET (demarche), the user
+    redeems it, habilitation grants the role from demarche's event (tests/e2e's steps)."""
+    async with (
+        api(platform, "identity") as identity,
+        api(platform, "demarche") as demarche_api,
+        api(platform, "habilitation") as habilitation,
+    ):
+        agent = await authority_agent(platform, identity)
+        sem = asyncio.Semaphore(4)
+
+        async def one(n: int) -> dict[str, Any]:
+            async with sem:
+                user = await portal_user(
+                    platform, identity, siret=luhn_siret(), prenom="Amandine", nom=f"Banc{n}"
+                )
+                code = await issue_code(demarche_api, agent, MAF, user.siret)
+                redeemed = await demarche_api.post(
+                    f"/v1/portail/demarches/{MAF}/activation",
+                    json={"siret": user.siret, "code_activation": code["code_activation"]},
+                    headers=user.headers,
+                )
+                redeemed.raise_for_status()
+            path = f"/v1/autorisations/{MAF}/{user.siret}"
+            deadline = time.monotonic() + 60
+            while True:  # habilitation grants the role from demarche's event, a moment later
+                answer = await habilitation.get(path, headers=user.headers)
+                if answer.status_code == 200 and answer.json()["autorise"]:
+                    return {"path": path, "access_token": user.token, "answer": answer.json()}
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"no habilitation for {path}: {answer.text}")
+                await asyncio.sleep(0.2)
+
+        return list(await asyncio.gather(*(one(n) for n in range(count))))
+
+
+async def authorization_users(platform: Platform) -> list[dict[str, Any]] | None:
+    """Portal users for habilitation's authorization check, when the build has the route
+    (None: not available)."""
     async with httpx.AsyncClient(base_url=platform.url("habilitation"), timeout=30) as client:
         document = (await client.get("/openapi.json")).json()
         if AUTHZ_PATH not in document.get("paths", {}):
             return None
-        probe = await client.get(
-            "/v1/autorisations/bench/73282932000074", headers=bearer(people[0]["access_token"])
-        )
-        if probe.status_code == 404 and "route" in probe.text.lower():
-            return None
+    say(f"seeding {PORTAL_USERS} portal users with a démarche habilitation")
+    users = await portal_gestionnaires(platform, PORTAL_USERS)
+    say(f"  e.g. {users[0]['answer']}")
+    return users
+
+
+async def authorizations(
+    platform: Platform, users: list[dict[str, Any]] | None
+) -> list[dict[str, Any]] | None:
+    """habilitation's authorization check by portal users holding a démarche's role, each for
+    its SIRET (``autorise: true``, one row found)."""
+    if users is None:
+        return None
     requests = [
-        {
-            "method": "GET",
-            "path": f"/v1/autorisations/bench/7328293200{i:04d}",
-            "headers": bearer(p["access_token"]),
-        }
-        for i, p in enumerate(people)
+        {"method": "GET", "path": u["path"], "headers": bearer(u["access_token"])} for u in users
     ]
-    return await reads_at(platform, "habilitation", "habilitation check", requests, 1000)
+    return await reads_at(
+        platform, "habilitation", "habilitation authorization check", requests, 1000
+    )
 
 
 class EventBench:
@@ -708,13 +868,12 @@ def http_rows(name: str, runs: list[dict[str, Any]] | None, rate: int) -> list[d
     ]
 
 
-def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
-    login = results["logins"]
+def login_rows(login: dict[str, Any]) -> list[dict[str, Any]]:
     ceilings = rates(login["ceiling"])
     achieved = rates(login["runs"])
     ceiling = statistics.median(ceilings)
     vcpus = os.cpu_count() or 1
-    rows = [
+    return [
         row(
             "argon2id ceiling (verifies/s, identity's parameters and pool)",
             ceilings,
@@ -733,133 +892,171 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
             note=f"Keycloak's sizing: {KEYCLOAK_LOGINS_PER_VCPU:g}/s per vCPU = "
             f"{KEYCLOAK_LOGINS_PER_VCPU * vcpus:g}/s on {vcpus} vCPUs",
         ),
+        *cpu_row("password logins", login["runs"]),
+    ]
+
+
+def refresh_rows(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
         row(
             "refresh grants",
-            rates(results["refresh"]),
+            rates(runs),
             "/s",
             2000,
             asked="saturation (16 connections)",
-            achieved=rates(results["refresh"]),
-            generator_cpu=cpus(results["refresh"]),
+            achieved=rates(runs),
+            generator_cpu=cpus(runs),
         ),
+        *cpu_row("refresh grants", runs),
     ]
-    rows[2:2] = cpu_row("password logins", login["runs"])
-    rows += cpu_row("refresh grants", results["refresh"])
-    rows += http_rows("account-cpf summary", results["summary"], 1000)
-    rows += http_rows("habilitation authorization check", results["authz"], 1000)
+
+
+def event_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
     for rate in (500, 1000):
         runs = results["events"][str(rate)]
-        common = {
-            "asked": f"{rate}/s",
-            "achieved": rates(runs),
-            "generator_cpu": cpus(runs),
-        }
+        common = {"asked": f"{rate}/s", "achieved": rates(runs), "generator_cpu": cpus(runs)}
         goal = 50.0 if rate == 1000 else None
+        p50s, p99s = [r["p50_ms"] for r in runs], [r["p99_ms"] for r in runs]
+        rows.append(row(f"commit → effect p50 at {rate}/s", p50s, "ms", None, False, **common))
+        rows.append(row(f"commit → effect p99 at {rate}/s", p99s, "ms", goal, False, **common))
+    rows.append(row("relay throughput (one service)", rates(results["relay"]), "events/s", 20000))
+    return rows
+
+
+def footprint_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    if "rss_idle" in results:
+        idle = results["rss_idle"]
+        note = ", ".join(f"{k} {v:.0f}" for k, v in idle.items())
+        rows.append(
+            row("RSS of the five services, idle", [sum(idle.values())], "MB", 600, False, note=note)
+        )
+    if "rss_peak" in results:
+        peak = results["rss_peak"]
+        note = ", ".join(f"{k} {v:.0f}" for k, v in peak.items() if k != "total")
         rows.append(
             row(
-                f"commit → effect p50 at {rate}/s",
-                [r["p50_ms"] for r in runs],
-                "ms",
+                "RSS of the five services, under load (peak)",
+                [peak["total"]],
+                "MB",
+                600,
+                False,
+                note=note,
+            )
+        )
+    if "idle_cpu" in results:
+        windows = results["idle_cpu"]
+        services = [w["services"] for w in windows]
+        middle = (
+            windows[services.index(statistics.median(services))] if len(windows) % 2 else windows[0]
+        )
+        rows.append(
+            row(
+                "CPU of the idle platform: the five services",
+                services,
+                "% of a core",
+                2.0,
+                False,
+                note=", ".join(f"{k} {middle.get(k, 0.0):.2f}" for k in SERVICE_NAMES),
+            )
+        )
+        rows.append(
+            row(
+                "CPU of the idle platform: with Kafka, PostgreSQL, Mailpit",
+                [w["total"] for w in windows],
+                "% of a core",
                 None,
                 False,
-                **common,
+                note=", ".join(
+                    f"{k} {middle.get(k, 0.0):.2f}" for k in ("kafka", "postgres", "mailpit")
+                ),
             )
         )
-        rows.append(
-            row(
-                f"commit → effect p99 at {rate}/s",
-                [r["p99_ms"] for r in runs],
-                "ms",
-                goal,
-                False,
-                **common,
-            )
-        )
-    rows.append(row("relay throughput (one service)", rates(results["relay"]), "events/s", 20000))
-    rows.append(row("notifier e-mails into Mailpit", rates(results["mails"]), "/s", None))
-    idle = results["rss_idle"]
-    rows.append(
-        row(
-            "RSS of the five services, idle",
-            [sum(idle.values())],
-            "MB",
-            600,
-            False,
-            note=", ".join(f"{k} {v:.0f}" for k, v in idle.items()),
-        )
-    )
-    peak = results["rss_peak"]
-    rows.append(
-        row(
-            "RSS of the five services, under load (peak)",
-            [peak["total"]],
-            "MB",
-            600,
-            False,
-            note=", ".join(f"{k} {v:.0f}" for k, v in peak.items() if k != "total"),
-        )
-    )
-    windows = results["idle_cpu"]
-    services = [w["services"] for w in windows]
-    middle = (
-        windows[services.index(statistics.median(services))] if len(windows) % 2 else windows[0]
-    )
-    rows.append(
-        row(
-            "CPU of the idle platform: the five services",
-            services,
-            "% of a core",
-            2.0,
-            False,
-            note=", ".join(f"{k} {middle.get(k, 0.0):.2f}" for k in SERVICE_NAMES),
-        )
-    )
-    rows.append(
-        row(
-            "CPU of the idle platform: with Kafka, PostgreSQL, Mailpit",
-            [w["total"] for w in windows],
-            "% of a core",
-            None,
-            False,
-            note=", ".join(
-                f"{k} {middle.get(k, 0.0):.2f}" for k in ("kafka", "postgres", "mailpit")
-            ),
-        )
-    )
     return rows
+
+
+def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The table's rows, for the phases that ran (``BENCH_ONLY`` may pick some)."""
+    rows = []
+    if "logins" in results:
+        rows += login_rows(results["logins"])
+    if "refresh" in results:
+        rows += refresh_rows(results["refresh"])
+    if "summary" in results:
+        rows += http_rows("account-cpf summary", results["summary"], 1000)
+    if "authz" in results:
+        rows += http_rows("habilitation authorization check", results["authz"], 1000)
+    if "events" in results and "relay" in results:
+        rows += event_rows(results)
+    if "mails" in results:
+        rows.append(row("notifier e-mails into Mailpit", rates(results["mails"]), "/s", None))
+    for key, error in results.get("failed", {}).items():
+        rows.append(row(f"{key}: FAILED ({error[:80]})", [0.0], "", None))
+    return rows + footprint_rows(results)
+
+
+async def phase(results: dict[str, Any], key: str, run: Awaitable[Any]) -> Any:
+    """``results[key] = await run``; a phase that fails is reported in the table and the
+    JSON, and the others still run (a loaded machine times things out)."""
+    try:
+        results[key] = await run
+    except Exception as exc:  # noqa: BLE001  (reported, the bench goes on)
+        say(f"  {key}: FAILED {exc!r}")
+        results.setdefault("failed", {})[key] = repr(exc)[:300]
+        return None
+    return results[key]
 
 
 async def measure(platform: Platform) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    say("idle platform: CPU and RSS")
-    idle = await idle_platform(platform, IDLE_SETTLE, IDLE_WINDOW, 3)
-    results["idle_cpu"] = idle["windows"]
-    results["rss_idle"] = idle["rss"]
+    if "idle" in PHASES:
+        say("idle platform: CPU and RSS")
+        idle = await idle_platform(platform, IDLE_SETTLE, IDLE_WINDOW, 3)
+        results["idle_cpu"] = idle["windows"]
+        results["rss_idle"] = idle["rss"]
     sampler = RssSampler(platform)
     sampler.start()
     try:
-        say(f"signing up {TITULAIRES} titulaires")
-        people = await titulaires(platform, TITULAIRES)
-        results["logins"] = await logins(platform, people)
-        results["refresh"] = await refreshes(platform, people)
-        results["summary"] = await summaries(platform, people)
-        results["authz"] = await authorizations(platform, people)
-        if results["authz"] is None:
-            say("  habilitation authorization check: not available (no such route)")
-        say("notifier e-mails")
-        results["mails"] = await repeat("e-mails", RUNS, lambda _: mails(platform))
+        users = None
+        if "authz" in PHASES:  # first: it takes a while, and access tokens last 15 min
+            users = await phase(results, "authz_users", authorization_users(platform))
+        people: list[dict[str, Any]] = []
+        if PHASES & {"logins", "refresh", "summary"}:
+            say(f"signing up {TITULAIRES} titulaires")
+            people = await titulaires(platform, TITULAIRES)
+        if "logins" in PHASES:
+            await phase(results, "logins", logins(platform, people))
+        if "refresh" in PHASES:
+            await phase(results, "refresh", refreshes(platform, people))
+        if "summary" in PHASES:
+            await phase(results, "summary", summaries(platform, people))
+        if "authz" in PHASES and "authz_users" in results:
+            await phase(results, "authz", authorizations(platform, users))
+            if results.get("authz", []) is None:
+                say("  habilitation authorization check: not available (no such route)")
+        if "mails" in PHASES:
+            say("notifier e-mails")
+            await phase(results, "mails", repeat("e-mails", RUNS, lambda _: mails(platform)))
     finally:
         await sampler.stop()
-    results["rss_peak"] = sampler.peak | {"total": sampler.peak_total}
+    if PHASES == ALL_PHASES:  # a peak of some phases only is not the figure
+        results["rss_peak"] = sampler.peak | {"total": sampler.peak_total}
+    if "events" in PHASES:
+        await phase(results, "events_all", events_phase(platform, results))
+    return results
+
+
+async def events_phase(platform: Platform, results: dict[str, Any]) -> None:
     events = EventBench(platform)
     await events.setup()
     results["relay"] = await repeat("relay", RUNS, lambda _: events.relay_throughput())
-    results["events"] = {}
+    by_rate: dict[str, Any] = {}
     for rate in (500, 1000):
-        results["events"][str(rate)] = await repeat(
+        by_rate[str(rate)] = await repeat(
             f"commit → effect at {rate}/s", RUNS, lambda _, r=rate: events.latency(r)
         )
-    return results
+    results["events"] = by_rate
 
 
 def load_average() -> str:
@@ -896,10 +1093,12 @@ async def main() -> int:
             "load_average_after": load_average(),
         },
         "service_env": extra,
+        "phases": sorted(PHASES),
         "rows": rows,
         "raw": results,
     }
-    out = BENCH / "results" / "last.json"
+    # Some phases only (BENCH_ONLY): beside the full table, not over it.
+    out = BENCH / "results" / ("last.json" if PHASES == ALL_PHASES else "last-partial.json")
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(document, indent=2, default=str) + "\n")
     print()

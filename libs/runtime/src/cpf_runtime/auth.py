@@ -10,6 +10,13 @@ A token whose session (``sid``) was revoked, or whose subject was revoked after 
 RevocationList` knows of it (fed from identity's events by the runtime in every service;
 see that module for the decisions): a logout or a deleted account does not wait for the
 token's expiry.
+
+A token verified once is remembered (up to :data:`VERIFIED_CACHE_SIZE` of them): the same
+bytes are checked by the same signature, so a service called again with that token skips
+the parsing and the ECDSA verification, which were most of an authenticated read's own
+work. What can change with time is checked again on every call: the expiry (against the
+clock), the revocations, and the signing key (a JWKS that no longer holds it, or holds
+another key under its ``kid``, forgets every token remembered).
 """
 
 from __future__ import annotations
@@ -23,11 +30,15 @@ from typing import Any
 import httpx
 import jwt
 from jwt import PyJWK
+from jwt.algorithms import ECAlgorithm
 
 from cpf_runtime.problems import Problem
 from cpf_runtime.revocations import RevocationList
 
 ALGORITHMS = ["ES256"]
+VERIFIED_CACHE_SIZE = 2_000
+"""Tokens remembered as verified (about 1.5 kB each: a few MB per process at most, the RSS
+goal counts); past it, the oldest half is forgotten in one pass."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,7 @@ class TokenVerifier:
         cache_seconds: float = 300.0,
         fetch: JwksFetcher = fetch_jwks,
         revocations: RevocationList | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._jwks_url = jwks_url
         self._fetch = fetch
@@ -96,6 +108,10 @@ class TokenVerifier:
         self._forced_at = -1e9
         self._lock = asyncio.Lock()
         self.revocations = revocations
+        self._clock = clock
+        # token -> its claims; only tokens whose signature, issuer, audience and claims
+        # passed, with a key of the JWKS held now (a change of keys empties it).
+        self._verified: dict[str, dict[str, Any]] = {}
 
     async def _refresh(self, *, force: bool) -> None:
         async with self._lock:
@@ -115,10 +131,37 @@ class TokenVerifier:
                 # short-lived) and ask again after a pause rather than on every request.
                 self._fetched_at = now - self._cache_seconds + 10
                 return
-            self._keys = signing_keys(document)
+            keys = signing_keys(document)
+            if _material(keys) != _material(self._keys):
+                self._verified.clear()  # a key gone or replaced: verify everything again
+            self._keys = keys
             self._fetched_at = now
 
     async def verify(self, token: str) -> Principal:
+        claims = self._verified.get(token)
+        if claims is not None and time.monotonic() - self._fetched_at < self._cache_seconds:
+            if claims["exp"] <= self._clock():
+                raise unauthorized("Le jeton d'accès a expiré.")
+            return self._principal(claims)
+        # No await between the decoding and the remembering: a change of keys cannot
+        # come in between (it empties the cache).
+        claims = await self._verify_signed(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            for old in list(self._verified)[: VERIFIED_CACHE_SIZE // 2]:
+                del self._verified[old]
+        self._verified[token] = claims
+        return self._principal(claims)
+
+    def _principal(self, claims: dict[str, Any]) -> Principal:
+        if self.revocations is not None and self.revocations.is_revoked(claims):
+            raise unauthorized(
+                "Le jeton d'accès a été révoqué (session fermée ou compte supprimé)."
+            )
+        # A copy: the remembered claims are shared by every request carrying the token.
+        return Principal(claims["sub"], claims.get("kind", ""), dict(claims))
+
+    async def _verify_signed(self, token: str) -> dict[str, Any]:
+        """The claims of a token whose signature, issuer, audience and expiry pass."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -148,8 +191,9 @@ class TokenVerifier:
             raise unauthorized("Le jeton d'accès a expiré.") from exc
         except jwt.PyJWTError as exc:
             raise unauthorized("Le jeton d'accès est invalide.") from exc
-        if self.revocations is not None and self.revocations.is_revoked(claims):
-            raise unauthorized(
-                "Le jeton d'accès a été révoqué (session fermée ou compte supprimé)."
-            )
-        return Principal(account_id=claims["sub"], kind=claims.get("kind", ""), claims=claims)
+        return claims
+
+
+def _material(keys: dict[str, PyJWK]) -> set[tuple[str, str]]:
+    """What identifies a set of keys: each kid with its key, as a JWK."""
+    return {(kid, str(ECAlgorithm.to_jwk(key.key))) for kid, key in keys.items()}

@@ -32,7 +32,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cpf_runtime.auth import TokenVerifier
 from cpf_runtime.consumer import EventConsumer, RetryPolicy, Subscription
-from cpf_runtime.db import UnitOfWork, create_engine, make_session_factory
+from cpf_runtime.db import (
+    UnitOfWork,
+    create_engine,
+    make_read_session_factory,
+    make_session_factory,
+)
 from cpf_runtime.errors import DomainError
 from cpf_runtime.guards import BodyLimits, RequestGuard
 from cpf_runtime.kafka import ensure_topics, make_consumer, make_producer
@@ -96,6 +101,9 @@ class Runtime:
     """The largest request bodies, by media type (``cpf_runtime.guards``: 413 beyond)."""
     engine: AsyncEngine = field(init=False)
     session_factory: async_sessionmaker[AsyncSession] = field(init=False)
+    _reading: tuple[AsyncEngine, async_sessionmaker[AsyncSession]] | None = field(
+        init=False, default=None, repr=False
+    )
     producer: AIOKafkaProducer | None = field(init=False, default=None)
     verifier: TokenVerifier = field(init=False)
     revocations: RevocationList = field(init=False)
@@ -126,6 +134,19 @@ class Runtime:
 
     def uow(self) -> UnitOfWork:
         return self.uow_class(self.session_factory)
+
+    @property
+    def read_session_factory(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions for reads outside a transaction (``cpf_runtime.db.
+        make_read_session_factory``), on the engine of the moment (tests replace it)."""
+        if self._reading is None or self._reading[0] is not self.engine:
+            self._reading = (self.engine, make_read_session_factory(self.engine))
+        return self._reading[1]
+
+    def reader(self) -> UnitOfWork:
+        """A unit of work for a use case that only reads: no BEGIN nor COMMIT around its
+        statements; any write, lock or event is refused (``ReadOnlyViolation``)."""
+        return self.uow_class(self.read_session_factory)
 
     def consume(self, name: str, *subscriptions: Subscription) -> None:
         s = self.settings

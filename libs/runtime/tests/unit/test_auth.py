@@ -183,3 +183,68 @@ async def test_the_verifier_answers_401_for_a_revoked_token() -> None:
     assert refused.value.status == 401
     assert "révoqué" in refused.value.detail
     assert (await verifier.verify(kept)).account_id == "acc-1"
+
+
+async def test_a_token_seen_again_is_not_decoded_again(
+    jwks: FakeJwks, verifier: TokenVerifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = jwks.add_key("k1")
+    decoded: list[str] = []
+    decode = jwt.decode
+
+    def counting(token: str, **kwargs: Any) -> Any:
+        decoded.append(token)
+        return decode(token, **kwargs)
+
+    monkeypatch.setattr("cpf_runtime.auth.jwt.decode", counting)
+    first, second = token(key, "k1", sid="s-1"), token(key, "k1", sid="s-2")
+    for _ in range(3):
+        assert (await verifier.verify(first)).claims["sid"] == "s-1"
+    assert (await verifier.verify(second)).claims["sid"] == "s-2"
+    assert decoded == [first, second]
+
+
+async def test_a_remembered_token_is_refused_once_expired(jwks: FakeJwks) -> None:
+    now = [time.time()]
+    verifier = TokenVerifier(
+        "https://identity.test/jwks",
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        fetch=jwks,
+        clock=lambda: now[0],
+    )
+    key = jwks.add_key("k1")
+    remembered = token(key, "k1", exp=int(now[0]) + 60)
+    await verifier.verify(remembered)
+    now[0] += 61
+    with pytest.raises(Problem) as refused:
+        await verifier.verify(remembered)
+    assert (refused.value.status, "expiré" in refused.value.detail) == (401, True)
+
+
+async def test_a_remembered_token_whose_key_left_the_jwks_is_refused(
+    jwks: FakeJwks, verifier: TokenVerifier
+) -> None:
+    key = jwks.add_key("k1")
+    remembered = token(key, "k1")
+    await verifier.verify(remembered)
+    del jwks.keys["k1"]  # identity dropped the key (compromised, or past its overlap)...
+    new = jwks.add_key("k2")
+    await verifier.verify(token(new, "k2"))  # ...which a token of the new key tells
+    with pytest.raises(Problem) as refused:
+        await verifier.verify(remembered)
+    assert refused.value.status == 401
+
+
+async def test_a_token_under_a_kid_whose_key_changed_is_verified_again(
+    jwks: FakeJwks, verifier: TokenVerifier
+) -> None:
+    old = jwks.add_key("k1")
+    remembered = token(old, "k1")
+    await verifier.verify(remembered)
+    jwks.add_key("k1")  # the same kid, another key: the old signature no longer holds
+    new = jwks.add_key("k2")
+    await verifier.verify(token(new, "k2"))
+    with pytest.raises(Problem) as refused:
+        await verifier.verify(remembered)
+    assert (refused.value.status, "invalide" in refused.value.detail) == (401, True)

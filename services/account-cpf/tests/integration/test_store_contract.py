@@ -72,6 +72,37 @@ async def test_the_dif_and_the_movements_of_one_titulaire(uows: UowFactory) -> N
         assert (await uow.titulaires.by_id(other.id)).heures_dif is None  # type: ignore[union-attr]
 
 
+async def test_the_state_of_an_account_is_read_at_once(uows: UowFactory) -> None:
+    """What the synthèse reads (one statement in SQL): the login's account, its movements
+    and its dossiers, oldest first, nobody else's."""
+    mine, other = titulaire(), titulaire(nir="185079912345642")
+    async with uows() as uow:
+        await uow.titulaires.add(mine)
+        await uow.titulaires.add(other)
+        assert (await uow.titulaires.state_of(mine.account_id)).mouvements == []  # type: ignore[union-attr]
+    later = mouvement(mine, 24, T0 + timedelta(days=1), Compteur.CPF)
+    first = mouvement(mine, 13, T0, Compteur.DIF)
+    drafts = [
+        Dossier(uuid.uuid4(), mine.id, intitule, 20, StatutDossier.EN_COURS_ELABORATION)
+        for intitule in ("Anglais", "Excel")
+    ]
+    async with uows() as uow:
+        await uow.titulaires.set_dif(mine.id, 13)
+        for m in (later, first, mouvement(other, 100, T0, Compteur.CPF)):
+            await uow.titulaires.add_movement(m)
+        await uow.dossiers.save(Dossier(uuid.uuid4(), other.id, "Autre", 5, StatutDossier.CLOS))
+    for draft in drafts:  # one transaction each: created one after the other
+        async with uows() as uow:
+            await uow.dossiers.save(draft)
+    async with uows() as uow:
+        state = await uow.titulaires.state_of(mine.account_id)
+        assert await uow.titulaires.state_of(uuid.uuid4()) is None
+    assert state is not None
+    assert state.titulaire == replace(mine, heures_dif=13)
+    assert state.mouvements == [first, later]
+    assert [replace(d, created_at=None) for d in state.dossiers] == drafts
+
+
 async def test_locked_reads_what_committed_since_an_earlier_read(uows: UowFactory) -> None:
     """The lock is taken after the actor's first read of the account: what it returns is
     the committed row, never the first read's copy (else a racing DIF change is lost)."""

@@ -64,7 +64,10 @@ from habilitation.app.ports import CompanyRegister, Ports
 from habilitation.settings import HabilitationSettings
 from habilitation.store.uow import HabilitationUnitOfWork
 
+# The router tries routes in this order: the authorization check, called by every
+# démarche's application on each of its users' steps, is tried first (its prefix is its own).
 ROUTERS = (
+    autorisations,
     organisations,
     entreprises,
     moi,
@@ -76,7 +79,6 @@ ROUTERS = (
     demarches,
     demarche_invitations,
     demarche_delegations,
-    autorisations,
 )
 DEMARCHE_EVENTS: list[type[Event]] = [
     DemarcheHabilitationGranted,

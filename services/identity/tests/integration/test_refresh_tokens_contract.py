@@ -105,3 +105,28 @@ async def test_an_expired_token_cannot_be_spent(store, an_account) -> None:
     async with store() as uow:
         assert await uow.refresh_tokens.spend(token.token_hash, NOW + TTL) is None
         assert (await uow.refresh_tokens.get(token.token_hash)).used_at is None
+
+
+async def test_a_token_spent_for_a_grant_comes_with_its_account(store, an_account) -> None:
+    account_id = await an_account()
+    _, live = RefreshToken.issue(account_id, uuid.uuid4(), NOW, TTL)
+    _, expired = RefreshToken.issue(account_id, uuid.uuid4(), NOW - TTL, TTL)
+    async with store() as uow:
+        for t in (live, expired):
+            await uow.refresh_tokens.add(t)
+        owner = await uow.accounts.get(account_id)
+    at = NOW + timedelta(minutes=1)
+    async with store() as uow:
+        spent = await uow.refresh_tokens.spend_for_grant(live.token_hash, at)
+        assert spent is not None
+        token, account = spent
+        assert token == RefreshToken(
+            live.token_hash, account_id, live.family_id, NOW, NOW + TTL, used_at=at
+        )
+        assert account == owner
+        assert await uow.refresh_tokens.spend_for_grant(live.token_hash, at) is None  # used
+        assert await uow.refresh_tokens.spend_for_grant(expired.token_hash, at) is None
+        assert await uow.refresh_tokens.spend_for_grant("inconnu", at) is None
+    async with store() as uow:
+        assert (await uow.refresh_tokens.get(live.token_hash)).used_at == at
+        assert (await uow.refresh_tokens.get(expired.token_hash)).used_at is None

@@ -26,6 +26,12 @@ async def get_uow(runtime: RuntimeDep) -> AccountCpfUnitOfWork:
     return AccountCpfUnitOfWork(runtime.session_factory)
 
 
+async def get_reader(runtime: RuntimeDep) -> AccountCpfUnitOfWork:
+    """A unit of work for a route that only reads: outside a transaction, one round trip
+    per statement; a write or an event is refused (``Runtime.reader``)."""
+    return AccountCpfUnitOfWork(runtime.read_session_factory)
+
+
 def _acteur_of(
     kind: Literal["titulaire", "gestionnaire", "operateur"],
 ) -> Callable[[Principal], Acteur]:
@@ -46,6 +52,7 @@ def titulaire_account(principal: CurrentPrincipal) -> uuid.UUID:
 
 
 UowDep = Annotated[AccountCpfUnitOfWork, Depends(get_uow)]
+ReaderDep = Annotated[AccountCpfUnitOfWork, Depends(get_reader)]
 # On the event loop, not in a worker thread (cpf_runtime.deps.on_loop).
 CurrentTitulaire = Annotated[Acteur, Depends(on_loop(_acteur_of("titulaire")))]
 CurrentGestionnaire = Annotated[Acteur, Depends(on_loop(_acteur_of("gestionnaire")))]

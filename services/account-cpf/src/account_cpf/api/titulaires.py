@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from account_cpf.api.deps import CurrentTitulaire, UowDep
+from account_cpf.api.deps import CurrentTitulaire, ReaderDep, UowDep
 from account_cpf.api.schemas import CompteHeuresOut, DifIn, DifOut, SyntheseOut
 from account_cpf.app.hours import movements_of, set_dif
 from account_cpf.app.titulaires import synthese_of
@@ -12,9 +12,9 @@ router = APIRouter(prefix="/v1/titulaires", tags=["titulaires"])
 
 
 @router.get("/moi/synthese", response_model=SyntheseOut)
-async def my_summary(acteur: CurrentTitulaire, uow: UowDep) -> SyntheseOut:
+async def my_summary(acteur: CurrentTitulaire, uow: ReaderDep) -> SyntheseOut:
     """La synthèse du compte du titulaire connecté."""
-    async with uow:
+    async with uow:  # a reader: one statement, outside a transaction
         return SyntheseOut.of(await synthese_of(uow, acteur))
 
 

@@ -4,6 +4,7 @@ one contract suite holds both to the same behaviour)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -12,6 +13,16 @@ from cpf_contracts.base import Event
 from account_cpf.domain.access import Delegation, Habilitation, Organisation
 from account_cpf.domain.dossiers import Dossier
 from account_cpf.domain.titulaires import Mouvement, Titulaire
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """A titulaire's account with its hours movements (oldest first) and its dossiers
+    (oldest first): what its synthèse is computed from."""
+
+    titulaire: Titulaire
+    mouvements: list[Mouvement]
+    dossiers: list[Dossier]
 
 
 class Titulaires(Protocol):
@@ -37,6 +48,11 @@ class Titulaires(Protocol):
 
     async def movements(self, titulaire_id: uuid.UUID) -> list[Mouvement]:
         """The lines of the hours account, oldest first."""
+        ...
+
+    async def state_of(self, account_id: uuid.UUID) -> AccountState | None:
+        """The login's account, its movements and its dossiers, read together (one
+        statement: one round trip, one snapshot); ``None`` while it has no account."""
         ...
 
 

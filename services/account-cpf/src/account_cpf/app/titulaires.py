@@ -8,10 +8,10 @@ from cpf_contracts.events.account_cpf import TitulaireCreated
 from cpf_contracts.events.identity import AccountActivated
 from cpf_runtime.clock import Clock, utcnow
 
-from account_cpf.app.access import account_for
+from account_cpf.app.access import EN_COURS_DE_CREATION, account_for
 from account_cpf.app.ports import AccountCpfUow
-from account_cpf.domain.access import Acteur, Droit
-from account_cpf.domain.titulaires import Synthese, Titulaire, synthese
+from account_cpf.domain.access import Acteur, Droit, require_titulaire
+from account_cpf.domain.titulaires import AccountOpening, Synthese, Titulaire, synthese
 
 
 async def open_titulaire_account(
@@ -46,7 +46,18 @@ async def open_titulaire_account(
 async def synthese_of(
     uow: AccountCpfUow, acteur: Acteur, titulaire_id: uuid.UUID | None = None
 ) -> Synthese:
-    """The synthèse of the titulaire's own account, or of one a gestionnaire reaches."""
+    """The synthèse of the titulaire's own account (read in one statement), or of one a
+    gestionnaire reaches."""
+    if acteur.kind == "titulaire":
+        require_titulaire(Droit.LIRE)
+        state = await uow.titulaires.state_of(acteur.account_id)
+        if state is None:
+            raise AccountOpening(EN_COURS_DE_CREATION)
+        return synthese(
+            mouvements=state.mouvements,
+            heures_dif=state.titulaire.heures_dif,
+            dossiers=state.dossiers,
+        )
     titulaire, _ = await account_for(uow, acteur, titulaire_id, Droit.LIRE)
     return synthese(
         mouvements=await uow.titulaires.movements(titulaire.id),

@@ -13,15 +13,17 @@ from datetime import datetime
 
 from cpf_runtime.fakes import FakeUnitOfWork
 
+from account_cpf.app.ports import AccountState
 from account_cpf.domain.access import Delegation, Habilitation, Organisation
 from account_cpf.domain.dossiers import Dossier
 from account_cpf.domain.titulaires import Mouvement, Titulaire
 
 
 class InMemoryTitulaires:
-    def __init__(self) -> None:
+    def __init__(self, dossiers: InMemoryDossiers | None = None) -> None:
         self.rows: dict[uuid.UUID, Titulaire] = {}
         self.movements_of: dict[uuid.UUID, list[Mouvement]] = {}
+        self.dossiers = dossiers  # what state_of reads the account's dossiers from
 
     async def add(self, titulaire: Titulaire) -> bool:
         # Unique like the table: one account per login, one per NIR.
@@ -53,6 +55,13 @@ class InMemoryTitulaires:
 
     async def movements(self, titulaire_id: uuid.UUID) -> list[Mouvement]:
         return sorted(self.movements_of.get(titulaire_id, []), key=lambda m: m.date)
+
+    async def state_of(self, account_id: uuid.UUID) -> AccountState | None:
+        titulaire = await self.by_account(account_id)
+        if titulaire is None:
+            return None
+        dossiers = await self.dossiers.of(titulaire.id) if self.dossiers is not None else []
+        return AccountState(titulaire, await self.movements(titulaire.id), dossiers)
 
 
 class InMemoryDossiers:
@@ -155,8 +164,8 @@ class FakeAccountCpfUnitOfWork(FakeUnitOfWork):
     delegations: InMemoryDelegations
 
     def bind(self) -> None:
-        self.titulaires = InMemoryTitulaires()
         self.dossiers = InMemoryDossiers()
+        self.titulaires = InMemoryTitulaires(self.dossiers)
         self.organisations = InMemoryOrganisations()
         self.habilitations = InMemoryHabilitations()
         self.delegations = InMemoryDelegations()

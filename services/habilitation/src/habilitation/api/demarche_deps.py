@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
+from cpf_runtime.deps import on_loop
 from fastapi import Depends
 
 from habilitation.api.deps import PortsDep, SettingsDep
@@ -20,4 +21,4 @@ def get_rules(settings: SettingsDep, ports: PortsDep) -> DemarcheRules:
     )
 
 
-RulesDep = Annotated[DemarcheRules, Depends(get_rules)]
+RulesDep = Annotated[DemarcheRules, Depends(on_loop(get_rules))]  # no thread hop

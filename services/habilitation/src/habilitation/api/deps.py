@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from cpf_runtime.deps import CurrentPrincipal, RuntimeDep
+from cpf_runtime.deps import CurrentPrincipal, RuntimeDep, on_loop
 from cpf_runtime.service import Runtime
 from fastapi import Depends
 
@@ -34,6 +34,14 @@ def get_uow(runtime: RuntimeDep) -> HabilitationUnitOfWork:
     return uow
 
 
+def get_reader(runtime: RuntimeDep) -> HabilitationUnitOfWork:
+    """A unit of work for a route that only reads: its statements run outside a transaction
+    (one round trip each), and a write or an event is refused (``Runtime.reader``)."""
+    uow = _runtime(runtime).reader()
+    assert isinstance(uow, HabilitationUnitOfWork), "Runtime(uow_class=HabilitationUnitOfWork)"
+    return uow
+
+
 def get_ports(runtime: RuntimeDep) -> Ports:
     ports = _runtime(runtime).ports
     assert ports is not None, "main.build sets the ports"
@@ -50,8 +58,10 @@ def get_actor(principal: CurrentPrincipal) -> Actor:
     return Actor(account_id=principal.account_id, kind=principal.kind)
 
 
-Uow = Annotated[HabilitationUnitOfWork, Depends(get_uow)]
-PortsDep = Annotated[Ports, Depends(get_ports)]
-SettingsDep = Annotated[HabilitationSettings, Depends(get_settings)]
-CurrentActor = Annotated[Actor, Depends(get_actor)]
+# On the event loop, not in a worker thread (cpf_runtime.deps.on_loop): none of them waits.
+Uow = Annotated[HabilitationUnitOfWork, Depends(on_loop(get_uow))]
+Reader = Annotated[HabilitationUnitOfWork, Depends(on_loop(get_reader))]
+PortsDep = Annotated[Ports, Depends(on_loop(get_ports))]
+SettingsDep = Annotated[HabilitationSettings, Depends(on_loop(get_settings))]
+CurrentActor = Annotated[Actor, Depends(on_loop(get_actor))]
 """The caller, from the verified bearer token (401 without one)."""

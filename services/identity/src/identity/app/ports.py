@@ -165,6 +165,14 @@ class RefreshTokens(Protocol):
         for it and gets ``None``."""
         ...
 
+    async def spend_for_grant(
+        self, token_hash: str, at: datetime
+    ) -> tuple[RefreshToken, Account | None] | None:
+        """:meth:`spend`, and the token's account read and locked as ``Accounts.get`` reads
+        it (``None`` if gone), in one round trip: the token first, then the account, the
+        order of the two-step way. ``None`` when the token cannot be spent."""
+        ...
+
     async def revoke_family(self, family_id: uuid.UUID, at: datetime) -> int:
         """Revoke every live token of the family; how many were live."""
         ...

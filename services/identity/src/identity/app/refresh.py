@@ -36,16 +36,17 @@ async def refresh_access(
     """A new access token and refresh token. A reused token revokes its family
     (``RefreshTokenReused``: the revocation is committed).
 
-    The token is spent (checked and marked used) in one statement; only a token that could
-    not be spent is read again, to tell a reuse from an unknown, revoked or expired one."""
+    The token is spent (checked and marked used) and its account read and locked in one
+    statement; only a token that could not be spent is read again, to tell a reuse from an
+    unknown, revoked or expired one."""
     if not 0 < len(secret) <= MAX_TOKEN_LENGTH:
         raise InvalidGrant()
     now = clock()
     token_hash = digest(secret)
-    token = await uow.refresh_tokens.spend(token_hash, now)
-    if token is None:
+    spent = await uow.refresh_tokens.spend_for_grant(token_hash, now)
+    if spent is None:
         raise await _refusal(uow, token_hash, now)
-    account = await uow.accounts.get(token.account_id)
+    token, account = spent
     if account is None or not account.can_log_in or account.required_action is not None:
         raise InvalidGrant()  # the unit of work rolls the spend back
     return await grant(uow, account, keys=keys, clock=clock, rules=rules, family_id=token.family_id)

@@ -212,6 +212,7 @@ class FakeSigningKeys:
 class FakeRefreshTokens:
     def __init__(self) -> None:
         self.tokens: dict[str, RefreshToken] = {}
+        self.accounts: FakeAccounts | None = None  # what spend_for_grant reads the owner from
 
     async def add(self, token: RefreshToken) -> None:
         self.tokens[token.token_hash] = copy.deepcopy(token)
@@ -229,6 +230,15 @@ class FakeRefreshTokens:
             return None
         token.used_at = at
         return copy.deepcopy(token)
+
+    async def spend_for_grant(
+        self, token_hash: str, at: datetime
+    ) -> tuple[RefreshToken, Account | None] | None:
+        token = await self.spend(token_hash, at)
+        if token is None:
+            return None
+        owner = await self.accounts.get(token.account_id) if self.accounts is not None else None
+        return token, owner
 
     async def revoke_family(self, family_id: uuid.UUID, at: datetime) -> int:
         live = [
@@ -309,6 +319,7 @@ class FakeIdentityUnitOfWork(FakeUnitOfWork):
         self.accounts = FakeAccounts(
             cascade=(self.refresh_tokens, self.history, self.companies), history=self.history
         )
+        self.refresh_tokens.accounts = self.accounts
 
     def repositories(self) -> list[object]:
         return [

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import fields
 from datetime import datetime
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, TypeVar, cast
 
-from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy import Table, bindparam, column, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -115,6 +116,52 @@ def _columns(account: Account) -> dict[str, object]:
     }
 
 
+_ACCOUNT = cast(Table, AccountRow.__table__)
+_REFRESH = cast(Table, RefreshTokenRow.__table__)
+ACCOUNT_LOCKED = select(_ACCOUNT).where(_ACCOUNT.c.id == bindparam("account_id")).with_for_update()
+ACCOUNT_BY_LOGIN = select(_ACCOUNT).where(
+    _ACCOUNT.c.kind == bindparam("kind"), _ACCOUNT.c.login == bindparam("login")
+)
+ADD_REFRESH_TOKEN = _REFRESH.insert()
+SPEND_REFRESH_TOKEN = (
+    _REFRESH.update()
+    .where(
+        _REFRESH.c.token_hash == bindparam("spent_hash"),
+        _REFRESH.c.used_at.is_(None),
+        _REFRESH.c.revoked_at.is_(None),
+        _REFRESH.c.expires_at > bindparam("at"),
+    )
+    .values(used_at=bindparam("at"))
+    .returning(*(_REFRESH.c[f.name] for f in fields(RefreshToken)))
+)
+
+
+TOKEN_FIELDS = [f.name for f in fields(RefreshToken)]
+# The refresh grant's reads and its spend, one round trip: the token is spent (checked and
+# marked in the UPDATE, which locks its row), then its account is read and locked as
+# ``SqlAccounts.get`` does (the LATERAL subquery: a row lock on the nullable side of an
+# outer join is not allowed). A token that cannot be spent gives no row.
+SPEND_FOR_GRANT = text(
+    f"""
+    WITH spent AS (
+        UPDATE refresh_token SET used_at = :at
+         WHERE token_hash = :token_hash AND used_at IS NULL AND revoked_at IS NULL
+           AND expires_at > :at
+     RETURNING {", ".join(TOKEN_FIELDS)}
+    )
+    SELECT spent.*, a.*
+      FROM spent
+      LEFT JOIN LATERAL (
+            SELECT {", ".join(f"{c} AS a_{c}" for c in _ACCOUNT.c.keys())}
+              FROM account WHERE account.id = spent.account_id FOR UPDATE
+      ) a ON true
+    """  # noqa: S608  (column names from the table, no input)
+).columns(
+    *(_REFRESH.c[name] for name in TOKEN_FIELDS),
+    *(column(f"a_{c.name}", c.type) for c in _ACCOUNT.c),
+)
+
+
 class SqlAccounts:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -148,16 +195,18 @@ class SqlAccounts:
         await self.session.execute(delete(AccountRow).where(AccountRow.id == account_id))
 
     async def get(self, account_id: uuid.UUID) -> Account | None:
-        row = await self.session.scalar(
-            select(AccountRow).where(AccountRow.id == account_id).with_for_update()
-        )
-        return None if row is None else _account(row)
+        # Core, not the ORM: the row as it is now (an ORM read would hand back the object
+        # an earlier read of this session left in its identity map, unrefreshed), and less
+        # work on the refresh grant's and the login's path.
+        conn = await self.session.connection()
+        row = (await conn.execute(ACCOUNT_LOCKED, {"account_id": account_id})).first()
+        return None if row is None else _account(row)  # type: ignore[arg-type]
 
     async def by_login(self, kind: AccountKind, login: str) -> Account | None:
-        row = await self.session.scalar(
-            select(AccountRow).where(AccountRow.kind == kind.value, AccountRow.login == login)
-        )
-        return None if row is None else _account(row)
+        conn = await self.session.connection()
+        found = await conn.execute(ACCOUNT_BY_LOGIN, {"kind": kind.value, "login": login})
+        row = found.first()
+        return None if row is None else _account(row)  # type: ignore[arg-type]
 
     async def save(self, account: Account) -> None:
         values = _columns(account)
@@ -344,11 +393,15 @@ class SqlSigningKeys:
 
 
 class SqlRefreshTokens:
+    """The refresh grant's path runs constant Core statements on the session's connection:
+    compiled once, no ORM state per call (the grant is one of the platform's hot paths)."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def add(self, token: RefreshToken) -> None:
-        await self.session.execute(insert(RefreshTokenRow).values(**_values(token)))
+        conn = await self.session.connection()
+        await conn.execute(ADD_REFRESH_TOKEN, _values(token))
 
     async def get(self, token_hash: str) -> RefreshToken | None:
         row = await _token_row(self.session, RefreshTokenRow, token_hash)
@@ -364,21 +417,24 @@ class SqlRefreshTokens:
     async def spend(self, token_hash: str, at: datetime) -> RefreshToken | None:
         # One statement checks and marks (the UPDATE locks the row, and a concurrent spend
         # of the same token re-reads it after the first commits: it then finds it used).
-        row = (
-            await self.session.execute(
-                update(RefreshTokenRow)
-                .where(
-                    RefreshTokenRow.token_hash == token_hash,
-                    RefreshTokenRow.used_at.is_(None),
-                    RefreshTokenRow.revoked_at.is_(None),
-                    RefreshTokenRow.expires_at > at,
-                )
-                .values(used_at=at)
-                .returning(*(getattr(RefreshTokenRow, f.name) for f in fields(RefreshToken)))
-                .execution_options(synchronize_session=False)
-            )
-        ).first()
+        conn = await self.session.connection()
+        spent = await conn.execute(SPEND_REFRESH_TOKEN, {"spent_hash": token_hash, "at": at})
+        row = spent.first()
         return None if row is None else _record(RefreshToken, row)
+
+    async def spend_for_grant(
+        self, token_hash: str, at: datetime
+    ) -> tuple[RefreshToken, Account | None] | None:
+        conn = await self.session.connection()
+        found = await conn.execute(SPEND_FOR_GRANT, {"token_hash": token_hash, "at": at})
+        row = found.first()
+        if row is None:
+            return None
+        token = RefreshToken(*row[: len(TOKEN_FIELDS)])
+        if row.a_id is None:
+            return token, None
+        owner = {name: row[len(TOKEN_FIELDS) + i] for i, name in enumerate(_ACCOUNT.c.keys())}
+        return token, _account(SimpleNamespace(**owner))  # type: ignore[arg-type]
 
     async def revoke_family(self, family_id: uuid.UUID, at: datetime) -> int:
         result = await self.session.execute(
