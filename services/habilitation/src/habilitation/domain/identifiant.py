@@ -16,7 +16,8 @@ PATTERN = re.compile(rf"^[A-Z]{{{LETTERS}}}[0-9]{{{DIGITS}}}$")
 
 def fold(text: str) -> str:
     """Upper-case ASCII letters only: accents dropped, everything else removed."""
-    text = text.upper().replace("Œ", "OE").replace("Æ", "AE").replace("ß", "SS")
+    # "ß".upper() is already "SS" in Python.
+    text = text.upper().replace("Œ", "OE").replace("Æ", "AE")
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed.upper() if "A" <= c <= "Z")
 
