@@ -4,7 +4,9 @@ in this process (``test_schemas.py`` also runs it as a subprocess)."""
 from __future__ import annotations
 
 import json
+import locale
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,8 @@ BREAKING_HINT = (
 
 # Three types stand for all: each export or check computes every declared schema, slow
 # enough that the mutation run (each test again for each mutant) would take minutes.
-FEW = (ORGANISATION, "fr.cpf.identity.account.deleted.v1", "fr.cpf.identity.account.locked.v1")
+ISSUED = "fr.cpf.demarche.activation_code.issued.v1"  # its schema is not all ASCII
+FEW = (ORGANISATION, "fr.cpf.identity.account.deleted.v1", ISSUED)
 
 
 @pytest.fixture(autouse=True)
@@ -163,9 +166,32 @@ def test_export_removes_the_files_of_types_no_longer_declared(folder: Path) -> N
 
 def test_export_writes_utf8_with_lf(tmp_path: Path) -> None:
     export(tmp_path)
-    raw = (tmp_path / f"{ORGANISATION}.json").read_bytes()
+    raw = (tmp_path / f"{ISSUED}.json").read_bytes()
     assert b"\r\n" not in raw
-    assert raw.decode("utf-8") == render(schema_of(OrganisationCreated))
+    assert "é".encode() in raw
+    assert raw.decode("utf-8") == render(expected_schemas()[ISSUED])
+
+
+@pytest.fixture
+def ascii_locale() -> Iterator[None]:
+    """A machine whose locale is plain C (ASCII), as some CI runners are."""
+    previous = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        yield
+    finally:
+        locale.setlocale(locale.LC_CTYPE, previous)
+
+
+@pytest.mark.usefixtures("ascii_locale")
+def test_the_files_are_utf8_whatever_the_locale(folder: Path, tmp_path: Path) -> None:
+    assert locale.getencoding() != "UTF-8"  # open() without an encoding would be ASCII
+    assert stale_problems(folder) == []
+    assert breaking_problems(folder) == []
+    target = tmp_path / "exported"
+    assert len(export(target)) == len(FEW)
+    raw = (target / f"{ISSUED}.json").read_bytes()
+    assert raw.decode("utf-8") == render(expected_schemas()[ISSUED])
 
 
 # --- stale_problems, breaking_problems, check ------------------------------------------------
@@ -179,11 +205,11 @@ def test_a_missing_folder_is_stale(tmp_path: Path) -> None:
 
 def test_each_kind_of_staleness_is_named(folder: Path) -> None:
     (folder / f"{ORGANISATION}.json").unlink()
-    edit(folder, "fr.cpf.identity.account.locked.v1", add_old_field)
+    edit(folder, ISSUED, add_old_field)
     shutil.copy(folder / "fr.cpf.identity.account.deleted.v1.json", folder / f"{RETIRED}.json")
     assert stale_problems(folder) == [
+        f"{ISSUED}: committed schema differs from the code; run export",
         f"{ORGANISATION}: no committed schema; run export",
-        "fr.cpf.identity.account.locked.v1: committed schema differs from the code; run export",
         f"{RETIRED}: schema of a type no longer declared; run export",
     ]
 
