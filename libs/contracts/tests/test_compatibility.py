@@ -7,6 +7,9 @@ it prints is pinned (``compatibility_problems``; CI fails on any of these lines)
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -89,6 +92,18 @@ def test_each_problem_is_reported_once() -> None:
     ]
 
 
+def test_the_event_itself_is_the_empty_path() -> None:
+    # A whole schema that is an array or a map: its items and keys are named from the top.
+    array = {"type": "array", "items": STRING}
+    assert bare(array, {"type": "array", "items": INTEGER}) == [
+        "field '[]' changed type from string to integer"
+    ]
+    pair = {"type": "array", "prefixItems": [STRING]}
+    assert bare(pair, {"type": "array", "prefixItems": [INTEGER]}) == [
+        "field '[0]' changed type from string to integer"
+    ]
+
+
 # --- what accepts anything -------------------------------------------------------------------
 
 
@@ -100,6 +115,13 @@ def test_each_problem_is_reported_once() -> None:
 def test_a_field_that_now_accepts_anything_is_compatible(anything: Schema) -> None:
     assert field(INTEGER, anything) == []
     assert field({"enum": ["a"]}, anything) == []
+
+
+def test_a_schema_of_only_x_keywords_accepts_anything() -> None:
+    # Even where the old one was an object with fields: the new one accepts any value.
+    old = {"type": "object", "properties": {"a": STRING}, "required": ["a"]}
+    assert field(old, {"x-anything": True}) == []
+    assert field({"x-note": 1}, STRING) == ["field 'f' changed type from any value to string"]
 
 
 def test_a_field_that_accepted_anything_and_now_has_a_type_is_breaking() -> None:
@@ -338,6 +360,21 @@ def test_properties_dropped_from_an_object_are_removed_fields() -> None:
     ]
 
 
+def test_fields_are_compared_whenever_either_side_declares_them() -> None:
+    # The old schema declares a field, the new one declares none and no type.
+    assert bare({"properties": {"a": STRING}}, {"required": []}) == ["field 'a' was removed"]
+    # The new one declares a required field, the old one none, neither a type.
+    assert bare({"minLength": 0}, {"properties": {"a": STRING}, "required": ["a"]}) == [
+        "new required field 'a'"
+    ]
+
+
+def test_object_keywords_on_a_schema_that_is_no_object_are_not_judged() -> None:
+    # required and additionalProperties only apply to objects: a string is unaffected.
+    assert field(STRING, {"type": "string", "additionalProperties": False}) == []
+    assert field(STRING, {"type": "string", "required": ["a"]}) == []
+
+
 def test_an_object_that_no_longer_accepts_other_keys_is_breaking() -> None:
     closed: Schema = {"type": "object", "additionalProperties": False}
     assert bare({"type": "object"}, closed) == ["the event no longer accepts other keys"]
@@ -526,6 +563,13 @@ def test_keywords_beside_any_of_apply_to_each_alternative() -> None:
     ]
 
 
+def test_a_title_beside_a_union_behind_a_ref_names_no_alternative() -> None:
+    # The def's title is an annotation of the whole union, not of its object alternative.
+    defs = {"A": {"title": "Address", "type": "object", "additionalProperties": False}}
+    new = {"anyOf": [{"$ref": "#/$defs/A", "anyOf": [{"type": "object"}, NULL]}], "$defs": defs}
+    assert bare(STRING, new) == ["the event no longer accepts string (now object or null)"]
+
+
 def test_a_union_is_described_alternative_by_alternative() -> None:
     new = {"anyOf": [{"type": "string", "format": "uuid"}, {"const": 1}, {}]}
     # {} accepts anything: the union accepts the old value.
@@ -628,10 +672,29 @@ def test_a_recursive_def_is_compared_once_per_pair() -> None:
     assert bare(old, new) == ["field 'name' was removed"]
 
 
+@contextmanager
+def at_most(seconds: float) -> Iterator[None]:
+    """Fail, rather than hang, if the block runs longer (a loop that is not detected)."""
+
+    def expired(signum: int, frame: object) -> None:
+        raise AssertionError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def test_a_ref_loop_is_an_error() -> None:
     loop = with_defs({"$ref": "#/$defs/A"}, A={"$ref": "#/$defs/B"}, B={"$ref": "#/$defs/A"})
-    with pytest.raises(ValueError, match=r"^\$ref loop at #/\$defs/A$"):
+    with at_most(10), pytest.raises(ValueError, match=r"^\$ref loop at #/\$defs/A$"):
         bare(loop, loop)
+    itself = with_defs({"$ref": "#/$defs/A"}, A={"$ref": "#/$defs/A"})
+    with at_most(10), pytest.raises(ValueError, match=r"^\$ref loop at #/\$defs/A$"):
+        bare(itself, STRING)
 
 
 def test_a_remote_ref_is_an_error() -> None:

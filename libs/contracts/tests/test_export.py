@@ -228,6 +228,20 @@ def test_a_removed_event_type_is_breaking(folder: Path) -> None:
     ]
 
 
+def test_every_committed_type_is_checked_after_a_removed_one(folder: Path) -> None:
+    retired = "fr.cpf.a.b.c.v1"  # sorts before the others
+    shutil.copy(folder / f"{ORGANISATION}.json", folder / f"{retired}.json")
+    edit(folder, ORGANISATION, add_old_field)
+    assert [problem.split(":")[:2] for problem in breaking_problems(folder)] == [
+        [
+            retired,
+            " event type removed, its consumers would break (keep declaring it while its "
+            "successor is published beside it)",
+        ],
+        [ORGANISATION, " field 'old' was removed"],
+    ]
+
+
 def test_an_unreadable_schema_is_reported_and_the_others_still_checked(folder: Path) -> None:
     bad = folder / "fr.cpf.a.b.c.v1.json"
     bad.write_text("{not json", encoding="utf-8")
@@ -364,7 +378,7 @@ def test_the_help_names_the_commands(capsys: pytest.CaptureFixture[str]) -> None
     assert exit_.value.code == 0
     out = words(capsys.readouterr().out)
     assert out.startswith("usage: python -m cpf_contracts.schemas [-h] {export,check} ...")
-    assert "Export or check the committed JSON Schemas of the events." in out
+    assert " Export or check the committed JSON Schemas of the events. " in out
     assert "export write one schema file per event type" in out
     assert "check fail if the schemas are stale or the code breaks a consumer" in out
 
