@@ -44,3 +44,12 @@ def test_the_confirmation_names_the_address_twice() -> None:
         "Vous allez habiliter l'utilisateur prenom.nom@fournisseur.fr sur Mon Activité Formation."
     )
     assert warning.count("prenom.nom@fournisseur.fr") == 2
+
+
+def test_the_confirmation_reads_as_guide_002() -> None:
+    assert delegation_confirmation(email="a@b.fr", demarche_label="Mon Activité Formation") == (
+        "Vous allez habiliter l'utilisateur a@b.fr sur Mon Activité Formation. Afin de compléter "
+        "la procédure, nous allons envoyer un e-mail de confirmation à a@b.fr pour qu'il accepte "
+        "la délégation. Après avoir accepté il aura accès à la démarche en votre nom. Vous "
+        "pourrez révoquer cette délégation ultérieurement."
+    )

@@ -501,8 +501,9 @@ def _join(path: str, name: str) -> str:
 
 
 def _read_text(path: Path) -> str:
-    # A checkout with CRLF conversion holds the same schema; it is not stale.
-    return path.read_text(encoding="utf-8").replace("\r\n", "\n")
+    # A checkout with CRLF conversion holds the same schema; it is not stale. Text mode reads
+    # its "\r\n" as "\n" (universal newlines), so the text compares equal.
+    return path.read_text(encoding="utf-8")
 
 
 # --- command line ----------------------------------------------------------------------------
