@@ -1,8 +1,10 @@
 """Sign-up of a titulaire (guide 003): a pending account and a 15-day activation link.
 
 The answer never tells whether the NIR or the e-mail is already registered: a valid form
-always gets the same answer after the same work (the password is hashed either way), and
-the owner of an existing account is told by e-mail instead.
+always gets the same answer after the same work (the password is hashed either way; on an
+existing account the account, its activation token and its CGU acceptance are written for a
+stand-in and rolled back, and a link is sealed, as for a new one), and the owner of an
+existing account is told by e-mail instead.
 """
 
 from __future__ import annotations
@@ -104,6 +106,12 @@ async def register_pending(
     accounts = uow.accounts
     existing = await accounts.matching(account.kind, account.login, account.email)
     if any(e.blocks_signup(now) for e in existing):
+        # The same work as opening it (no enumeration by timing): its rows written and
+        # rolled back, its link sealed; then the owners told.
+        secret, token = OneTimeToken.issue(account.id, now, rules.activation_validity)
+        cgu = CguAcceptance(account.id, rules.cgu_version, now)
+        await accounts.rehearse_signup(account, token, cgu)
+        sealer.seal(_activation_link(rules, secret))
         _tell_owners(existing, uow, now, notices)
         return False
     for stale in existing:  # pending, link expired: this sign-up replaces it
@@ -121,12 +129,16 @@ async def register_pending(
         AccountRegistered(
             **owner(account),
             login=account.login,
-            activation_link_sealed=sealer.seal(f"{rules.public_url}/activation?token={secret}"),
+            activation_link_sealed=sealer.seal(_activation_link(rules, secret)),
             activation_expires_at=token.expires_at,
             activation_valid_seconds=int(rules.activation_validity.total_seconds()),
         )
     )
     return True
+
+
+def _activation_link(rules: SignupRules, secret: str) -> str:
+    return f"{rules.public_url}/activation?token={secret}"
 
 
 def _tell_owners(

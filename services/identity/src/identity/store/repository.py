@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import datetime
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, TypeVar, cast
@@ -190,6 +190,22 @@ class SqlAccounts:
             .returning(AccountRow.id)
         )
         return inserted is not None
+
+    async def rehearse_signup(
+        self, account: Account, token: OneTimeToken, acceptance: CguAcceptance
+    ) -> None:
+        # The same three INSERTs as an opened sign-up, for a stand-in account (its own id,
+        # login and e-mail, so no unique key of a real account is touched or waited on),
+        # inside a savepoint rolled back: nothing of it stays.
+        stand_in = uuid.uuid4()
+        login = f"rehearsal-{stand_in.hex}"
+        savepoint = await self.session.begin_nested()
+        try:
+            await self.add(replace(account, id=stand_in, login=login, email=f"{login}@invalid"))
+            await self.add_activation_token(replace(token, account_id=stand_in))
+            await self.add_cgu_acceptance(replace(acceptance, account_id=stand_in))
+        finally:
+            await savepoint.rollback()
 
     async def remove(self, account_id: uuid.UUID) -> None:
         await self.session.execute(delete(AccountRow).where(AccountRow.id == account_id))

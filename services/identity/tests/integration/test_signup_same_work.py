@@ -1,0 +1,117 @@
+"""A sign-up on an existing account does the same database work as an opened one (issue 13,
+V8 and scenario 8): the account, its activation token and its CGU acceptance are inserted
+for a stand-in inside a savepoint rolled back, so nothing of it stays, and only the
+notice's outbox row is committed. Before, an opened sign-up answered 70 to 85 ms later
+(tests/reliability/test_enumeration.py)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from cpf_runtime.sealing import Sealer, generate_keypair
+from identity.app.signup import SignupRules, register_pending
+from identity.domain.account import AccountStatus
+from identity.domain.password_policy import TITULAIRE
+from sqlalchemy import event, text
+
+RULES = SignupRules(
+    policy=TITULAIRE,
+    activation_validity=timedelta(days=15),
+    cgu_version="2025-01",
+    public_url="https://cpf.example.org",
+)
+SEALER = Sealer(generate_keypair()[1])
+NIR = "255081416802538"
+TABLES = ("account", "activation_token", "cgu_acceptance", "portail_company", "outbox")
+
+
+def kind_of(statement: str) -> str:
+    """``INSERT account``, ``SELECT``, ``SAVEPOINT``...: what a statement does, and where
+    for a write."""
+    words = statement.split()
+    verb = words[0].upper()
+    if verb in {"INSERT", "UPDATE", "DELETE"}:
+        table = re.search(r"(?:INTO|UPDATE|FROM)\s+\"?(\w+)", statement, re.IGNORECASE)
+        return f"{verb} {table.group(1) if table else '?'}"
+    if verb == "ROLLBACK" and len(words) > 1:
+        return "ROLLBACK TO SAVEPOINT"
+    return verb
+
+
+@contextmanager
+def statements(engine) -> Iterator[list[str]]:
+    issued: list[str] = []
+
+    def on_execute(_conn, _cursor, statement: str, *_args) -> None:
+        issued.append(kind_of(statement))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
+    try:
+        yield issued
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", on_execute)
+
+
+async def rows(engine) -> dict[str, int]:
+    async with engine.connect() as conn:
+        return {t: (await conn.scalar(text(f"SELECT count(*) FROM {t}"))) for t in TABLES}
+
+
+async def a_sign_up(engine, uow_factory, new_account, nir: str) -> tuple[bool, list[str]]:
+    account = new_account(
+        login=nir,
+        email=f"{nir}@example.org",
+        status=AccountStatus.PENDING,
+        created_at=datetime.now(UTC),
+    )
+    with statements(engine) as issued:
+        async with uow_factory() as uow:
+            opened = await register_pending(uow, account, sealer=SEALER, rules=RULES)
+    return opened, issued
+
+
+async def test_a_blocked_sign_up_issues_the_statements_of_an_opened_one(
+    engine, uow_factory, new_account
+) -> None:
+    opened, first = await a_sign_up(engine, uow_factory, new_account, NIR)
+    assert opened
+    before = await rows(engine)
+
+    blocked, again = await a_sign_up(engine, uow_factory, new_account, NIR)
+
+    assert not blocked
+    after = await rows(engine)
+    # Nothing of the stand-in stays: only the notice's outbox row is committed.
+    assert after == before | {"outbox": before["outbox"] + 1}
+    async with engine.connect() as conn:
+        last = await conn.scalar(text("SELECT type FROM outbox ORDER BY id DESC LIMIT 1"))
+        stand_ins = await conn.scalar(
+            text("SELECT count(*) FROM account WHERE login LIKE 'rehearsal-%'")
+        )
+    assert last == "fr.cpf.identity.account.signup_attempted.v1"
+    assert stand_ins == 0
+    print(f"\nopened: {first}\nblocked: {again}")
+    savepoint = {"SAVEPOINT", "ROLLBACK TO SAVEPOINT", "RELEASE"}
+    assert Counter(k for k in again if k not in savepoint) == Counter(first)
+    for insert in ("INSERT account", "INSERT activation_token", "INSERT cgu_acceptance"):
+        assert again.count(insert) == 1, insert
+    assert again.count("INSERT outbox") == first.count("INSERT outbox") == 1
+    assert again.count("SAVEPOINT") == 1 and again.count("ROLLBACK TO SAVEPOINT") == 1
+
+
+async def test_every_blocked_sign_up_rehearses_and_leaves_nothing(
+    engine, uow_factory, new_account
+) -> None:
+    """The stand-in has its own login and e-mail: no unique key of the real account (nor of
+    an earlier stand-in) is hit, so each blocked sign-up inserts its account row again."""
+    await a_sign_up(engine, uow_factory, new_account, NIR)
+    for _ in range(2):
+        blocked, issued = await a_sign_up(engine, uow_factory, new_account, NIR)
+        assert not blocked and issued.count("INSERT account") == 1
+    async with engine.connect() as conn:
+        accounts = await conn.scalar(text("SELECT count(*) FROM account"))
+    assert accounts == 1
