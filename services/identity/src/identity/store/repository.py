@@ -194,16 +194,29 @@ class SqlAccounts:
     async def rehearse_signup(
         self, account: Account, token: OneTimeToken, acceptance: CguAcceptance
     ) -> None:
-        # The same three INSERTs as an opened sign-up, for a stand-in account (its own id,
-        # login and e-mail, so no unique key of a real account is touched or waited on),
-        # inside a savepoint rolled back: nothing of it stays.
+        # The three INSERTs of an opened sign-up, for a stand-in account (its own id, login
+        # and e-mail: no unique key of a real account is touched or waited on), as one
+        # statement inside a savepoint rolled back: nothing stays, and the round trips are
+        # the opened path's three (savepoint, statement, rollback). Three statements plus
+        # the savepoint made the refusal 1.5 to 1.9 ms slower, enough for KS to tell.
         stand_in = uuid.uuid4()
         login = f"rehearsal-{stand_in.hex}"
+        rehearsed = replace(account, id=stand_in, login=login, email=f"{login}@invalid")
+        written = insert(AccountRow).values(**_columns(rehearsed)).on_conflict_do_nothing()
+        linked = insert(ActivationTokenRow).values(**_values(replace(token, account_id=stand_in)))
+        statement = (
+            insert(CguAcceptanceRow)
+            .values(
+                account_id=stand_in,
+                cgu_version=acceptance.cgu_version,
+                accepted_at=acceptance.accepted_at,
+            )
+            .add_cte(written.returning(AccountRow.id).cte("rehearsed_account"))
+            .add_cte(linked.returning(ActivationTokenRow.token_hash).cte("rehearsed_token"))
+        )
         savepoint = await self.session.begin_nested()
         try:
-            await self.add(replace(account, id=stand_in, login=login, email=f"{login}@invalid"))
-            await self.add_activation_token(replace(token, account_id=stand_in))
-            await self.add_cgu_acceptance(replace(acceptance, account_id=stand_in))
+            await self.session.execute(statement)
         finally:
             await savepoint.rollback()
 
