@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 from cpf_runtime.sealing import Sealer, generate_keypair
 from identity.app.signup import SignupRules, register_pending
-from identity.domain.account import AccountStatus
+from identity.domain.account import AccountKind, AccountStatus
 from identity.domain.password_policy import TITULAIRE
+from identity.domain.portail import Company
 from sqlalchemy import event, text
 
 RULES = SignupRules(
@@ -66,8 +67,12 @@ async def rows(engine) -> dict[str, int]:
         return {t: (await conn.scalar(text(f"SELECT count(*) FROM {t}"))) for t in TABLES}
 
 
-async def a_sign_up(engine, uow_factory, new_account, nir: str) -> tuple[bool, list[str]]:
+async def a_sign_up(
+    engine, uow_factory, new_account, nir: str, company: Company | None = None
+) -> tuple[bool, list[str]]:
+    kind = AccountKind.TITULAIRE if company is None else AccountKind.PORTAIL
     account = new_account(
+        kind,
         login=nir,
         email=f"{nir}@example.org",
         status=AccountStatus.PENDING,
@@ -75,8 +80,24 @@ async def a_sign_up(engine, uow_factory, new_account, nir: str) -> tuple[bool, l
     )
     with statements(engine) as issued:
         async with uow_factory() as uow:
-            opened = await register_pending(uow, account, sealer=SEALER, rules=RULES)
+            opened = await register_pending(
+                uow, account, sealer=SEALER, rules=RULES, company=company
+            )
     return opened, issued
+
+
+async def test_a_blocked_portal_sign_up_rehearses_its_company_too(
+    engine, uow_factory, new_account
+) -> None:
+    company = Company("73282932000074", "Ateliers du Lac", "1 quai Est", "74000", "Annecy")
+    opened, first = await a_sign_up(engine, uow_factory, new_account, "p@example.org", company)
+    before = await rows(engine)
+    blocked, again = await a_sign_up(engine, uow_factory, new_account, "p@example.org", company)
+
+    assert opened and not blocked
+    assert await rows(engine) == before | {"outbox": before["outbox"] + 1}
+    assert inserts(again) == inserts(first) and inserts(first)["portail_company"] == 1
+    assert len(again) == len(first)
 
 
 async def test_a_blocked_sign_up_issues_the_statements_of_an_opened_one(

@@ -191,12 +191,12 @@ async def test_a_blocked_sign_up_rehearses_the_writes_of_an_opened_one(
 
     await sign_up(form())
 
-    [(stand_in, token, cgu)] = accounts.rehearsals
+    [(stand_in, token, cgu, company)] = accounts.rehearsals
     assert stand_in.id != existing.id and stand_in.login == NIR
     assert stand_in.status is AccountStatus.PENDING
     assert token.account_id == stand_in.id == cgu.account_id
     assert token.expires_at == clock.now + signup_rules.activation_validity
-    assert cgu.cgu_version == signup_rules.cgu_version
+    assert cgu.cgu_version == signup_rules.cgu_version and company is None
     assert list(accounts.accounts) == [existing.id]
     assert accounts.tokens == {} and accounts.cgu == []
 

@@ -28,6 +28,7 @@ from identity.domain.account import (
     ExistingAccount,
 )
 from identity.domain.password_policy import PasswordPolicy
+from identity.domain.portail import Company
 from identity.domain.signup import TitulaireSignup, validate_titulaire_signup
 from identity.domain.tokens import OneTimeToken
 
@@ -98,8 +99,10 @@ async def register_pending(
     sealer: Sealer,
     rules: SignupRules,
     notices: NoticeLimits | None = None,
+    company: Company | None = None,
 ) -> bool:
-    """Open ``account``, pending activation, and publish its sealed activation link; or, when
+    """Open ``account`` (with its ``company``, a portal account's), pending activation, and
+    publish its sealed activation link; or, when
     its login or e-mail belongs to an account, tell that account's owner instead. The caller
     answers the same either way (no enumeration). ``True`` when the account was opened."""
     now = account.created_at
@@ -110,7 +113,7 @@ async def register_pending(
         # rolled back, its link sealed; then the owners told.
         secret, token = OneTimeToken.issue(account.id, now, rules.activation_validity)
         cgu = CguAcceptance(account.id, rules.cgu_version, now)
-        await accounts.rehearse_signup(account, token, cgu)
+        await accounts.rehearse_signup(account, token, cgu, company)
         sealer.seal(_activation_link(rules, secret))
         _tell_owners(existing, uow, now, notices)
         return False
@@ -125,6 +128,8 @@ async def register_pending(
     secret, token = OneTimeToken.issue(account.id, now, rules.activation_validity)
     await accounts.add_activation_token(token)
     await accounts.add_cgu_acceptance(CguAcceptance(account.id, rules.cgu_version, now))
+    if company is not None:
+        await uow.companies.add(account.id, company)
     uow.publish(
         AccountRegistered(
             **owner(account),

@@ -41,7 +41,7 @@ class FakeAccounts:
         # Runs inside ``add`` before the uniqueness check: a concurrent sign-up committing.
         self.before_add: Callable[[], None] | None = None
         # What ``rehearse_signup`` was given: it writes nothing, as its savepoint keeps nothing.
-        self.rehearsals: list[tuple[Account, OneTimeToken, CguAcceptance]] = []
+        self.rehearsals: list[tuple[Account, OneTimeToken, CguAcceptance, Company | None]] = []
 
     def _clashes(self, account: Account) -> bool:
         if account.id in self.accounts:
@@ -99,9 +99,13 @@ class FakeAccounts:
             self.accounts[account.id] = copy.deepcopy(account)
 
     async def rehearse_signup(
-        self, account: Account, token: OneTimeToken, acceptance: CguAcceptance
+        self,
+        account: Account,
+        token: OneTimeToken,
+        acceptance: CguAcceptance,
+        company: Company | None = None,
     ) -> None:
-        self.rehearsals.append(copy.deepcopy((account, token, acceptance)))
+        self.rehearsals.append(copy.deepcopy((account, token, acceptance, company)))
 
     async def add_activation_token(self, token: OneTimeToken) -> None:
         assert token.account_id in self.accounts, "foreign key"
