@@ -106,6 +106,11 @@ async def test_the_same_answer_for_an_existing_e_mail(sign_up, accounts, uow, ha
     assert hasher.work == work + 1
     assert len(accounts.accounts) == 1
     assert len(uow.events_of(SignupAttemptedOnExistingAccount)) == 1
+    # Issue 13, V8: the refusal rehearses the opened sign-up's writes, its company too.
+    [(stand_in, _, _, company)] = accounts.rehearsals
+    assert stand_in.kind is AccountKind.PORTAIL and company is not None
+    assert company.siret == SIRET
+    assert list(uow.companies.added) == [account.id]
 
 
 async def test_every_broken_rule_is_named(sign_up) -> None:

@@ -180,6 +180,33 @@ async def test_an_existing_account_is_told_and_nothing_is_created(
     assert (event.account_id, event.email) == (existing.id, existing.email)
 
 
+async def test_a_blocked_sign_up_rehearses_the_writes_of_an_opened_one(
+    new_account, sign_up, accounts, uow, clock, signup_rules
+) -> None:
+    """Issue 13, V8: on an existing account, the account, its activation token and its CGU
+    acceptance go to ``rehearse_signup`` (written and rolled back), so the refusal costs
+    the same database work as an opened sign-up; nothing is kept."""
+    existing = new_account(**OWNER)
+    accounts.accounts[existing.id] = existing
+
+    await sign_up(form())
+
+    [(stand_in, token, cgu, company)] = accounts.rehearsals
+    assert stand_in.id != existing.id and stand_in.login == NIR
+    assert stand_in.status is AccountStatus.PENDING
+    assert token.account_id == stand_in.id == cgu.account_id
+    assert token.expires_at == clock.now + signup_rules.activation_validity
+    assert cgu.cgu_version == signup_rules.cgu_version and company is None
+    assert list(accounts.accounts) == [existing.id]
+    assert accounts.tokens == {} and accounts.cgu == []
+
+
+async def test_an_opened_sign_up_rehearses_nothing(sign_up, accounts) -> None:
+    await sign_up(form())
+
+    assert len(accounts.accounts) == 1 and accounts.rehearsals == []
+
+
 async def test_a_pending_account_with_a_live_link_is_kept(sign_up, accounts, uow, clock) -> None:
     await sign_up(form())
     [first] = accounts.accounts

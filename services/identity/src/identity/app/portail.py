@@ -72,8 +72,7 @@ async def sign_up_portail(
         status=AccountStatus.PENDING,
         created_at=clock(),
     )
-    if await register_pending(uow, account, sealer=sealer, rules=rules, notices=notices):
-        await uow.companies.add(
-            account.id,
-            Company(form.siret, form.raison_sociale, form.adresse, form.code_postal, form.commune),
-        )
+    company = Company(form.siret, form.raison_sociale, form.adresse, form.code_postal, form.commune)
+    await register_pending(
+        uow, account, sealer=sealer, rules=rules, notices=notices, company=company
+    )

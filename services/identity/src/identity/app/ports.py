@@ -69,6 +69,19 @@ class Accounts(Protocol):
         is taken, even by a sign-up committed meanwhile."""
         ...
 
+    async def rehearse_signup(
+        self,
+        account: Account,
+        token: OneTimeToken,
+        acceptance: CguAcceptance,
+        company: Company | None = None,
+    ) -> None:
+        """The writes of ``add``, ``add_activation_token``, ``add_cgu_acceptance`` (and
+        ``Companies.add`` for ``company``) for a stand-in of ``account``, undone before
+        returning (a savepoint rolled back): a sign-up refused for an existing account does
+        the same database work as an opened one, and leaves nothing."""
+        ...
+
     async def remove(self, account_id: uuid.UUID) -> None:
         """The account and its tokens and CGU acceptances."""
         ...

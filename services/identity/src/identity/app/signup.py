@@ -1,8 +1,10 @@
 """Sign-up of a titulaire (guide 003): a pending account and a 15-day activation link.
 
 The answer never tells whether the NIR or the e-mail is already registered: a valid form
-always gets the same answer after the same work (the password is hashed either way), and
-the owner of an existing account is told by e-mail instead.
+always gets the same answer after the same work (the password is hashed either way; on an
+existing account the account, its activation token and its CGU acceptance are written for a
+stand-in and rolled back, and a link is sealed, as for a new one), and the owner of an
+existing account is told by e-mail instead.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from identity.domain.account import (
     ExistingAccount,
 )
 from identity.domain.password_policy import PasswordPolicy
+from identity.domain.portail import Company
 from identity.domain.signup import TitulaireSignup, validate_titulaire_signup
 from identity.domain.tokens import OneTimeToken
 
@@ -96,14 +99,22 @@ async def register_pending(
     sealer: Sealer,
     rules: SignupRules,
     notices: NoticeLimits | None = None,
+    company: Company | None = None,
 ) -> bool:
-    """Open ``account``, pending activation, and publish its sealed activation link; or, when
+    """Open ``account`` (with its ``company``, a portal account's), pending activation, and
+    publish its sealed activation link; or, when
     its login or e-mail belongs to an account, tell that account's owner instead. The caller
     answers the same either way (no enumeration). ``True`` when the account was opened."""
     now = account.created_at
     accounts = uow.accounts
     existing = await accounts.matching(account.kind, account.login, account.email)
     if any(e.blocks_signup(now) for e in existing):
+        # The same work as opening it (no enumeration by timing): its rows written and
+        # rolled back, its link sealed; then the owners told.
+        secret, token = OneTimeToken.issue(account.id, now, rules.activation_validity)
+        cgu = CguAcceptance(account.id, rules.cgu_version, now)
+        await accounts.rehearse_signup(account, token, cgu, company)
+        sealer.seal(_activation_link(rules, secret))
         _tell_owners(existing, uow, now, notices)
         return False
     for stale in existing:  # pending, link expired: this sign-up replaces it
@@ -117,16 +128,22 @@ async def register_pending(
     secret, token = OneTimeToken.issue(account.id, now, rules.activation_validity)
     await accounts.add_activation_token(token)
     await accounts.add_cgu_acceptance(CguAcceptance(account.id, rules.cgu_version, now))
+    if company is not None:
+        await uow.companies.add(account.id, company)
     uow.publish(
         AccountRegistered(
             **owner(account),
             login=account.login,
-            activation_link_sealed=sealer.seal(f"{rules.public_url}/activation?token={secret}"),
+            activation_link_sealed=sealer.seal(_activation_link(rules, secret)),
             activation_expires_at=token.expires_at,
             activation_valid_seconds=int(rules.activation_validity.total_seconds()),
         )
     )
     return True
+
+
+def _activation_link(rules: SignupRules, secret: str) -> str:
+    return f"{rules.public_url}/activation?token={secret}"
 
 
 def _tell_owners(

@@ -40,6 +40,8 @@ class FakeAccounts:
         self.refusals: dict[str, tuple[int, datetime]] = {}
         # Runs inside ``add`` before the uniqueness check: a concurrent sign-up committing.
         self.before_add: Callable[[], None] | None = None
+        # What ``rehearse_signup`` was given: it writes nothing, as its savepoint keeps nothing.
+        self.rehearsals: list[tuple[Account, OneTimeToken, CguAcceptance, Company | None]] = []
 
     def _clashes(self, account: Account) -> bool:
         if account.id in self.accounts:
@@ -95,6 +97,15 @@ class FakeAccounts:
     async def save(self, account: Account) -> None:
         if account.id in self.accounts:  # an UPDATE of a missing row changes nothing
             self.accounts[account.id] = copy.deepcopy(account)
+
+    async def rehearse_signup(
+        self,
+        account: Account,
+        token: OneTimeToken,
+        acceptance: CguAcceptance,
+        company: Company | None = None,
+    ) -> None:
+        self.rehearsals.append(copy.deepcopy((account, token, acceptance, company)))
 
     async def add_activation_token(self, token: OneTimeToken) -> None:
         assert token.account_id in self.accounts, "foreign key"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import datetime
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, TypeVar, cast
@@ -190,6 +190,45 @@ class SqlAccounts:
             .returning(AccountRow.id)
         )
         return inserted is not None
+
+    async def rehearse_signup(
+        self,
+        account: Account,
+        token: OneTimeToken,
+        acceptance: CguAcceptance,
+        company: Company | None = None,
+    ) -> None:
+        # The INSERTs of an opened sign-up, for a stand-in account (its own id, login and
+        # e-mail: no unique key of a real account is touched or waited on), inside a
+        # savepoint rolled back: nothing stays. The account, its token and its CGU
+        # acceptance go as one statement, so the round trips are the opened path's
+        # (savepoint, statement, rollback for its three INSERTs; a portal account's company
+        # one more each way). Three statements plus the savepoint made the refusal 1.5 to
+        # 1.9 ms slower, enough for KS to tell.
+        stand_in = uuid.uuid4()
+        login = f"rehearsal-{stand_in.hex}"
+        rehearsed = replace(account, id=stand_in, login=login, email=f"{login}@invalid")
+        written = insert(AccountRow).values(**_columns(rehearsed)).on_conflict_do_nothing()
+        linked = insert(ActivationTokenRow).values(**_values(replace(token, account_id=stand_in)))
+        statement = (
+            insert(CguAcceptanceRow)
+            .values(
+                account_id=stand_in,
+                cgu_version=acceptance.cgu_version,
+                accepted_at=acceptance.accepted_at,
+            )
+            .add_cte(written.returning(AccountRow.id).cte("rehearsed_account"))
+            .add_cte(linked.returning(ActivationTokenRow.token_hash).cte("rehearsed_token"))
+        )
+        savepoint = await self.session.begin_nested()
+        try:
+            await self.session.execute(statement)
+            if company is not None:  # a round trip of its own, as on the opened path
+                await self.session.execute(
+                    insert(PortailCompanyRow).values(account_id=stand_in, **_values(company))
+                )
+        finally:
+            await savepoint.rollback()
 
     async def remove(self, account_id: uuid.UUID) -> None:
         await self.session.execute(delete(AccountRow).where(AccountRow.id == account_id))
