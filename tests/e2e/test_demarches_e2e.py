@@ -111,9 +111,20 @@ async def portal_user(
     return PortalUser(email, prenom, nom, siret, access, claims["sub"])
 
 
+AGENTS: dict[str, str] = {}
+"""The authority agent of each platform (by identity's URL): one per module, its access token
+lasts longer than the module's run (three commands and three argon2 hashes spared a test)."""
+
+
 async def authority_agent(platform: Platform, identity: httpx.AsyncClient) -> str:
     """An operator of the démarches' authorities (DGEFP for MAF, Direccte for Ceres),
     created and scoped by the commands ops run; its access token."""
+    if platform.identity_url not in AGENTS:
+        AGENTS[platform.identity_url] = await new_authority_agent(platform, identity)
+    return AGENTS[platform.identity_url]
+
+
+async def new_authority_agent(platform: Platform, identity: httpx.AsyncClient) -> str:
     email = f"agent-{uuid.uuid4().hex[:8]}@dreets.example"
     token = await operator_token(platform, identity, email)
     account_id = jwt.decode(token, options={"verify_signature": False})["sub"]
