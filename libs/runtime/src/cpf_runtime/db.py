@@ -113,7 +113,7 @@ OUTBOX_NOTIFY_DDL = (
 PING_AFTER_IDLE_SECONDS = 5.0
 
 
-def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 5) -> AsyncEngine:
+def create_engine(database_url: str, *, pool_size: int = 15, max_overflow: int = 0) -> AsyncEngine:
     """An engine whose pool hands out live connections, without a ping per checkout.
 
     SQLAlchemy's ``pool_pre_ping`` pings at every checkout, and its asyncpg ping is three

@@ -42,6 +42,30 @@ FETCHER_TIMER_MS = 5_000
 IDLE_POLL_MS = 30_000
 
 
+# aiokafka *prefetches*: once a partition's buffered records have waited 100 ms for the
+# consumer, it sends the broker a fetch for its other partitions, without that one. When the
+# partition is drained, it cannot be asked for again until that fetch returns: until a record
+# arrives elsewhere or ``fetch.max.wait.ms`` ends, so the long poll became the delay of the
+# next event on a busy consumer. Without the prefetch, the next fetch leaves when the buffered
+# records are drained and covers every partition of the broker: the broker answers it as
+# soon as any record is appended, and the wait only paces an idle consumer.
+NO_PREFETCH_SECONDS = 24 * 3600.0
+
+
+class LongPollConsumer(AIOKafkaConsumer):
+    """A consumer whose fetch always asks for all its partitions of a broker (no prefetch)."""
+
+    async def start(self) -> None:
+        await super().start()
+        # aiokafka builds its ``Fetcher(prefetch_backoff=0.1)`` inside ``start`` and exposes no
+        # setting for it; the fetcher reads the attribute each time it buffers records, and the
+        # first records come after the assignment this ``start`` waited for.
+        fetcher = self._fetcher
+        if not hasattr(fetcher, "_prefetch_backoff"):  # an aiokafka that changed inside
+            raise RuntimeError("aiokafka's fetcher has no _prefetch_backoff any more")
+        fetcher._prefetch_backoff = NO_PREFETCH_SECONDS  # noqa: SLF001
+
+
 def long_poll(settings: ServiceSettings) -> dict[str, int]:
     """The fetch settings of every consumer: Kafka's long poll (the broker answers a fetch as
     soon as one record is there, whatever the wait) and no idle timer worth the name."""
@@ -53,7 +77,7 @@ def long_poll(settings: ServiceSettings) -> dict[str, int]:
 
 
 def make_consumer(settings: ServiceSettings, group_id: str, topics: list[str]) -> AIOKafkaConsumer:
-    return AIOKafkaConsumer(
+    return LongPollConsumer(
         *topics,
         bootstrap_servers=settings.kafka_bootstrap_servers,
         group_id=group_id,

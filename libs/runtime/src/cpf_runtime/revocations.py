@@ -53,7 +53,7 @@ from cpf_contracts.envelope import CloudEvent
 from cpf_contracts.events.identity import AccountDeleted, SessionsRevoked
 from prometheus_client import Counter
 
-from cpf_runtime.kafka import FETCHER_TIMER_MS, IDLE_POLL_MS
+from cpf_runtime.kafka import FETCHER_TIMER_MS, IDLE_POLL_MS, LongPollConsumer
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ class RevocationFeed:
         self.fetch_max_wait_ms = fetch_max_wait_ms
 
     async def run(self) -> None:
-        consumer = AIOKafkaConsumer(
+        consumer = LongPollConsumer(
             bootstrap_servers=self.bootstrap_servers,
             group_id=None,  # every process reads every partition; no offset is committed
             client_id=f"revocations-{uuid.uuid4().hex[:8]}",
