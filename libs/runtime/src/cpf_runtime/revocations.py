@@ -143,7 +143,7 @@ class RevocationFeed:
     """Reads every partition of ``identity.account`` from ``now - horizon`` into a list."""
 
     def __init__(
-        self, bootstrap_servers: str, revocations: RevocationList, *, fetch_max_wait_ms: int = 500
+        self, bootstrap_servers: str, revocations: RevocationList, *, fetch_max_wait_ms: int = 5_000
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.revocations = revocations

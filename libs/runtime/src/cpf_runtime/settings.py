@@ -40,15 +40,16 @@ class ServiceSettings(BaseSettings):
         True, validation_alias=shared("KAFKA_ENABLE_IDEMPOTENCE")
     )
     kafka_topic_partitions: int = Field(4, validation_alias=shared("KAFKA_TOPIC_PARTITIONS"))
-    # Kafka's own long poll (fetch.max.wait.ms 500, fetch.min.bytes 1): the broker answers a
-    # waiting fetch as soon as one record is there. Not longer by default: aiokafka sends the
-    # next fetch of a partition only once the broker's previous fetch has returned, and one
-    # sent while that partition's records were still buffered (a prefetch of the others)
-    # makes it wait for that long poll: the wait is the worst delay added to an event that
-    # follows another (ADR 0003). With 5000 the idle services take 0.57 % of a core instead of
-    # 2.0 %, at that price.
+    # The consumers' long poll (fetch.min.bytes 1): the broker answers a waiting fetch as
+    # soon as one record is appended to a partition it asks for, and without aiokafka's
+    # prefetch (cpf_runtime.kafka.LongPollConsumer) a fetch asks for every partition, so the
+    # wait adds nothing to an event's delay; it paces idle consumers. 5 s, not Kafka's 500 ms:
+    # at 500 ms the idle platform took 8.4 % of a core (the services 2.6 %, Kafka answering
+    # two fetches a second per consumer most of the rest). Its price: the first fetch after a
+    # rebalance can wait behind the poll the consumer abandoned (one connection's requests
+    # are answered in order), so a take-over starts up to 5 s later (ADR 0003).
     kafka_fetch_max_wait_ms: int = Field(
-        500, validation_alias=shared("KAFKA_FETCH_MAX_WAIT_MS"), gt=0, le=30_000
+        5_000, validation_alias=shared("KAFKA_FETCH_MAX_WAIT_MS"), gt=0, le=30_000
     )
     # Off by default: in production ops provision the topics of deploy/topics.json (with
     # their replication); the local runner creates them too. On for a single-broker sandbox.
