@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -129,10 +130,14 @@ async def make_bench(
         return bench
 
     yield make
+    keep = os.environ.get("RELIABILITY_KEEP_LOGS")  # a folder: the logs outlive the session
     for bench in benches:
         for worker in bench.workers:
             worker.kill()
         await bench.engine.dispose()
+        if keep:
+            shutil.copytree(bench.log_dir, Path(keep) / bench.log_dir.name, dirs_exist_ok=True)
+            shutil.copytree(test_state_dir / "logs", Path(keep) / "infra", dirs_exist_ok=True)
     forget_probe_events()
 
 
@@ -153,7 +158,6 @@ async def platform3(smtp_proxy: SmtpFaultProxy) -> AsyncIterator[Any]:
     that go through the services' public APIs); the same settings as tests/e2e's. The
     notifier sends through ``smtp_proxy`` (to Mailpit's SMTP port); the tests read Mailpit
     directly."""
-    import shutil
     import tempfile
 
     from cpf_local.platform import LOCALHOST, Platform, PlatformConfig, Ports
