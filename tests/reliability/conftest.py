@@ -6,6 +6,10 @@ Each scenario calls ``report(name, **figures)``: the line ``RELIABILITY <name>: 
 printed (and repeated in the terminal summary), and at the end of the session the figures
 are merged into ``.local/reliability.json`` and ``.local/reliability.md`` (a table, the
 last run of each scenario), from which the README's table is copied.
+
+With ``RELIABILITY_KEEP_LOGS=<folder>``, each scenario's worker logs and the brokers' logs are
+copied there at its end (the session's folder is thrown away): to read what a run against a
+broken build did.
 """
 
 from __future__ import annotations
