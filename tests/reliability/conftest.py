@@ -6,12 +6,17 @@ Each scenario calls ``report(name, **figures)``: the line ``RELIABILITY <name>: 
 printed (and repeated in the terminal summary), and at the end of the session the figures
 are merged into ``.local/reliability.json`` and ``.local/reliability.md`` (a table, the
 last run of each scenario), from which the README's table is copied.
+
+With ``RELIABILITY_KEEP_LOGS=<folder>``, each scenario's worker logs and the brokers' logs are
+copied there at its end (the session's folder is thrown away): to read what a run against a
+broken build did.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -129,10 +134,14 @@ async def make_bench(
         return bench
 
     yield make
+    keep = os.environ.get("RELIABILITY_KEEP_LOGS")  # a folder: the logs outlive the session
     for bench in benches:
         for worker in bench.workers:
             worker.kill()
         await bench.engine.dispose()
+        if keep:
+            shutil.copytree(bench.log_dir, Path(keep) / bench.log_dir.name, dirs_exist_ok=True)
+            shutil.copytree(test_state_dir / "logs", Path(keep) / "infra", dirs_exist_ok=True)
     forget_probe_events()
 
 
@@ -153,7 +162,6 @@ async def platform3(smtp_proxy: SmtpFaultProxy) -> AsyncIterator[Any]:
     that go through the services' public APIs); the same settings as tests/e2e's. The
     notifier sends through ``smtp_proxy`` (to Mailpit's SMTP port); the tests read Mailpit
     directly."""
-    import shutil
     import tempfile
 
     from cpf_local.platform import LOCALHOST, Platform, PlatformConfig, Ports

@@ -279,9 +279,33 @@ async def fully_replicated(bootstrap: str, topic: str, size: int) -> bool:
     return all(len(p["isr"]) == size and p["leader"] >= 0 for p in parts)
 
 
-async def kill_partition_leader(cluster: Any, topic: str, *, down_for: float) -> int:
-    """SIGKILL the leader of ``topic``'s partition 0 once all its replicas are in sync, keep
-    it down ``down_for`` seconds, bring it back; the killed node's id."""
+async def group_coordinator(bootstrap: str, group_id: str) -> int | None:
+    """The node coordinating ``group_id`` (its offsets' partition leader); None when unknown."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    try:
+        await admin.start()
+        return int(await admin.find_coordinator(group_id))
+    except (KafkaError, OSError, TimeoutError):
+        return None
+    finally:
+        await admin.close()
+
+
+@dataclass(frozen=True)
+class LeaderKill:
+    node: int  # the node killed
+    partition: int  # the partition of the topic it led
+    coordinator: bool  # whether it was also the group's coordinator
+
+
+async def kill_leader(
+    cluster: Any, topic: str, *, down_for: float, coordinator_of: str | None = None
+) -> LeaderKill:
+    """SIGKILL a partition leader of ``topic`` once all its replicas are in sync, keep it
+    down ``down_for`` seconds, bring it back. The leader of partition 0, or with
+    ``coordinator_of`` the leader of the partition led by that group's coordinator (one
+    broker then dies as a partition leader and as the group coordinator at once: the
+    consumer's offset commits, heartbeats and fetches all lose their broker)."""
     bootstrap = cluster.bootstrap_servers
     await until(
         lambda: fully_replicated(bootstrap, topic, cluster.size),
@@ -289,13 +313,24 @@ async def kill_partition_leader(cluster: Any, topic: str, *, down_for: float) ->
         f"every partition of {topic} back to {cluster.size} in-sync replicas",
     )
     await asyncio.sleep(2.0)
-    leader = int((await partitions_of(bootstrap, topic))[0]["leader"])
+    leaders = {int(p["partition"]): int(p["leader"]) for p in await partitions_of(bootstrap, topic)}
+    coordinator = None
+    if coordinator_of is not None:
+        coordinator = await group_coordinator(bootstrap, coordinator_of)
+    led = sorted(p for p, node in leaders.items() if node == coordinator)
+    partition = led[0] if led else 0
+    leader = leaders[partition]
     node = cluster.processes.pop(leader)
     node.popen.send_signal(signal.SIGKILL)
     node.popen.wait(10)
     await asyncio.sleep(down_for)  # the stream goes on with the other brokers
     await cluster.start_node(leader, within=120)
-    return leader
+    return LeaderKill(leader, partition, leader == coordinator)
+
+
+async def kill_partition_leader(cluster: Any, topic: str, *, down_for: float) -> int:
+    """SIGKILL the leader of ``topic``'s partition 0 (:func:`kill_leader`); the node's id."""
+    return (await kill_leader(cluster, topic, down_for=down_for)).node
 
 
 async def restart_stopped_nodes(cluster: Any) -> None:

@@ -1,10 +1,15 @@
 """Scenario 2: broker kill. While a publishing process streams commands (outbox, relay,
-consumer), the leader of the probe topic's first partition is killed with SIGKILL, again
-and again, each time brought back and given time to rejoin the in-sync replicas.
+consumer), a leader of the probe topic's partitions is killed with SIGKILL, again and again,
+each time brought back and given time to rejoin the in-sync replicas. Every other kill takes
+the broker that is also the consumer group's coordinator (it leads one of the three
+partitions): the consumer then loses at once the broker it fetches from, commits its offsets
+to and heartbeats to.
 
 Replication factor 3 and ``min.insync.replicas=2`` with idempotent ``acks=all`` producers:
 lost 0 (every committed command applied), duplicate effects 0; the longest unavailability
-is the longest time a command waited between its commit and its effect.
+is the longest time a command waited between its commit and its effect. The figures also
+say how many deliveries the consumer's inbox turned away (``redeliveries_absorbed``) and how
+often the consumer had to rejoin its group.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from typing import Any
 import pytest
 from cpf_local.broker import KafkaCluster
 from reliability_kit import (
+    LeaderKill,
     fully_replicated,
-    kill_partition_leader,
+    kill_leader,
     log_says,
     read_topic,
     restart_stopped_nodes,
@@ -29,6 +35,18 @@ from reliability_probe import command, effect
 from sqlalchemy import func, select, text
 
 pytestmark = pytest.mark.slow_reliability
+
+KILLS = 4
+# What the worker's log says when its consumer must rejoin the group or starts again (aiokafka
+# and cpf_runtime.consumer): the uncommitted records are then delivered a second time.
+REJOIN_LINES = (
+    "will rejoin",
+    "re-joining group",
+    "because it is rebalancing",
+    "generation id is not",
+    "commit refused after a rebalance",
+    "consumer crashed, restarting",
+)
 
 
 async def test_killing_the_partition_leader_loses_nothing_and_duplicates_nothing(
@@ -46,10 +64,14 @@ async def test_killing_the_partition_leader_loses_nothing_and_duplicates_nothing
     }
     worker = bench.worker("publish", name="publisher", **env).start()
     await log_says(worker, "first probe handled", 90)
-    kills: list[int] = []
+    kills: list[LeaderKill] = []
     try:
-        for _ in range(4):
-            kills.append(await kill_partition_leader(cluster, bench.topic, down_for=5.0))
+        for turn in range(KILLS):
+            # Every other kill, the broker that is also the group's coordinator.
+            group = bench.group_id if turn % 2 == 0 else None
+            kills.append(
+                await kill_leader(cluster, bench.topic, down_for=5.0, coordinator_of=group)
+            )
         await until(
             lambda: fully_replicated(bench.bootstrap, bench.topic, cluster.size), 120, "ISR"
         )
@@ -86,21 +108,25 @@ async def test_killing_the_partition_leader_loses_nothing_and_duplicates_nothing
                 )
             )
         ).one()
+    log = worker.log_path.read_text(errors="replace")
     records = await read_topic(bench.bootstrap, bench.topic)
     on_bus = [json.loads(r.value)["data"]["probe_id"] for r in records]
     report(
         "broker-kill",
         commands=len(committed),
         leader_kills=len(kills),
+        coordinator_kills=sum(k.coordinator for k in kills),
         lost=len(committed - set(applied)),
         phantom=len(set(on_bus) - committed),
         duplicate_effects=len(applied) - len(set(applied)),
         bus_duplicates=len(on_bus) - len(set(on_bus)),
+        redeliveries_absorbed=log.count("redelivery absorbed by the inbox"),
+        consumer_rejoins=sum(log.count(line) for line in REJOIN_LINES),
         longest_unavailability_s=round(float(longest), 2),
         median_commit_to_effect_s=round(float(median), 3),
         seconds=round(time.monotonic() - started, 1),
     )
-    assert len(kills) == 4
+    assert len(kills) == KILLS
     assert committed - set(applied) == set(), "committed commands never applied"
     assert set(on_bus) <= committed, "events on the bus without their command"
     assert len(applied) == len(set(applied)), "duplicate effects"

@@ -85,6 +85,17 @@ async def apply(event: Any, uow: UnitOfWork) -> None:
         await asyncio.sleep(slow)
 
 
+class WatchedUnitOfWork(UnitOfWork):
+    """The runtime's unit of work, logging each event its inbox turns away: a redelivery
+    (scenarios count them from the log: ``redelivery absorbed by the inbox``)."""
+
+    async def mark_processed(self, consumer: str, event_id: uuid.UUID, event_type: str) -> bool:
+        new = await super().mark_processed(consumer, event_id, event_type)
+        if not new:
+            log.info("redelivery absorbed by the inbox", extra={"event_id": str(event_id)})
+        return new
+
+
 async def started_producer(s: ServiceSettings) -> Any:
     delay = 0.2
     while True:
@@ -106,7 +117,7 @@ async def consume(s: ServiceSettings, sessions: Any) -> None:
         service=SERVICE,
         name=ENV.get("REL_GROUP", "effects"),
         subscriptions=[Subscription(probe, apply)],
-        uow_factory=lambda: UnitOfWork(sessions),
+        uow_factory=lambda: WatchedUnitOfWork(sessions),
         retry=RetryPolicy(max_attempts=3, initial_backoff=0.05, max_backoff=0.2),
     )
     producer = await started_producer(s)
