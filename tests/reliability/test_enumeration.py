@@ -224,10 +224,12 @@ async def collect(
 
 
 LOGIN_GAP = (
-    "open: a wrong password on an existing account (one statement updating the account and "
-    "writing its history) against an unknown login (one upsert): KS does not reject (p 0.78 "
-    "to 0.96) but the median of the per-round differences is 9.6 ms at medians of 202 ms on "
-    "the loaded machine (locked 5.0 ms, pending 2.0 ms; 2026-12-01)"
+    "open, at the threshold: every refusal runs one statement, built once (count_failure's; "
+    "for an unknown login, for no account), but a wrong password on an existing or pending "
+    "account updates the account and writes its history where an unknown login or a locked "
+    "account upserts one login_refusal row: existing and pending 0.26 to 0.59 ms apart at "
+    "medians of 3.2 to 10.8 ms, KS p 0.0 to 0.78 (locked 0.05 to 0.16 ms, p >= 0.17), "
+    "held in 3 of 6 runs of 200, so not strict: XPASS when it holds (2026-12-01)"
 )
 
 
@@ -235,7 +237,8 @@ LOGIN_GAP = (
 @pytest.mark.parametrize(
     "question",
     [
-        pytest.param("login", marks=pytest.mark.xfail(strict=True, reason=LOGIN_GAP)),
+        # Not strict: the login holds in some runs and not in others (LOGIN_GAP).
+        pytest.param("login", marks=pytest.mark.xfail(strict=False, reason=LOGIN_GAP)),
         # Sign-up: a blocked one rehearses the opened one's INSERTs in a savepoint rolled
         # back (identity's README); medians 0.05 to 0.38 ms apart, KS p >= 0.17 (2026-12-01).
         "signup_titulaire",

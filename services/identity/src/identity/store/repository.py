@@ -122,6 +122,31 @@ def _columns(account: Account) -> dict[str, object]:
 
 _ACCOUNT = cast(Table, AccountRow.__table__)
 _REFRESH = cast(Table, RefreshTokenRow.__table__)
+# A wrong password counted (``count_failure``), or a refusal noted by login when the account
+# is locked, gone or unknown (``note_refusal``: ``id`` NULL): one statement, built once.
+COUNT_FAILURE = text(
+    """
+WITH counted AS (
+    UPDATE account SET
+        failed_logins = CASE WHEN failed_logins + 1 >= :max THEN 0
+                             ELSE failed_logins + 1 END,
+        locked_until = CASE WHEN failed_logins + 1 >= :max THEN :until
+                            ELSE locked_until END
+    WHERE id = :id AND (locked_until IS NULL OR locked_until <= :now)
+    RETURNING id, failed_logins = 0 AS just_locked
+), noted AS (
+    INSERT INTO account_history (account_id, at, what, client_address)
+    SELECT id, :now, 'echec_connexion', :address FROM counted
+), refused AS (
+    INSERT INTO login_refusal (login_key, refusals, last_refused_at)
+    SELECT :key, 1, :now WHERE NOT EXISTS (SELECT FROM counted)
+    ON CONFLICT (login_key) DO UPDATE SET
+        refusals = login_refusal.refusals + 1, last_refused_at = :now
+)
+SELECT just_locked FROM counted
+    """
+)
+
 # ``add_action_token``'s INSERT, and the same with the stand-in account it refers to inserted
 # in the same statement (``rehearse_reset``). Both built once, so that both paths of a reset
 # request do the same Python work before their statement.
@@ -358,28 +383,7 @@ class SqlAccounts:
         # the account locked (by a concurrent one) is not counted, and either way exactly
         # one row is written (V8: every refusal costs the same).
         just_locked = await self.session.scalar(
-            text(
-                """
-                WITH counted AS (
-                    UPDATE account SET
-                        failed_logins = CASE WHEN failed_logins + 1 >= :max THEN 0
-                                             ELSE failed_logins + 1 END,
-                        locked_until = CASE WHEN failed_logins + 1 >= :max THEN :until
-                                            ELSE locked_until END
-                    WHERE id = :id AND (locked_until IS NULL OR locked_until <= :now)
-                    RETURNING id, failed_logins = 0 AS just_locked
-                ), noted AS (
-                    INSERT INTO account_history (account_id, at, what, client_address)
-                    SELECT id, :now, 'echec_connexion', :address FROM counted
-                ), refused AS (
-                    INSERT INTO login_refusal (login_key, refusals, last_refused_at)
-                    SELECT :key, 1, :now WHERE NOT EXISTS (SELECT FROM counted)
-                    ON CONFLICT (login_key) DO UPDATE SET
-                        refusals = login_refusal.refusals + 1, last_refused_at = :now
-                )
-                SELECT just_locked FROM counted
-                """
-            ),
+            COUNT_FAILURE,
             {
                 "id": account_id,
                 "max": max_failures,
@@ -392,13 +396,12 @@ class SqlAccounts:
         return None if just_locked is None else bool(just_locked)
 
     async def note_refusal(self, login_key: str, now: datetime) -> None:
+        # ``count_failure``'s statement for no account (``id`` NULL matches no row): an
+        # unknown login issues the very statement a wrong password or a locked account
+        # does, after the same Python work (V8); only its ``refused`` part writes.
         await self.session.execute(
-            insert(LoginRefusalRow)
-            .values(login_key=login_key, refusals=1, last_refused_at=now)
-            .on_conflict_do_update(
-                index_elements=[LoginRefusalRow.login_key],
-                set_={"refusals": LoginRefusalRow.refusals + 1, "last_refused_at": now},
-            )
+            COUNT_FAILURE,
+            {"id": None, "max": 1, "until": now, "now": now, "address": None, "key": login_key},
         )
 
     async def forget_refusals(self, before: datetime) -> None:
