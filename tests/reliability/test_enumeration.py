@@ -224,15 +224,12 @@ async def collect(
 
 
 LOGIN_GAP = (
-    "open: a wrong password on an existing account (one statement updating the account and "
-    "writing its history) against an unknown login (one upsert): KS does not reject (p 0.78 "
-    "to 0.96) but the median of the per-round differences is 9.6 ms at medians of 202 ms on "
-    "the loaded machine (locked 5.0 ms, pending 2.0 ms; 2026-12-01)"
-)
-RESET_LEAK = (
-    "open: a reset link for an active account writes its token and an outbox row, an "
-    "unknown account now writes one row (login_refusal): still 6.3 to 6.6 ms apart at "
-    "medians of 61 ms on the loaded machine, KS p 0.0018 to 0.0037 (2026-12-01)"
+    "open, at the threshold: every refusal runs one statement, built once (count_failure's; "
+    "for an unknown login, for no account), but a wrong password on an existing or pending "
+    "account updates the account and writes its history where an unknown login or a locked "
+    "account upserts one login_refusal row: existing and pending 0.26 to 0.59 ms apart at "
+    "medians of 3.2 to 10.8 ms, KS p 0.0 to 0.78 (locked 0.05 to 0.16 ms, p >= 0.17), "
+    "held in 3 of 6 runs of 200, so not strict: XPASS when it holds (2026-12-01)"
 )
 
 
@@ -240,12 +237,16 @@ RESET_LEAK = (
 @pytest.mark.parametrize(
     "question",
     [
-        pytest.param("login", marks=pytest.mark.xfail(strict=True, reason=LOGIN_GAP)),
+        # Not strict: the login holds in some runs and not in others (LOGIN_GAP).
+        pytest.param("login", marks=pytest.mark.xfail(strict=False, reason=LOGIN_GAP)),
         # Sign-up: a blocked one rehearses the opened one's INSERTs in a savepoint rolled
         # back (identity's README); medians 0.05 to 0.38 ms apart, KS p >= 0.17 (2026-12-01).
         "signup_titulaire",
         "signup_portail",
-        pytest.param("reset", marks=pytest.mark.xfail(strict=True, reason=RESET_LEAK)),
+        # Reset: a request that makes no link rehearses a link's statements for a stand-in
+        # account, back to a savepoint every path opens (identity's README); medians 0.0 to
+        # 0.3 ms apart, KS p >= 0.13, three runs (2026-12-01).
+        "reset",
     ],
 )
 async def test_same_time_for_every_state(postgres, report, question: str) -> None:

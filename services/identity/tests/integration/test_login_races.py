@@ -5,10 +5,11 @@ same writes on every refusal path."""
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -16,6 +17,7 @@ import pytest
 from cpf_runtime.service import Runtime
 from identity.adapters.passwords import PasswordHasher
 from identity.domain.account import Account, AccountKind, AccountStatus
+from identity.store.repository import COUNT_FAILURE
 from sqlalchemy import event, text
 
 PASSWORD = "Bon2026motdepasse"  # noqa: S105
@@ -118,6 +120,7 @@ async def test_v2_a_burst_of_150_failures_from_one_address_gets_429_beyond_the_c
 class Work:
     writes: int = 0
     commits: int = 0
+    statements: list[str] = field(default_factory=list)
 
 
 @contextmanager
@@ -127,6 +130,7 @@ def counted(runtime: Runtime) -> Iterator[Work]:
     engine = runtime.engine.sync_engine
 
     def on_execute(_conn, _cursor, statement: str, *_args) -> None:
+        work.statements.append(statement)
         words = statement.lstrip().upper()
         if words.startswith(("INSERT", "UPDATE", "DELETE")) or (
             words.startswith("WITH") and ("UPDATE " in words or "INSERT " in words)
@@ -167,6 +171,12 @@ async def test_v8_every_refusal_writes_and_commits_the_same(
     assert refused.status_code == 401
     print(f"\nV8 {path}: {work.writes} write(s), {work.commits} commit(s)")
     assert (work.writes, work.commits) == (1, 1), path
+    # And the same statement: the one that counts a wrong password, whose refusal part
+    # alone writes when no account is counted (unknown, locked, pending with the right
+    # password); it is built once, so the Python work before it is the same too.
+    select, written = work.statements
+    assert select.lstrip().startswith("SELECT account.id"), path
+    assert re.sub(r"\$\d+", ":p", written) == re.sub(r":\w+", ":p", COUNT_FAILURE.text), path
 
 
 async def resets_in_outbox(engine) -> int:

@@ -14,8 +14,9 @@ from cpf_contracts.events.identity import (
 from cpf_runtime.errors import DomainError, InvalidInput
 from identity.api.errors import problem_of
 from identity.app.reset import ResetRules, request_reset, reset_password
+from identity.app.throttle import NoticeLimits, NoticeRules
 from identity.domain.account import AccountKind, AccountStatus
-from identity.domain.tokens import RefreshToken
+from identity.domain.tokens import RefreshToken, digest
 
 NIR = "255081416802538"
 OLD_HASH = "hash:Ancien123abc"  # noqa: S105  (the fake hasher's format)
@@ -59,6 +60,44 @@ async def test_unknown_and_pending_accounts_get_nothing_and_no_error(
     await ask("x" * 1000)
     assert uow.published == []
     assert accounts.action_tokens == {}
+
+
+async def test_a_request_that_makes_no_link_rehearses_a_link_for_a_stand_in(
+    new_account, run, accounts, uow, sealer, clock, unsealer
+) -> None:
+    """Unknown, pending, and an active account past its limit (V7): the link's writes for a
+    stand-in (V8), nothing published, nothing kept; a link sent: no rehearsal."""
+    owner = new_account(password_hash=OLD_HASH)
+    pending = new_account(login="184127645108946", status=AccountStatus.PENDING)
+    accounts.accounts |= {owner.id: owner, pending.id: pending}
+    notices = NoticeLimits(NoticeRules(per_account=1))
+
+    async def ask(login: str) -> None:
+        await run(
+            request_reset,
+            AccountKind.TITULAIRE,
+            login,
+            sealer=sealer,
+            clock=clock,
+            rules=RULES,
+            notices=notices,
+            address="10.0.0.1",
+        )
+
+    await ask(NIR)  # sent
+    assert (len(uow.events_of(PasswordResetRequested)), accounts.reset_rehearsals) == (1, [])
+    for login in ("184127645108946", "299999999999999", NIR):  # pending, unknown, limited
+        await ask(login)
+    assert len(uow.published) == 1 and len(accounts.action_tokens) == 1
+    assert len(accounts.reset_rehearsals) == 3
+    for stand_in, token, requested in accounts.reset_rehearsals:
+        assert stand_in.id not in (owner.id, pending.id)
+        assert stand_in.login.startswith("rehearsal-") and stand_in.kind is AccountKind.TITULAIRE
+        assert token.account_id == stand_in.id == requested.account_id
+        assert isinstance(requested, PasswordResetRequested)
+        assert requested.expires_at == token.expires_at == clock.now + RULES.validity
+        assert digest(secret_of(requested, unsealer)) == token.token_hash  # a real-shaped link
+    assert len({s.id for s, _, _ in accounts.reset_rehearsals}) == 3
 
 
 async def test_a_reset_link_sets_the_new_password_once(

@@ -82,6 +82,18 @@ class Accounts(Protocol):
         the same database work as an opened one, and leaves nothing."""
         ...
 
+    async def open_rehearsal(self) -> None:
+        """Mark where ``rehearse_reset`` undoes its writes (a savepoint), on every path of
+        a request that may rehearse: released at commit when nothing was rehearsed."""
+        ...
+
+    async def rehearse_reset(self, stand_in: Account, token: ActionToken, requested: Event) -> None:
+        """The writes of a reset link, ``add_action_token`` and ``requested``'s outbox row
+        (``Uow.publish``), for ``stand_in`` (inserted too, as ``add`` does), undone before
+        returning (back to ``open_rehearsal``): a request that makes no link does the
+        same database work as one that does, leaves nothing and publishes nothing."""
+        ...
+
     async def remove(self, account_id: uuid.UUID) -> None:
         """The account and its tokens and CGU acceptances."""
         ...

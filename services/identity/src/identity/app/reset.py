@@ -1,8 +1,9 @@
 """Forgotten password, for every kind of account: a single-use reset link by e-mail.
 
-The request answers the same 202, after the same work, whether an account matches or not
-(the unknown case seals a dummy link, as the known one seals the real one, and writes one
-row, ``login_refusal``, as the known one writes its link), so neither the answer nor its
+The request answers the same 202, after the same work, whether an account matches or not:
+a request that makes no link (unknown or pending account, limit reached) issues a link's
+statements for a stand-in account — the account, its token and its event's outbox row —
+inside a savepoint rolled back (``accounts.rehearse_reset``), so neither the answer nor its
 timing tells who has an account. The link opens a page; the reset itself is
 a POST with the new password (twice) under the kind's policy. The token is stored as its
 digest, valid ``reset_validity``, spent by the reset; older unused links of the account
@@ -26,9 +27,9 @@ from identity.app.passwords import set_new_password
 from identity.app.ports import Hasher, Sealer, Uow
 from identity.app.refresh import announce_revoked
 from identity.app.throttle import NoticeLimits
-from identity.domain.account import AccountKind, AccountStatus, normalize_login
+from identity.domain.account import AccountKind, AccountStatus, normalize_login, stand_in
 from identity.domain.errors import ResetLinkInvalid, ResetLinkUnknown
-from identity.domain.tokens import ActionToken, new_secret
+from identity.domain.tokens import ActionToken
 
 RESET_ACTION = "reinitialiser_mot_de_passe"
 MAX_LOGIN_LENGTH = 254
@@ -68,34 +69,34 @@ async def request_reset(
     login = normalize_login(kind, identifiant)
     now = clock()
     allowed = notices is None or notices.for_address("reset", address, now)
+    await uow.accounts.open_rehearsal()  # on every path, so that every path issues it
     account = None
     if 0 < len(login) <= MAX_LOGIN_LENGTH:
         account = await uow.accounts.by_login(kind, login)
-    if (
-        not allowed
-        or account is None
-        or account.status is not AccountStatus.ACTIVE
-        or (notices is not None and not notices.for_account("reset", account.id, now))
-    ):
-        # The same work as for a real link: a link sealed, one row written (the request
-        # noted by login, as a refused login is), then the commit. Without the write, an
-        # unknown account answered 13 to 15 ms sooner (tests/reliability, enumeration).
-        sealer.seal(rules.link(new_secret()))
-        await uow.accounts.note_refusal(f"reset:{kind.value}:{login[:MAX_LOGIN_LENGTH]}", now)
-        return
-    secret, token = ActionToken.issue(account.id, RESET_ACTION, now, rules.validity)
-    await uow.accounts.add_action_token(token)
-    uow.publish(
-        PasswordResetRequested(
-            account_id=account.id,
-            kind=account.kind.value,
-            email=account.email,
-            prenom=account.first_name,
-            nom=account.last_name,
-            reset_link_sealed=sealer.seal(rules.link(secret)),
-            expires_at=token.expires_at,
-        )
+    sends = (
+        allowed
+        and account is not None
+        and account.status is AccountStatus.ACTIVE
+        and (notices is None or notices.for_account("reset", account.id, now))
     )
+    recipient = account if sends and account is not None else stand_in(kind, now)
+    secret, token = ActionToken.issue(recipient.id, RESET_ACTION, now, rules.validity)
+    requested = PasswordResetRequested(
+        account_id=recipient.id,
+        kind=recipient.kind.value,
+        email=recipient.email,
+        prenom=recipient.first_name,
+        nom=recipient.last_name,
+        reset_link_sealed=sealer.seal(rules.link(secret)),
+        expires_at=token.expires_at,
+    )
+    if recipient is not account:
+        # The same work as a real link (V8): its token and its event's outbox row written,
+        # for a stand-in account, then rolled back: nothing stays, no e-mail.
+        await uow.accounts.rehearse_reset(recipient, token, requested)
+        return
+    await uow.accounts.add_action_token(token)
+    uow.publish(requested)
 
 
 async def reset_password(

@@ -106,6 +106,31 @@ class Account:
         self.activated_at = now
 
 
+STAND_IN_LOGIN = "rehearsal-"
+"""The login prefix of stand-in accounts (no real login has it: not a NIR, an identifiant
+of habilitation, nor an e-mail address)."""
+
+
+def stand_in(kind: AccountKind, now: datetime) -> Account:
+    """An account that exists in no database: whose writes a refused request rehearses (in
+    a savepoint rolled back), so it costs what the granted one costs. Its own id, login and
+    e-mail: it touches no unique key of a real account, nor of another stand-in."""
+    account_id = uuid.uuid4()
+    login = f"{STAND_IN_LOGIN}{account_id.hex}"
+    return Account(
+        id=account_id,
+        kind=kind,
+        login=login,
+        email=f"{login}@invalid",
+        title="M",
+        first_name="",
+        last_name="",
+        password_hash="!",  # noqa: S106  (no password: no hash is "!")
+        status=AccountStatus.PENDING,
+        created_at=now,
+    )
+
+
 @dataclass(frozen=True)
 class CguAcceptance:
     """The account's owner accepted this version of the CGU (terms of use) at this time."""

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from cpf_contracts.base import Event
 from cpf_runtime.fakes import FakeUnitOfWork
 
 from identity.app.ports import HistoryEntry
@@ -42,6 +43,9 @@ class FakeAccounts:
         self.before_add: Callable[[], None] | None = None
         # What ``rehearse_signup`` was given: it writes nothing, as its savepoint keeps nothing.
         self.rehearsals: list[tuple[Account, OneTimeToken, CguAcceptance, Company | None]] = []
+        # What ``rehearse_reset`` was given (written nothing, published nothing).
+        self.reset_rehearsals: list[tuple[Account, ActionToken, Event]] = []
+        self.rehearsal_points = 0
 
     def _clashes(self, account: Account) -> bool:
         if account.id in self.accounts:
@@ -106,6 +110,15 @@ class FakeAccounts:
         company: Company | None = None,
     ) -> None:
         self.rehearsals.append(copy.deepcopy((account, token, acceptance, company)))
+
+    async def open_rehearsal(self) -> None:
+        self.rehearsal_points += 1
+
+    async def rehearse_reset(self, stand_in: Account, token: ActionToken, requested: Event) -> None:
+        assert self.rehearsal_points, "open_rehearsal first"
+        assert stand_in.id not in self.accounts, "a stand-in, not an account"
+        assert token.account_id == stand_in.id, "foreign key"
+        self.reset_rehearsals.append(copy.deepcopy((stand_in, token, requested)))
 
     async def add_activation_token(self, token: OneTimeToken) -> None:
         assert token.account_id in self.accounts, "foreign key"

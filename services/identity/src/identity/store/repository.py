@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import fields, replace
 from datetime import datetime
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, TypeVar, cast
 
+from cpf_contracts.base import Event
+from cpf_runtime.db import outbox_row
+from cpf_runtime.tracing import child_of, current_traceparent
 from sqlalchemy import Table, bindparam, column, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 from identity.app.ports import HistoryEntry
 from identity.domain.account import (
@@ -118,6 +122,49 @@ def _columns(account: Account) -> dict[str, object]:
 
 _ACCOUNT = cast(Table, AccountRow.__table__)
 _REFRESH = cast(Table, RefreshTokenRow.__table__)
+# A wrong password counted (``count_failure``), or a refusal noted by login when the account
+# is locked, gone or unknown (``note_refusal``: ``id`` NULL): one statement, built once.
+COUNT_FAILURE = text(
+    """
+WITH counted AS (
+    UPDATE account SET
+        failed_logins = CASE WHEN failed_logins + 1 >= :max THEN 0
+                             ELSE failed_logins + 1 END,
+        locked_until = CASE WHEN failed_logins + 1 >= :max THEN :until
+                            ELSE locked_until END
+    WHERE id = :id AND (locked_until IS NULL OR locked_until <= :now)
+    RETURNING id, failed_logins = 0 AS just_locked
+), noted AS (
+    INSERT INTO account_history (account_id, at, what, client_address)
+    SELECT id, :now, 'echec_connexion', :address FROM counted
+), refused AS (
+    INSERT INTO login_refusal (login_key, refusals, last_refused_at)
+    SELECT :key, 1, :now WHERE NOT EXISTS (SELECT FROM counted)
+    ON CONFLICT (login_key) DO UPDATE SET
+        refusals = login_refusal.refusals + 1, last_refused_at = :now
+)
+SELECT just_locked FROM counted
+    """
+)
+
+# ``add_action_token``'s INSERT, and the same with the stand-in account it refers to inserted
+# in the same statement (``rehearse_reset``). Both built once, so that both paths of a reset
+# request do the same Python work before their statement.
+_ACTION = cast(Table, ActionTokenRow.__table__)
+ADD_ACTION_TOKEN = insert(_ACTION).values(
+    {c.name: bindparam(c.name, type_=c.type) for c in _ACTION.c}
+)
+REHEARSED_TOKEN = ADD_ACTION_TOKEN.add_cte(
+    insert(_ACCOUNT)
+    .values({c.name: bindparam(f"a_{c.name}", type_=c.type) for c in _ACCOUNT.c})
+    .returning(_ACCOUNT.c.id)
+    .cte("rehearsed_account")
+)
+# ``UnitOfWork._write_outbox``'s INSERT with an id of its own (a rehearsal's, never kept).
+REHEARSED_OUTBOX = text(
+    "INSERT INTO outbox (id, event_id, topic, key, type, payload) "
+    "VALUES (:id, :event_id, :topic, :key, :type, :payload)"
+)
 ACCOUNT_LOCKED = select(_ACCOUNT).where(_ACCOUNT.c.id == bindparam("account_id")).with_for_update()
 ACCOUNT_BY_LOGIN = select(_ACCOUNT).where(
     _ACCOUNT.c.kind == bindparam("kind"), _ACCOUNT.c.login == bindparam("login")
@@ -165,6 +212,7 @@ SPEND_FOR_GRANT = text(
 class SqlAccounts:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._rehearsal: AsyncSessionTransaction | None = None
 
     async def matching(self, kind: AccountKind, login: str, email: str) -> list[ExistingAccount]:
         expires = (
@@ -230,6 +278,29 @@ class SqlAccounts:
         finally:
             await savepoint.rollback()
 
+    async def open_rehearsal(self) -> None:
+        # A savepoint on every path: a request that turns out to make no link rolls back to
+        # it (``rehearse_reset``); one that makes a link leaves it to the commit, which
+        # releases it. Both paths issue one SAVEPOINT and one RELEASE or ROLLBACK TO.
+        self._rehearsal = await self.session.begin_nested()
+
+    async def rehearse_reset(self, stand_in: Account, token: ActionToken, requested: Event) -> None:
+        # The statements of a reset link, for ``stand_in``: its token (``add_action_token``,
+        # with the stand-in inserted in the same statement for the token's foreign key),
+        # then its event's outbox row as ``uow.publish`` writes it at commit (one row,
+        # ``executemany``); then back to ``open_rehearsal``'s savepoint: nothing stays, no
+        # event is published (the outbox trigger's NOTIFY goes with the savepoint). The
+        # outbox row takes an id of its own, not the sequence's: no gap in the outbox ids.
+        savepoint = self._rehearsal or await self.session.begin_nested()
+        self._rehearsal = None
+        try:
+            values = _values(token) | {f"a_{k}": v for k, v in _columns(stand_in).items()}
+            await self.session.execute(REHEARSED_TOKEN, values)
+            row = outbox_row(requested, child_of(current_traceparent.get()))
+            await self.session.execute(REHEARSED_OUTBOX, [row | {"id": -secrets.randbits(62) - 1}])
+        finally:
+            await savepoint.rollback()
+
     async def remove(self, account_id: uuid.UUID) -> None:
         await self.session.execute(delete(AccountRow).where(AccountRow.id == account_id))
 
@@ -280,7 +351,7 @@ class SqlAccounts:
         )
 
     async def add_action_token(self, token: ActionToken) -> None:
-        await self.session.execute(insert(ActionTokenRow).values(**_values(token)))
+        await self.session.execute(ADD_ACTION_TOKEN, _values(token))
 
     async def action_token(self, token_hash: str) -> ActionToken | None:
         row = await _token_row(self.session, ActionTokenRow, token_hash)
@@ -312,28 +383,7 @@ class SqlAccounts:
         # the account locked (by a concurrent one) is not counted, and either way exactly
         # one row is written (V8: every refusal costs the same).
         just_locked = await self.session.scalar(
-            text(
-                """
-                WITH counted AS (
-                    UPDATE account SET
-                        failed_logins = CASE WHEN failed_logins + 1 >= :max THEN 0
-                                             ELSE failed_logins + 1 END,
-                        locked_until = CASE WHEN failed_logins + 1 >= :max THEN :until
-                                            ELSE locked_until END
-                    WHERE id = :id AND (locked_until IS NULL OR locked_until <= :now)
-                    RETURNING id, failed_logins = 0 AS just_locked
-                ), noted AS (
-                    INSERT INTO account_history (account_id, at, what, client_address)
-                    SELECT id, :now, 'echec_connexion', :address FROM counted
-                ), refused AS (
-                    INSERT INTO login_refusal (login_key, refusals, last_refused_at)
-                    SELECT :key, 1, :now WHERE NOT EXISTS (SELECT FROM counted)
-                    ON CONFLICT (login_key) DO UPDATE SET
-                        refusals = login_refusal.refusals + 1, last_refused_at = :now
-                )
-                SELECT just_locked FROM counted
-                """
-            ),
+            COUNT_FAILURE,
             {
                 "id": account_id,
                 "max": max_failures,
@@ -346,13 +396,12 @@ class SqlAccounts:
         return None if just_locked is None else bool(just_locked)
 
     async def note_refusal(self, login_key: str, now: datetime) -> None:
+        # ``count_failure``'s statement for no account (``id`` NULL matches no row): an
+        # unknown login issues the very statement a wrong password or a locked account
+        # does, after the same Python work (V8); only its ``refused`` part writes.
         await self.session.execute(
-            insert(LoginRefusalRow)
-            .values(login_key=login_key, refusals=1, last_refused_at=now)
-            .on_conflict_do_update(
-                index_elements=[LoginRefusalRow.login_key],
-                set_={"refusals": LoginRefusalRow.refusals + 1, "last_refused_at": now},
-            )
+            COUNT_FAILURE,
+            {"id": None, "max": 1, "until": now, "now": now, "address": None, "key": login_key},
         )
 
     async def forget_refusals(self, before: datetime) -> None:

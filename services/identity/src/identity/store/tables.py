@@ -191,8 +191,7 @@ Index(
 
 class LoginRefusalRow(Base):
     """Refused logins that counted toward no account (unknown login, locked account), by
-    ``kind:login``, and « mot de passe oublié » requests that made no link, by
-    ``reset:kind:login``: written so that every refusal costs one write and one commit."""
+    ``kind:login``: written so that every refusal costs one write and one commit."""
 
     __tablename__ = "login_refusal"
 
