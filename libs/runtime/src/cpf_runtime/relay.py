@@ -15,8 +15,13 @@
 - Builds the claimed rows into record batches itself, one per partition (aiokafka's
   ``create_batch``/``send_batch``), each row on the partition the producer's default
   partitioner would choose for its key: one future per partition instead of one ``send``,
-  one future and one callback per event. Hot path: the claim and the mark go to asyncpg
-  directly, and the partition's murmur2 is computed word by word (same values).
+  one future and one callback per event. The claim and the mark go to asyncpg directly,
+  and the keys' murmur2 is computed for a whole claim at once (same values).
+- Up to ``claims_per_transaction`` full claims in one transaction (the lock held
+  throughout): while a claim's batches await their acknowledgements, the connection marks
+  the claim before and claims the next rows; the next claim is handed to the producer only
+  once the current one is wholly acknowledged, so a failure leaves nothing after it on the
+  bus. A crash loses the marks of the whole transaction: those events are sent again.
 - Replaces its producer after a failed delivery. aiokafka's idempotent producer numbers each
   batch when it drains it; a batch that then fails on the client (expired while the producer
   believed the partition leaderless, as it does after reading the metadata of a broker in
