@@ -19,6 +19,11 @@ from cpf_runtime.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 
+# aiokafka's default, set here because the relay checks each record against it when it
+# builds record batches itself (``send`` would have; ``send_batch`` does not).
+MAX_REQUEST_SIZE = 1_048_576
+
+
 def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
     return AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
@@ -28,6 +33,7 @@ def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
         # Batches form while the relay sends a claimed batch; a few ms keeps latency low.
         linger_ms=2,
         max_batch_size=256 * 1024,
+        max_request_size=MAX_REQUEST_SIZE,
         request_timeout_ms=15_000,
     )
 
