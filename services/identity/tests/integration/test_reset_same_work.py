@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,7 +20,8 @@ from cpf_runtime.sealing import Sealer, generate_keypair
 from identity.app.reset import ResetRules, request_reset
 from identity.app.throttle import NoticeLimits, NoticeRules
 from identity.domain.account import AccountKind, AccountStatus
-from sqlalchemy import event, text
+from same_work import inserts, kind_of, statements
+from sqlalchemy import text
 
 RULES = ResetRules(validity=timedelta(hours=1), public_url="https://identite.example")
 SEALER = Sealer(generate_keypair()[1])
@@ -29,41 +29,10 @@ TABLES = ("account", "action_token", "login_refusal", "outbox")
 SENT = "connu@example.fr"
 
 
-def kind_of(statement: str) -> str:
-    """``SELECT``, ``INSERT``, ``WITH``, ``SAVEPOINT``, ``ROLLBACK TO SAVEPOINT``..."""
-    words = statement.split()
-    if words[0].upper() == "ROLLBACK" and len(words) > 1:
-        return "ROLLBACK TO SAVEPOINT"
-    return words[0].upper()
-
-
-def inserts(issued: list[str]) -> Counter[str]:
-    """The tables written, once per INSERT, within a statement (a CTE) or not."""
-    return Counter(
-        table
-        for statement in issued
-        for table in re.findall(r"INSERT INTO \"?(\w+)", statement, re.IGNORECASE)
-    )
-
-
 def outbox_insert(issued: list[str]) -> str:
     """The one INSERT INTO outbox of ``issued``, its placeholders unnumbered."""
     (found,) = (st for st in issued if st.startswith("INSERT INTO outbox"))
     return re.sub(r"\$\d+", "$", found)
-
-
-@contextmanager
-def statements(engine) -> Iterator[list[str]]:
-    issued: list[str] = []
-
-    def on_execute(_conn, _cursor, statement: str, *_args) -> None:
-        issued.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
-    try:
-        yield issued
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", on_execute)
 
 
 async def state(engine) -> dict[str, object]:

@@ -7,10 +7,7 @@ one answered 1.5 to 1.9 ms later (two more round trips), so it is one statement.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from cpf_runtime.sealing import Sealer, generate_keypair
@@ -18,7 +15,8 @@ from identity.app.signup import SignupRules, register_pending
 from identity.domain.account import AccountKind, AccountStatus
 from identity.domain.password_policy import TITULAIRE
 from identity.domain.portail import Company
-from sqlalchemy import event, text
+from same_work import inserts, kind_of, statements
+from sqlalchemy import text
 
 RULES = SignupRules(
     policy=TITULAIRE,
@@ -29,37 +27,6 @@ RULES = SignupRules(
 SEALER = Sealer(generate_keypair()[1])
 NIR = "255081416802538"
 TABLES = ("account", "activation_token", "cgu_acceptance", "portail_company", "outbox")
-
-
-def kind_of(statement: str) -> str:
-    """``SELECT``, ``INSERT``, ``WITH``, ``SAVEPOINT``, ``ROLLBACK TO SAVEPOINT``..."""
-    words = statement.split()
-    if words[0].upper() == "ROLLBACK" and len(words) > 1:
-        return "ROLLBACK TO SAVEPOINT"
-    return words[0].upper()
-
-
-def inserts(issued: list[str]) -> Counter[str]:
-    """The tables written, once per INSERT, within a statement (a CTE) or not."""
-    return Counter(
-        table
-        for statement in issued
-        for table in re.findall(r"INSERT INTO \"?(\w+)", statement, re.IGNORECASE)
-    )
-
-
-@contextmanager
-def statements(engine) -> Iterator[list[str]]:
-    issued: list[str] = []
-
-    def on_execute(_conn, _cursor, statement: str, *_args) -> None:
-        issued.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
-    try:
-        yield issued
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", on_execute)
 
 
 async def rows(engine) -> dict[str, int]:
