@@ -30,6 +30,7 @@ from cpf_local.proc import LOCALHOST, is_alive, port_is_free, tail
 
 SUPERUSER = "postgres"
 OS_USER_WHEN_ROOT = "postgres"
+MAX_CONNECTIONS = 200
 # sockaddr_un.sun_path is 108 bytes on Linux, the terminating NUL included.
 _MAX_SOCKET_PATH = 107
 _INSTALL_HINT = (
@@ -278,6 +279,10 @@ class PostgresCluster:
         options = [
             f"-p {self.port}",
             f"-c listen_addresses={self.host}",
+            # Five services' pools (15 each, kept open once used) and their LISTEN
+            # connections share this one server here, beside the tests' and the benchmark's
+            # own: PostgreSQL's default of 100 is too close (the runtime's settings).
+            f"-c max_connections={MAX_CONNECTIONS}",
             # pg_ctl hands -o to /bin/sh: quote the path.
             "-c " + shlex.quote(f"unix_socket_directories={self.socket_dir}"),
         ]

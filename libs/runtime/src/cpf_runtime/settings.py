@@ -61,9 +61,11 @@ class ServiceSettings(BaseSettings):
     log_format: str = Field("json", validation_alias=shared("LOG_FORMAT"))
     log_level: str = Field("INFO", validation_alias=shared("LOG_LEVEL"))
 
-    # Each service's pool: pool + overflow connections at most. Five services at 15 stay
-    # under PostgreSQL's default max_connections (100) with their LISTEN connections and the
-    # runner's own; a request holds one for a few ms, so 15 serve 1,000 requests/s. No
+    # Each service's pool: pool + overflow connections at most, kept open once used. Five
+    # services at 15 plus their LISTEN connections are 80 or so: where they share one server
+    # (the local runner, docker-compose) it allows 200 (PostgreSQL's default of 100 was
+    # reached under the benchmark); a request holds one for a few ms, so 15 serve 1,000
+    # requests/s. No
     # overflow: an overflow connection is closed as soon as it is returned, so under a load
     # above the pool every request beyond it opened a connection of its own (asyncpg's
     # connect showed in the profiles); a request now waits for a pooled one instead.
