@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import jwt
@@ -57,3 +59,17 @@ class TokenMint:
 
     def headers(self, *, kind: str, account_id: uuid.UUID | str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(kind=kind, account_id=account_id)}"}
+
+
+@contextmanager
+def registry_restored() -> Iterator[None]:
+    """The event registry as it was once the block ends: the events a test declares inside
+    (types and topics of its own) do not join the contracts that other tests read."""
+    from cpf_contracts import base
+
+    saved = dict(base._REGISTRY)  # noqa: SLF001
+    try:
+        yield
+    finally:
+        base._REGISTRY.clear()  # noqa: SLF001
+        base._REGISTRY.update(saved)  # noqa: SLF001

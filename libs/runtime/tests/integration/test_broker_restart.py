@@ -18,7 +18,6 @@ from typing import Any, ClassVar
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from cpf_contracts import base
 from cpf_contracts.base import Event
 from cpf_contracts.envelope import CloudEvent
 from cpf_local.broker import KafkaBroker
@@ -33,6 +32,7 @@ from cpf_runtime.db import (
 from cpf_runtime.kafka import ensure_topics, make_producer
 from cpf_runtime.relay import OutboxRelay, asyncpg_dsn
 from cpf_runtime.settings import ServiceSettings
+from cpf_runtime.testing import registry_restored
 from sqlalchemy import text
 
 # The producer's request timeout (cpf_runtime.kafka): a batch older than that expires.
@@ -41,19 +41,17 @@ REQUEST_TIMEOUT = 15.0
 
 @pytest.fixture(scope="module")
 def restart_event() -> Any:
-    saved = dict(base._REGISTRY)  # noqa: SLF001
+    with registry_restored():
 
-    class ParcelShipped(Event):
-        service: ClassVar[str] = "runtime-test"
-        aggregate: ClassVar[str] = f"parcel{uuid.uuid4().hex[:8]}"
-        fact: ClassVar[str] = "shipped"
-        key_field: ClassVar[str] = "parcel_id"
+        class ParcelShipped(Event):
+            service: ClassVar[str] = "runtime-test"
+            aggregate: ClassVar[str] = f"parcel{uuid.uuid4().hex[:8]}"
+            fact: ClassVar[str] = "shipped"
+            key_field: ClassVar[str] = "parcel_id"
 
-        parcel_id: uuid.UUID
+            parcel_id: uuid.UUID
 
-    yield ParcelShipped
-    base._REGISTRY.clear()  # noqa: SLF001
-    base._REGISTRY.update(saved)  # noqa: SLF001
+        yield ParcelShipped
 
 
 async def topic_event_ids(bootstrap: str, topic: str) -> list[str]:

@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import KafkaError
-from cpf_contracts import base
 from cpf_contracts.base import Event, dlq_topic
 from cpf_local.testing import fresh_database
 from cpf_runtime.consumer import EventConsumer, RetryPolicy, Subscription
@@ -30,6 +29,7 @@ from cpf_runtime.errors import DomainError
 from cpf_runtime.kafka import ensure_topics, make_producer
 from cpf_runtime.relay import OutboxRelay, asyncpg_dsn
 from cpf_runtime.settings import ServiceSettings
+from cpf_runtime.testing import registry_restored
 from sqlalchemy import Column, Integer, String, Table, Uuid, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -47,20 +47,18 @@ effect = Table(
 def thing_event() -> Any:
     # Declared in a fixture and removed after: test-only events must not join the registry
     # that the contracts' schemas are exported from.
-    saved = dict(base._REGISTRY)  # noqa: SLF001
+    with registry_restored():
 
-    class ThingHappened(Event):
-        service: ClassVar[str] = "runtime-test"
-        aggregate: ClassVar[str] = f"thing{uuid.uuid4().hex[:8]}"
-        fact: ClassVar[str] = "happened"
-        key_field: ClassVar[str] = "thing_id"
+        class ThingHappened(Event):
+            service: ClassVar[str] = "runtime-test"
+            aggregate: ClassVar[str] = f"thing{uuid.uuid4().hex[:8]}"
+            fact: ClassVar[str] = "happened"
+            key_field: ClassVar[str] = "thing_id"
 
-        thing_id: uuid.UUID
-        note: str
+            thing_id: uuid.UUID
+            note: str
 
-    yield ThingHappened
-    base._REGISTRY.clear()  # noqa: SLF001
-    base._REGISTRY.update(saved)  # noqa: SLF001
+        yield ThingHappened
 
 
 @dataclass

@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
-from cpf_contracts import base
 from cpf_contracts.base import Event, dlq_topic
 from cpf_local.testing import fresh_database
 from cpf_runtime.consumer import Subscription
@@ -19,25 +18,24 @@ from cpf_runtime.db import OUTBOX_NOTIFY_DDL, UnitOfWork, make_metadata
 from cpf_runtime.kafka import ensure_topics, make_consumer, make_producer
 from cpf_runtime.service import Runtime
 from cpf_runtime.settings import ServiceSettings
+from cpf_runtime.testing import registry_restored
 from sqlalchemy import text
 
 
 @pytest.fixture
 def probe_event() -> Any:
     """A topic of its own per test (a new group starts at the topic's first record)."""
-    saved = dict(base._REGISTRY)  # noqa: SLF001
+    with registry_restored():
 
-    class ProbeSeen(Event):
-        service: ClassVar[str] = "runtime-test"
-        aggregate: ClassVar[str] = f"metrics{uuid.uuid4().hex[:8]}"
-        fact: ClassVar[str] = "seen"
-        key_field: ClassVar[str] = "probe_id"
+        class ProbeSeen(Event):
+            service: ClassVar[str] = "runtime-test"
+            aggregate: ClassVar[str] = f"metrics{uuid.uuid4().hex[:8]}"
+            fact: ClassVar[str] = "seen"
+            key_field: ClassVar[str] = "probe_id"
 
-        probe_id: uuid.UUID
+            probe_id: uuid.UUID
 
-    yield ProbeSeen
-    base._REGISTRY.clear()  # noqa: SLF001
-    base._REGISTRY.update(saved)  # noqa: SLF001
+        yield ProbeSeen
 
 
 @pytest.fixture

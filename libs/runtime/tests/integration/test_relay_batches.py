@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
-from cpf_contracts import base
 from cpf_contracts.base import Event
 from cpf_contracts.envelope import CloudEvent
 from cpf_local.testing import fresh_database
@@ -28,6 +27,7 @@ from cpf_runtime.db import (
 from cpf_runtime.kafka import ensure_topics, make_producer
 from cpf_runtime.relay import RELAY_LOCK_ID, OutboxRelay, asyncpg_dsn
 from cpf_runtime.settings import ServiceSettings
+from cpf_runtime.testing import registry_restored
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -36,21 +36,19 @@ PARTITIONS = 3
 
 @pytest.fixture(scope="module")
 def step_event() -> Any:
-    saved = dict(base._REGISTRY)  # noqa: SLF001
+    with registry_restored():
 
-    class StepTaken(Event):
-        service: ClassVar[str] = "runtime-test"
-        aggregate: ClassVar[str] = f"walk{uuid.uuid4().hex[:8]}"
-        fact: ClassVar[str] = "taken"
-        key_field: ClassVar[str] = "walk_id"
+        class StepTaken(Event):
+            service: ClassVar[str] = "runtime-test"
+            aggregate: ClassVar[str] = f"walk{uuid.uuid4().hex[:8]}"
+            fact: ClassVar[str] = "taken"
+            key_field: ClassVar[str] = "walk_id"
 
-        walk_id: uuid.UUID
-        step: int
-        note: str
+            walk_id: uuid.UUID
+            step: int
+            note: str
 
-    yield StepTaken
-    base._REGISTRY.clear()  # noqa: SLF001
-    base._REGISTRY.update(saved)  # noqa: SLF001
+        yield StepTaken
 
 
 @dataclass
