@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import smtplib
 import textwrap
 from collections.abc import Iterable
@@ -180,3 +181,21 @@ def test_demarche_gets_its_code_hmac_key_generated_once(state_dir: Path) -> None
     assert "DEMARCHE_CODE_HMAC_KEY" not in Platform(config).service_env("identity")
     secrets_file = state_dir / "secrets.json"
     assert secrets_file.stat().st_mode & 0o077 == 0
+
+
+async def test_a_database_at_its_migrations_head_is_not_migrated_again(postgres) -> None:
+    """A later start skips a service's `migrate` process when nothing is left to apply (the
+    runner's share of a later `make up`), and only then."""
+    import identity
+    from cpf_local.platform import migrations_at_head
+    from cpf_runtime.migrations import upgrade_head
+    from cpf_runtime.service import migrations_of
+
+    spec = dataclasses.replace(service_spec("identity"), name="identity_at_head")
+    postgres.ensure_database(spec.name, spec.name, "secret-of-this-test")
+    url = postgres.url(spec.name, spec.name, "secret-of-this-test")
+    assert not migrations_at_head(postgres, spec)  # no version table yet
+    await asyncio.to_thread(upgrade_head, migrations_of(identity.__file__), url)
+    assert migrations_at_head(postgres, spec)
+    postgres.psql("UPDATE alembic_version SET version_num = '0001'", database=spec.name)
+    assert not migrations_at_head(postgres, spec)  # behind: migrate
