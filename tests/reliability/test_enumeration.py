@@ -223,22 +223,15 @@ async def collect(
     return times
 
 
-LOGIN_GAP = (
-    "open, at the threshold: every refusal runs one statement, built once (count_failure's; "
-    "for an unknown login, for no account), but a wrong password on an existing or pending "
-    "account updates the account and writes its history where an unknown login or a locked "
-    "account upserts one login_refusal row: existing and pending 0.26 to 0.59 ms apart at "
-    "medians of 3.2 to 10.8 ms, KS p 0.0 to 0.78 (locked 0.05 to 0.16 ms, p >= 0.17), "
-    "held in 3 of 6 runs of 200, so not strict: XPASS when it holds (2026-12-01)"
-)
-
-
 @pytest.mark.slow_reliability
 @pytest.mark.parametrize(
     "question",
     [
-        # Not strict: the login holds in some runs and not in others (LOGIN_GAP).
-        pytest.param("login", marks=pytest.mark.xfail(strict=False, reason=LOGIN_GAP)),
+        # Login: every refusal runs one statement in a savepoint; with no account to count
+        # (unknown, locked, pending) it writes a stand-in account and its history line and
+        # is rolled back (identity's README); medians 0.06 to 0.21 ms apart, KS p >= 0.027,
+        # six runs of 200 (2026-12-01 19:15 UTC).
+        "login",
         # Sign-up: a blocked one rehearses the opened one's INSERTs in a savepoint rolled
         # back (identity's README); medians 0.05 to 0.38 ms apart, KS p >= 0.17 (2026-12-01).
         "signup_titulaire",

@@ -171,12 +171,58 @@ async def test_v8_every_refusal_writes_and_commits_the_same(
     assert refused.status_code == 401
     print(f"\nV8 {path}: {work.writes} write(s), {work.commits} commit(s)")
     assert (work.writes, work.commits) == (1, 1), path
-    # And the same statement: the one that counts a wrong password, whose refusal part
-    # alone writes when no account is counted (unknown, locked, pending with the right
-    # password); it is built once, so the Python work before it is the same too.
-    select, written = work.statements
+    # And the same statements: the one that counts a wrong password, in a savepoint; when
+    # no account is counted (unknown, locked, pending with the right password) it writes a
+    # stand-in account and its history line instead, and the savepoint is rolled back. It
+    # is built once, so the Python work before it is the same too.
+    select, savepoint, written, ending = work.statements
     assert select.lstrip().startswith("SELECT account.id"), path
+    assert savepoint.startswith("SAVEPOINT"), path
     assert re.sub(r"\$\d+", ":p", written) == re.sub(r":\w+", ":p", COUNT_FAILURE.text), path
+    kept = path == "wrong password"  # the one failure counted on an account
+    assert ending.startswith("RELEASE SAVEPOINT" if kept else "ROLLBACK TO SAVEPOINT"), path
+    async with runtime.engine.connect() as conn:
+        stand_ins = await conn.scalar(
+            text("SELECT count(*) FROM account WHERE login LIKE 'rehearsal-%'")
+        )
+        failures = await conn.scalar(
+            text("SELECT count(*) FROM account_history WHERE what = 'echec_connexion'")
+        )
+    assert stand_ins == 0, path  # nothing of a rehearsal stays
+    assert failures == (1 if kept else 0), path
+
+
+async def test_v8_refusals_of_every_kind_at_once_keep_nothing_of_their_rehearsals(
+    client, uow_factory, new_account, engine
+) -> None:
+    """Unknown logins, a locked account and wrong passwords on an active one, all at once:
+    every answer the same 401, the active account's failures counted (all of them: fewer
+    than the lock's threshold), and no stand-in account nor history line of a rehearsal
+    left (each rolled back to its own savepoint, concurrently)."""
+    active = await an_operateur(uow_factory, new_account, "actif@example.fr")
+    locked_until = datetime.now(UTC) + timedelta(hours=1)
+    locked = await an_operateur(
+        uow_factory, new_account, "verrouille@example.fr", locked_until=locked_until
+    )
+    tasks = [attempt(client, f"inconnu{n}@example.fr", PASSWORD) for n in range(8)]
+    tasks += [attempt(client, "verrouille@example.fr", PASSWORD) for _ in range(8)]
+    tasks += [attempt(client, "actif@example.fr", f"Faux{n:04d}abc") for n in range(3)]
+    answers = await asyncio.gather(*tasks)
+    assert {a.status_code for a in answers} == {401}
+    assert len({a.content for a in answers}) == 1
+    assert await history_of(engine, active.id) == ["echec_connexion"] * 3
+    assert await history_of(engine, locked.id) == []
+    async with engine.connect() as conn:
+        stand_ins = await conn.scalar(
+            text("SELECT count(*) FROM account WHERE login LIKE 'rehearsal-%'")
+        )
+        orphans = await conn.scalar(
+            text(
+                "SELECT count(*) FROM account_history h "
+                "WHERE NOT EXISTS (SELECT FROM account a WHERE a.id = h.account_id)"
+            )
+        )
+    assert (stand_ins, orphans) == (0, 0)
 
 
 async def resets_in_outbox(engine) -> int:

@@ -2,9 +2,10 @@
 
 Every refusal is the same 401 after the same work: an unknown login is checked against a
 dummy hash, a pending account's password is checked before it is refused, and every refusal
-writes one row and commits (a wrong password counts toward the account's lock; an unknown
-login, a locked or pending account is noted in ``login_refusal``), so neither the answer
-nor its work tells whether an account exists.
+runs the same statements and commits (a wrong password counts toward the account's lock; for
+an unknown login, a locked or pending account the same writes are rehearsed for a stand-in
+account and rolled back), so neither the answer nor its work tells whether an account
+exists.
 """
 
 from __future__ import annotations

@@ -135,14 +135,15 @@ class Accounts(Protocol):
         client_address: str | None,
     ) -> bool | None:
         """Count a wrong password and record ``echec_connexion`` in the history, atomically,
-        unless the account is locked at ``now`` (then noted as ``note_refusal`` does); at
+        unless the account is locked at ``now`` (then as ``note_refusal``); at
         ``max_failures`` lock it until ``lock_until`` and start counting again. ``True``
         when this failure locked it, ``False`` when counted only, ``None`` when not counted
         (locked, or gone)."""
         ...
 
     async def note_refusal(self, login_key: str, now: datetime) -> None:
-        """Count a refused login that counted toward no account (unknown, locked)."""
+        """The work of a refused login that counts toward no account (unknown, locked,
+        pending): a counted failure's writes, rehearsed and kept nowhere (V8)."""
         ...
 
     async def forget_refusals(self, before: datetime) -> None: ...

@@ -38,7 +38,7 @@ class FakeAccounts:
         self.action_tokens: dict[str, ActionToken] = {}
         self._cascade = cascade
         self.history = history or FakeHistory()
-        self.refusals: dict[str, tuple[int, datetime]] = {}
+        self.rehearsed_refusals = 0  # note_refusal: rehearsed writes, kept nowhere
         # Runs inside ``add`` before the uniqueness check: a concurrent sign-up committing.
         self.before_add: Callable[[], None] | None = None
         # What ``rehearse_signup`` was given: it writes nothing, as its savepoint keeps nothing.
@@ -174,11 +174,11 @@ class FakeAccounts:
         return True
 
     async def note_refusal(self, login_key: str, now: datetime) -> None:
-        count, _ = self.refusals.get(login_key, (0, now))
-        self.refusals[login_key] = (count + 1, now)
+        # The SQL store rehearses a counted failure for a stand-in and rolls it back.
+        self.rehearsed_refusals += 1
 
     async def forget_refusals(self, before: datetime) -> None:
-        self.refusals = {k: v for k, v in self.refusals.items() if v[1] >= before}
+        return None  # nothing is kept (note_refusal)
 
     async def reset_failures(self, account_id: uuid.UUID) -> None:
         if account_id in self.accounts:

@@ -25,6 +25,7 @@ from identity.domain.account import (
     Civilite,
     ExistingAccount,
 )
+from identity.domain.account import stand_in as stand_in_account
 from identity.domain.portail import Company
 from identity.domain.signing_keys import SigningKey
 from identity.domain.tokens import ActionToken, OneTimeToken, RefreshToken
@@ -122,8 +123,11 @@ def _columns(account: Account) -> dict[str, object]:
 
 _ACCOUNT = cast(Table, AccountRow.__table__)
 _REFRESH = cast(Table, RefreshTokenRow.__table__)
-# A wrong password counted (``count_failure``), or a refusal noted by login when the account
-# is locked, gone or unknown (``note_refusal``: ``id`` NULL): one statement, built once.
+# A wrong password counted (``count_failure``): the account's failures and its history line;
+# or, when no account is counted (locked, gone, or none: ``note_refusal``, ``id`` NULL), the
+# same two writes rehearsed for a stand-in account inserted by the same statement, which
+# ``count_failure`` then rolls back to its savepoint. Every refusal runs this one statement,
+# built once, and writes an account row and a history line (V8).
 COUNT_FAILURE = text(
     """
 WITH counted AS (
@@ -134,14 +138,18 @@ WITH counted AS (
                             ELSE locked_until END
     WHERE id = :id AND (locked_until IS NULL OR locked_until <= :now)
     RETURNING id, failed_logins = 0 AS just_locked
+), rehearsed AS (
+    INSERT INTO account (id, kind, login, email, civilite, prenom, nom, password_hash, status,
+                         created_at, failed_logins)
+    SELECT CAST(:stand_in AS uuid), :kind, :stand_in_login, :stand_in_email, 'M', '', '', '!',
+           'pending', :now, 1
+    WHERE NOT EXISTS (SELECT FROM counted)
+    RETURNING id
 ), noted AS (
     INSERT INTO account_history (account_id, at, what, client_address)
     SELECT id, :now, 'echec_connexion', :address FROM counted
-), refused AS (
-    INSERT INTO login_refusal (login_key, refusals, last_refused_at)
-    SELECT :key, 1, :now WHERE NOT EXISTS (SELECT FROM counted)
-    ON CONFLICT (login_key) DO UPDATE SET
-        refusals = login_refusal.refusals + 1, last_refused_at = :now
+    UNION ALL
+    SELECT id, :now, 'echec_connexion', :address FROM rehearsed
 )
 SELECT just_locked FROM counted
     """
@@ -375,13 +383,34 @@ class SqlAccounts:
         client_address: str | None,
     ) -> bool | None:
         """Count a wrong password and note it in the history, in one statement that holds
-        the row lock, unless the account is locked by then (the refusal is then noted by
-        ``login_key``, as ``note_refusal`` does); at ``max_failures`` lock it until
-        ``lock_until`` and start counting again. ``True`` when this failure locked it,
-        ``None`` when it was not counted (locked meanwhile, or gone)."""
-        # One statement: two concurrent failures serialize on the row, a failure that finds
-        # the account locked (by a concurrent one) is not counted, and either way exactly
-        # one row is written (V8: every refusal costs the same).
+        the row lock, unless the account is locked by then (the same writes are then
+        rehearsed for a stand-in and rolled back, as ``note_refusal`` does); at
+        ``max_failures`` lock it until ``lock_until`` and start counting again. ``True``
+        when this failure locked it, ``None`` when it was not counted (locked meanwhile,
+        or gone)."""
+        return await self._count_or_rehearse(
+            account_id,
+            now=now,
+            max_failures=max_failures,
+            lock_until=lock_until,
+            client_address=client_address,
+        )
+
+    async def _count_or_rehearse(
+        self,
+        account_id: uuid.UUID | None,
+        *,
+        now: datetime,
+        max_failures: int,
+        lock_until: datetime,
+        client_address: str | None,
+    ) -> bool | None:
+        # One statement: two concurrent failures serialize on the row, and a failure that
+        # finds the account locked (by a concurrent one) is not counted. Counted or not, the
+        # statement writes an account row and a history line (V8: every refusal costs the
+        # same); a rehearsal's go with the savepoint, as one round trip either way.
+        stand_in = stand_in_account(AccountKind.TITULAIRE, now)
+        savepoint = await self.session.begin_nested()
         just_locked = await self.session.scalar(
             COUNT_FAILURE,
             {
@@ -390,18 +419,24 @@ class SqlAccounts:
                 "until": lock_until,
                 "now": now,
                 "address": client_address,
-                "key": login_key,
+                "stand_in": stand_in.id,
+                "kind": stand_in.kind.value,
+                "stand_in_login": stand_in.login,
+                "stand_in_email": stand_in.email,
             },
         )
+        if just_locked is None:
+            await savepoint.rollback()  # the rehearsal: nothing of it stays
+        else:
+            await savepoint.commit()  # RELEASE: the failure counted
         return None if just_locked is None else bool(just_locked)
 
     async def note_refusal(self, login_key: str, now: datetime) -> None:
-        # ``count_failure``'s statement for no account (``id`` NULL matches no row): an
-        # unknown login issues the very statement a wrong password or a locked account
-        # does, after the same Python work (V8); only its ``refused`` part writes.
-        await self.session.execute(
-            COUNT_FAILURE,
-            {"id": None, "max": 1, "until": now, "now": now, "address": None, "key": login_key},
+        # ``count_failure`` for no account (``id`` NULL matches no row): an unknown login,
+        # a locked or pending account runs the very statements a counted wrong password
+        # does, after the same Python work (V8), and keeps nothing of them.
+        await self._count_or_rehearse(
+            None, now=now, max_failures=1, lock_until=now, client_address=None
         )
 
     async def forget_refusals(self, before: datetime) -> None:
