@@ -229,8 +229,8 @@ async def collect(
     [
         # Login: every refusal runs one statement in a savepoint; with no account to count
         # (unknown, locked, pending) it writes a stand-in account and its history line and
-        # is rolled back (identity's README); medians 0.06 to 0.21 ms apart, KS p >= 0.027,
-        # six runs of 200 (2026-12-01 19:15 UTC).
+        # is rolled back (identity's README); medians 0.06 to 0.51 ms apart, KS p >= 0.027,
+        # nine runs of 200 (2026-12-01 19:15-19:48 UTC).
         "login",
         # Sign-up: a blocked one rehearses the opened one's INSERTs in a savepoint rolled
         # back (identity's README); medians 0.05 to 0.38 ms apart, KS p >= 0.17 (2026-12-01).
