@@ -329,7 +329,7 @@ class OutboxRelay:
                     choices = partitions[topic] = list(await self._producer.partitions_for(topic))
             except KafkaError as exc:
                 return _in_rounds(batches), index, exc
-            partition = choices[(hashes[index] & 0x7FFFFFFF) % len(choices)]  # as aiokafka
+            partition = _partition(hashes[index], choices)  # as aiokafka
             batch = opened.get((topic, partition))
             if batch is None or not batch.append(key, value):
                 round_ = 0 if batch is None else batch.round + 1  # a full one stays full
@@ -391,7 +391,12 @@ async def _driver(conn: AsyncConnection) -> asyncpg.Connection:
 def partition_for(key: bytes, partitions: list[int]) -> int:
     """The partition aiokafka's ``DefaultPartitioner`` chooses for ``key`` among
     ``partitions`` (the producer's list for the topic), as Kafka's Java client does."""
-    return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
+    return _partition(murmur2(key), partitions)
+
+
+def _partition(key_hash: int, partitions: list[int]) -> int:
+    """``partition_for`` given the key's murmur2 (``_build`` hashes a claim's keys at once)."""
+    return partitions[(key_hash & 0x7FFFFFFF) % len(partitions)]
 
 
 def murmur2(data: bytes) -> int:
