@@ -38,7 +38,6 @@ class FakeAccounts:
         self.action_tokens: dict[str, ActionToken] = {}
         self._cascade = cascade
         self.history = history or FakeHistory()
-        self.rehearsed_refusals = 0  # note_refusal: rehearsed writes, kept nowhere
         # Runs inside ``add`` before the uniqueness check: a concurrent sign-up committing.
         self.before_add: Callable[[], None] | None = None
         # What ``rehearse_signup`` was given: it writes nothing, as its savepoint keeps nothing.
@@ -174,8 +173,9 @@ class FakeAccounts:
         return True
 
     async def note_refusal(self, login_key: str, now: datetime) -> None:
-        # The SQL store rehearses a counted failure for a stand-in and rolls it back.
-        self.rehearsed_refusals += 1
+        # The SQL store rehearses a counted failure for a stand-in and rolls it back:
+        # nothing is kept.
+        return None
 
     async def forget_refusals(self, before: datetime) -> None:
         return None  # nothing is kept (note_refusal)
